@@ -1,0 +1,53 @@
+//! Credentials: a key id and the secret key bytes.
+//!
+//! An opaque object rather than a record, so that no generated `__str__`,
+//! `toString()` or `description` can ever print the secret. `Debug` redacts it.
+
+use std::fmt;
+
+/// A key id and its secret. The secret never leaves this object.
+#[derive(uniffi::Object)]
+pub struct Credentials {
+    key_id: String,
+    secret: Vec<u8>,
+}
+
+#[uniffi::export]
+impl Credentials {
+    /// Credentials from raw secret bytes. A text secret is its UTF-8 bytes:
+    /// api-auth uses generated secrets as text, never base64-decoded.
+    #[uniffi::constructor]
+    pub fn new(key_id: String, secret: Vec<u8>) -> Self {
+        Self { key_id, secret }
+    }
+
+    /// The key id (public; it travels in the request).
+    pub fn key_id(&self) -> String {
+        self.key_id.clone()
+    }
+}
+
+impl Credentials {
+    pub(crate) fn key_id_str(&self) -> &str {
+        &self.key_id
+    }
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials").field("key_id", &self.key_id).field("secret", &"<redacted>").finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = super::Credentials::new("1044".into(), b"top-secret".to_vec());
+        let shown = format!("{c:?}");
+        assert!(shown.contains("1044") && shown.contains("redacted") && !shown.contains("top-secret"));
+    }
+}

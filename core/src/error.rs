@@ -1,0 +1,131 @@
+//! The one public error type.
+//!
+//! Its variants are the error kinds of the conformance contract
+//! (`shared/specs/conformance.md`), so every language reports the same kind
+//! for the same bad input. Every variant carries `reason`, a complete,
+//! human-readable sentence; `Display` prints exactly that, and the thin
+//! per-language layers use it as the exception message.
+//!
+//! Contract: no variant ever contains secret key material. Request data
+//! (header values, the string-to-sign) may appear: it travels in clear on
+//! the wire anyway.
+
+/// Why a request could not be signed, verified, or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum HmacSigError {
+    /// The request itself is unusable: a bad target, method, header or date text.
+    #[error("{reason}")]
+    InvalidRequest { reason: String },
+    /// No signature header at all.
+    #[error("{reason}")]
+    MissingAuthorization { reason: String },
+    /// A signature header is present but cannot be parsed.
+    #[error("{reason}")]
+    MalformedAuthorization { reason: String },
+    /// The server has no secret for this key id.
+    #[error("{reason}")]
+    UnknownKey { reason: String, key_id: String },
+    /// The signature does not match. `string_to_sign` is what the server
+    /// MACed (lossy UTF-8), for comparing with the client's.
+    #[error("{reason}")]
+    BadSignature { reason: String, string_to_sign: String },
+    /// The request's timestamp is older than the policy allows.
+    #[error("{reason}")]
+    Stale { reason: String },
+    /// The request's timestamp is further in the future than the policy allows.
+    #[error("{reason}")]
+    Future { reason: String },
+    /// The body does not match its signed hash or digest, or is not covered.
+    #[error("{reason}")]
+    BodyMismatch { reason: String },
+    /// The algorithm is not one the policy accepts (MD5 never is).
+    #[error("{reason}")]
+    DigestNotAllowed { reason: String },
+    /// A header that must be signed is absent or unsigned.
+    #[error("{reason}")]
+    MissingSignedHeader { reason: String },
+    /// This signature was already seen inside its validity window.
+    #[error("{reason}")]
+    Replayed { reason: String },
+    /// An option or algorithm this library does not offer.
+    #[error("{reason}")]
+    Unsupported { reason: String },
+}
+
+impl HmacSigError {
+    /// The conformance-contract name of this error's kind, e.g. `bad_signature`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest { .. } => "invalid_request",
+            Self::MissingAuthorization { .. } => "missing_authorization",
+            Self::MalformedAuthorization { .. } => "malformed_authorization",
+            Self::UnknownKey { .. } => "unknown_key",
+            Self::BadSignature { .. } => "bad_signature",
+            Self::Stale { .. } => "stale",
+            Self::Future { .. } => "future",
+            Self::BodyMismatch { .. } => "body_mismatch",
+            Self::DigestNotAllowed { .. } => "digest_not_allowed",
+            Self::MissingSignedHeader { .. } => "missing_signed_header",
+            Self::Replayed { .. } => "replayed",
+            Self::Unsupported { .. } => "unsupported",
+        }
+    }
+
+    /// The human-readable message (the same text as `Display`).
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::InvalidRequest { reason }
+            | Self::MissingAuthorization { reason }
+            | Self::MalformedAuthorization { reason }
+            | Self::UnknownKey { reason, .. }
+            | Self::BadSignature { reason, .. }
+            | Self::Stale { reason }
+            | Self::Future { reason }
+            | Self::BodyMismatch { reason }
+            | Self::DigestNotAllowed { reason }
+            | Self::MissingSignedHeader { reason }
+            | Self::Replayed { reason }
+            | Self::Unsupported { reason } => reason,
+        }
+    }
+
+    pub(crate) fn invalid_request(reason: impl Into<String>) -> Self {
+        Self::InvalidRequest { reason: reason.into() }
+    }
+    pub(crate) fn missing_authorization(reason: impl Into<String>) -> Self {
+        Self::MissingAuthorization { reason: reason.into() }
+    }
+    pub(crate) fn malformed_authorization(reason: impl Into<String>) -> Self {
+        Self::MalformedAuthorization { reason: reason.into() }
+    }
+    pub(crate) fn unknown_key(key_id: &str) -> Self {
+        Self::UnknownKey { reason: format!("no secret is known for key id {key_id:?}"), key_id: key_id.to_owned() }
+    }
+    pub(crate) fn bad_signature(string_to_sign: &[u8]) -> Self {
+        let string_to_sign = String::from_utf8_lossy(string_to_sign).into_owned();
+        Self::BadSignature {
+            reason: format!("signature does not match; the server signed {string_to_sign:?}"),
+            string_to_sign,
+        }
+    }
+    pub(crate) fn stale(reason: impl Into<String>) -> Self {
+        Self::Stale { reason: reason.into() }
+    }
+    pub(crate) fn future(reason: impl Into<String>) -> Self {
+        Self::Future { reason: reason.into() }
+    }
+    pub(crate) fn body_mismatch(reason: impl Into<String>) -> Self {
+        Self::BodyMismatch { reason: reason.into() }
+    }
+    pub(crate) fn digest_not_allowed(reason: impl Into<String>) -> Self {
+        Self::DigestNotAllowed { reason: reason.into() }
+    }
+    pub(crate) fn missing_signed_header(reason: impl Into<String>) -> Self {
+        Self::MissingSignedHeader { reason: reason.into() }
+    }
+    pub(crate) fn unsupported(reason: impl Into<String>) -> Self {
+        Self::Unsupported { reason: reason.into() }
+    }
+}
+
+pub type Result<T, E = HmacSigError> = std::result::Result<T, E>;

@@ -1,0 +1,143 @@
+//! The request model shared by every scheme.
+//!
+//! A request is what goes on the wire: a method, the request target exactly as
+//! sent (origin-form `/path?query` or absolute-form `https://host/path?query`),
+//! ordered header field lines where a name may repeat, and the body bytes.
+//! Nothing here normalizes: schemes canonicalize what they sign themselves.
+
+use crate::error::{HmacSigError, Result};
+
+/// One header field line. Names compare case-insensitively; values are kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self { name: name.into(), value: value.into() }
+    }
+}
+
+/// An HTTP request to sign or verify.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Request {
+    /// The method, e.g. `POST`.
+    pub method: String,
+    /// The request target exactly as sent: origin-form or absolute-form.
+    pub target: String,
+    /// Header field lines in order; a name may repeat.
+    pub headers: Vec<Header>,
+    /// The body bytes; empty when there is no body.
+    pub body: Vec<u8>,
+}
+
+/// A borrowed view of a request: what schemes work on, so that the flat
+/// hot-path calls need not build a `Request`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestView<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub headers: &'a [Header],
+    pub body: &'a [u8],
+}
+
+impl Request {
+    pub fn view(&self) -> RequestView<'_> {
+        RequestView { method: &self.method, target: &self.target, headers: &self.headers, body: &self.body }
+    }
+}
+
+impl<'a> RequestView<'a> {
+    /// Every value of the header `name` (case-insensitive), in order.
+    pub fn header_values(&self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    }
+
+    /// The header's values joined with `", "`, as most HTTP stacks (Net::HTTP,
+    /// Rack) read a repeated field; `None` when the header is absent.
+    pub fn header_joined(&self, name: &'a str) -> Option<String> {
+        let mut values = self.header_values(name);
+        let first = values.next()?;
+        let mut joined = first.to_owned();
+        for value in values {
+            joined.push_str(", ");
+            joined.push_str(value);
+        }
+        Some(joined)
+    }
+
+    /// The first of `names` that is present, joined as in [`Self::header_joined`].
+    pub fn first_header_joined(&self, names: &[&'a str]) -> Option<String> {
+        names.iter().find_map(|name| self.header_joined(name))
+    }
+
+    /// Rejects what cannot be a request on the wire: a method that is not an
+    /// RFC 9110 token, header names that are not tokens, and header values with
+    /// CR, LF or NUL (they would split or truncate the field line).
+    pub fn validate(&self) -> Result<()> {
+        if !is_token(self.method) {
+            return Err(HmacSigError::invalid_request(format!(
+                "the method {:?} is not an HTTP token",
+                self.method
+            )));
+        }
+        for header in self.headers {
+            if !is_token(&header.name) {
+                return Err(HmacSigError::invalid_request(format!(
+                    "the header name {:?} is not an HTTP token",
+                    header.name
+                )));
+            }
+            if header.value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+                return Err(HmacSigError::invalid_request(format!(
+                    "the value of header {:?} contains CR, LF or NUL",
+                    header.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// RFC 9110 `token`: one or more `tchar`.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(headers: Vec<Header>) -> Request {
+        Request { method: "GET".into(), target: "/".into(), headers, body: vec![] }
+    }
+
+    #[test]
+    fn repeated_headers_join_with_comma_space_in_order() {
+        let r = req(vec![Header::new("X-A", "1"), Header::new("x-b", "2"), Header::new("x-a", "3")]);
+        assert_eq!(r.view().header_joined("X-a").as_deref(), Some("1, 3"));
+        assert_eq!(r.view().header_joined("x-c"), None);
+    }
+
+    #[test]
+    fn empty_value_is_present() {
+        let r = req(vec![Header::new("Date", "")]);
+        assert_eq!(r.view().header_joined("date").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn validation_rejects_field_line_breakers() {
+        assert!(req(vec![Header::new("X-A", "a\r\nX-Evil: 1")]).view().validate().is_err());
+        assert!(req(vec![Header::new("Bad Name", "v")]).view().validate().is_err());
+        let mut r = req(vec![]);
+        r.method = "GE T".into();
+        assert_eq!(r.view().validate().unwrap_err().kind(), "invalid_request");
+        assert!(req(vec![Header::new("Content_Type", "x")]).view().validate().is_ok());
+    }
+}

@@ -1,0 +1,15 @@
+//! What signing returns.
+
+use crate::request::Header;
+
+/// The result of signing: the headers to set, and what was MACed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SignedRequest {
+    /// Every header the signer adds or replaces, in the order it sets them.
+    /// Set each one on the request, replacing any header of the same name.
+    pub headers: Vec<Header>,
+    /// The exact bytes that were MACed (text for every scheme but binary bodies).
+    pub string_to_sign: Vec<u8>,
+    /// The signed URL, for schemes that sign the query (presigned URLs); else `None`.
+    pub url: Option<String>,
+}

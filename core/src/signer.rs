@@ -1,0 +1,128 @@
+//! Signing and verifying entry points: free functions for one-off use, and a
+//! `Signer` object that holds the scheme and key for hot paths.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use crate::credentials::Credentials;
+use crate::error::{HmacSigError, Result};
+use crate::request::{Header, Request, RequestView};
+use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
+use crate::schemes::api_auth;
+use crate::signed::SignedRequest;
+use crate::time::now_or_system;
+
+pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
+    let now = now_or_system(now);
+    match &scheme.kind {
+        SchemeKind::ApiAuth(options) => api_auth::sign(request, options, credentials.key_id_str(), credentials.secret(), now),
+    }
+}
+
+pub(crate) fn verify_view(
+    scheme: &Scheme,
+    policy: Option<&Policy>,
+    credentials: &Credentials,
+    request: &RequestView<'_>,
+    now: Option<i64>,
+) -> Result<String> {
+    let now = now_or_system(now);
+    let policy = policy.map_or_else(|| scheme.default_policy(), |p| p.kind.clone());
+    match (&scheme.kind, &policy) {
+        (SchemeKind::ApiAuth(options), PolicyKind::ApiAuth(policy)) => {
+            api_auth::verify(request, options, policy, credentials.key_id_str(), credentials.secret(), now)
+        }
+    }
+}
+
+/// Signs `request`; returns the headers to set and the string that was signed.
+/// `now` is Unix seconds, the system clock when `None`.
+#[uniffi::export(default(now = None))]
+pub fn sign_request(scheme: Arc<Scheme>, credentials: Arc<Credentials>, request: Request, now: Option<i64>) -> Result<SignedRequest> {
+    sign_view(&scheme, &credentials, &request.view(), now)
+}
+
+/// Verifies `request` against the secret the server holds for
+/// `credentials.key_id`; returns that key id. `policy` `None` means the
+/// scheme's strict defaults. `now` is Unix seconds, the system clock when `None`.
+#[uniffi::export(default(policy = None, now = None))]
+pub fn verify_request(
+    scheme: Arc<Scheme>,
+    credentials: Arc<Credentials>,
+    request: Request,
+    policy: Option<Arc<Policy>>,
+    now: Option<i64>,
+) -> Result<String> {
+    verify_view(&scheme, policy.as_deref(), &credentials, &request.view(), now)
+}
+
+/// The key id a request claims, to look its secret up before verifying.
+/// It is not verified yet.
+#[uniffi::export]
+pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
+    match &scheme.kind {
+        SchemeKind::ApiAuth(_) => api_auth::key_id(&request.view()),
+    }
+}
+
+/// A new random secret, as the gem's `generate_secret_key` makes them: the
+/// base64 SHA-512 of 512 random bytes, 88 characters. Use it as text (its
+/// UTF-8 bytes are the key).
+#[uniffi::export]
+pub fn generate_secret() -> Result<String> {
+    let mut random = [0u8; 512];
+    getrandom::fill(&mut random)
+        .map_err(|e| HmacSigError::unsupported(format!("the operating system's random source failed: {e}")))?;
+    Ok(secret_from_random_bytes(&random))
+}
+
+pub(crate) fn secret_from_random_bytes(random: &[u8]) -> String {
+    BASE64.encode(crate::mac::sha512(random))
+}
+
+/// Holds a scheme and credentials; signs many requests.
+#[derive(Debug, uniffi::Object)]
+pub struct Signer {
+    scheme: Arc<Scheme>,
+    credentials: Arc<Credentials>,
+}
+
+#[uniffi::export]
+impl Signer {
+    #[uniffi::constructor]
+    pub fn new(scheme: Arc<Scheme>, credentials: Arc<Credentials>) -> Self {
+        Self { scheme, credentials }
+    }
+
+    /// Signs a request given as flat parts; the cheapest call across the FFI.
+    #[uniffi::method(default(now = None))]
+    pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
+        sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
+    }
+
+    /// Signs a `Request`.
+    #[uniffi::method(default(now = None))]
+    pub fn sign_request(&self, request: Request, now: Option<i64>) -> Result<SignedRequest> {
+        sign_view(&self.scheme, &self.credentials, &request.view(), now)
+    }
+
+    /// The key id this signer signs with.
+    pub fn key_id(&self) -> String {
+        self.credentials.key_id()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secrets_are_88_char_base64() {
+        let a = generate_secret().unwrap();
+        assert_eq!(a.len(), 88);
+        assert!(a.ends_with("=="));
+        assert_ne!(a, generate_secret().unwrap());
+    }
+}
