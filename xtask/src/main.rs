@@ -1,1 +1,152 @@
-fn main() {}
+//! `cargo xtask <command>`: all of hmacsig's build glue.
+//!
+//! - `demo`: build everything, sign one request in Rust, Python, Kotlin and
+//!   Swift, show the four headers side by side, verify one.
+//! - `test`: every test in every language, then the conformance vectors through
+//!   all four runners; ends with `N passed, N failed`.
+//! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
+//!   speaking `shared/specs/conformance.md` on stdin/stdout.
+//! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
+//!
+//! Each command installs what it needs (Python venv, Maven dependencies, the
+//! Swift chroot) on a fresh machine.
+
+mod bindings;
+mod conformance;
+mod demo;
+mod kotlin;
+mod python;
+mod rust;
+mod swift;
+mod util;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use util::{Counts, Result, log};
+
+pub const LANGS: [&str; 4] = ["rust", "python", "kotlin", "swift"];
+
+pub fn prepare(lang: &str) -> Result {
+    match lang {
+        "rust" => rust::prepare(),
+        "python" => python::prepare(),
+        "kotlin" => kotlin::prepare(),
+        "swift" => swift::prepare(),
+        other => Err(format!("unknown language {other:?}; use one of {LANGS:?}")),
+    }
+}
+
+pub fn runner(lang: &str) -> Result<std::process::Command> {
+    match lang {
+        "rust" => rust::runner(),
+        "python" => python::runner(),
+        "kotlin" => kotlin::runner(),
+        "swift" => swift::runner(),
+        other => Err(format!("unknown language {other:?}; use one of {LANGS:?}")),
+    }
+}
+
+fn language_tests(lang: &str) -> Result<Counts> {
+    match lang {
+        "rust" => rust::test(),
+        "python" => python::test(),
+        "kotlin" => kotlin::test(),
+        "swift" => swift::test(),
+        other => Err(format!("unknown language {other:?}")),
+    }
+}
+
+fn usage() -> String {
+    "usage: cargo xtask demo | test [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L]".into()
+}
+
+/// Value of `--lang`, if given.
+fn lang_arg(args: &[String]) -> Result<Option<String>> {
+    match args.iter().position(|a| a == "--lang") {
+        Some(i) => args.get(i + 1).cloned().map(Some).ok_or_else(|| "--lang needs a value".to_string()),
+        None => Ok(args.iter().find_map(|a| a.strip_prefix("--lang=").map(str::to_owned))),
+    }
+}
+
+fn conformance_cmd(args: &[String]) -> Result {
+    let lang = lang_arg(args)?.ok_or_else(usage)?;
+    let file = args.iter().enumerate().find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--lang")).map(|(_, a)| a.clone());
+    let input = match file {
+        Some(path) => std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| e.to_string())?;
+            buf
+        }
+    };
+    prepare(&lang)?;
+    let out = util::run_capture(&mut runner(&lang)?, &input)?;
+    use std::io::Write;
+    std::io::stdout().write_all(&out).map_err(|e| e.to_string())
+}
+
+fn test_cmd(args: &[String]) -> Result<Counts> {
+    let only = lang_arg(args)?;
+    let langs: Vec<&str> = LANGS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
+    let mut total = Counts::default();
+    let mut broken = Vec::new();
+    let mut ready = Vec::new();
+    for lang in &langs {
+        log(format!("== {lang}: set-up and tests"));
+        match prepare(lang).and_then(|()| language_tests(lang)) {
+            Ok(c) => {
+                log(format!("== {lang}: {} passed, {} failed", c.passed, c.failed));
+                total += c;
+                ready.push(*lang);
+            }
+            Err(e) => {
+                log(format!("== {lang}: ERROR {e}"));
+                total.failed += 1;
+                broken.push(format!("{lang}: {e}"));
+            }
+        }
+    }
+    log("== conformance vectors through every runner");
+    match conformance::check_all(&ready, langs.len() == LANGS.len()) {
+        Ok(c) => total += c,
+        Err(e) => {
+            total.failed += 1;
+            broken.push(format!("conformance: {e}"));
+        }
+    }
+    for b in &broken {
+        log(format!("FAILED {b}"));
+    }
+    Ok(total)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first().cloned() else {
+        eprintln!("{}", usage());
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match command.as_str() {
+        "bindings" => lang_arg(rest).and_then(|l| match l {
+            Some(l) => bindings::generate(&[l.as_str()]),
+            None => bindings::generate(&["python", "kotlin", "swift"]),
+        }),
+        "conformance" => conformance_cmd(rest),
+        "demo" => demo::run(),
+        "test" => test_cmd(rest).and_then(|c| {
+            // The closing line CI reads.
+            println!("{} passed, {} failed", c.passed, c.failed);
+            if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
+        }),
+        _ => Err(usage()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("[xtask] error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
