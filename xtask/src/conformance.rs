@@ -27,6 +27,8 @@ enum Expect {
     Stricter { kind: &'static str, why: &'static str },
 }
 
+const SHA_DIGESTS: [&str; 5] = ["sha1", "sha224", "sha256", "sha384", "sha512"];
+
 struct Case {
     json: Value,
     expect: Expect,
@@ -133,6 +135,10 @@ fn gem_access_id(authorization: &str) -> Option<String> {
 /// Where this library deliberately refuses what the gem accepts, checked in
 /// the order the verifier checks. Each rule is a documented stricter default.
 fn stricter_verdict(request: &Value, policy: &Value) -> Option<Expect> {
+    let pinned = s(policy, "digest").to_ascii_lowercase();
+    if !pinned.is_empty() && !SHA_DIGESTS.contains(&pinned.as_str()) {
+        return Some(Expect::Stricter { kind: "unsupported", why: "a policy can only pin a SHA-1 or SHA-2 digest" });
+    }
     let headers = request["headers"].as_array().cloned().unwrap_or_default();
     let auth = header(&headers, "authorization").unwrap_or("");
     if auth.starts_with("APIAuth-HMAC-MD5 ") {
@@ -175,7 +181,7 @@ fn cases_from_vectors(vectors: &Value) -> Vec<Case> {
         let digest = s(options, "digest");
         let expect = if entry["sign_error"].is_object() {
             Expect::Refused
-        } else if !digest.is_empty() && !["sha1", "sha224", "sha256", "sha384", "sha512"].contains(&digest.to_ascii_lowercase().as_str()) {
+        } else if !digest.is_empty() && !SHA_DIGESTS.contains(&digest.to_ascii_lowercase().as_str()) {
             Expect::Stricter { kind: "unsupported", why: "only SHA-1 and SHA-2 digests are offered (no MD5)" }
         } else {
             let out = &entry["output"];

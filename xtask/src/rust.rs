@@ -8,9 +8,9 @@ pub fn prepare() -> Result {
     run(Command::new("cargo").current_dir(root()).args(["build", "--release", "--quiet", "-p", "hmacsig-conformance"]))
 }
 
-/// `cargo test` for the core and the runner crate.
+/// `cargo test` for the core, the runner crate and xtask's own vector conversion.
 pub fn test() -> Result<Counts> {
-    let (ok, out) = run_tee(Command::new("cargo").current_dir(root()).args(["test", "-p", "hmacsig", "-p", "hmacsig-conformance"]))?;
+    let (ok, out) = run_tee(Command::new("cargo").current_dir(root()).args(["test", "-p", "hmacsig", "-p", "hmacsig-conformance", "-p", "xtask"]))?;
     let counts = sum_counts(&out, |line| {
         let line = line.strip_prefix("test result: ")?;
         Some(Counts { passed: number_before(line, " passed")?, failed: number_before(line, " failed")? })
