@@ -1,21 +1,142 @@
 //! python: set-up, tests and the conformance runner.
+//!
+//! The package is `bindings/python/` (maturin, `bindings = "uniffi"`, generated module in
+//! `hmacsig._ffi`, hand-written `hmacsig` over it). `prepare` makes the venv
+//! `target/py-venv` with pinned maturin and pytest, builds the wheel into `target/wheels`
+//! and installs it into the venv (only when the wheel changed). Tests and the runner use
+//! the installed package, as a user would.
 
-use std::process::Command;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use crate::util::{Counts, Result};
+use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, target_dir};
+
+/// Build and test tools, pinned.
+const TOOLS: [(&str, &str); 2] = [("maturin", "1.16.0"), ("pytest", "9.2.0")];
+
+fn project() -> PathBuf {
+    root().join("bindings").join("python")
+}
+
+fn venv() -> PathBuf {
+    target_dir().join("py-venv")
+}
+
+fn venv_python() -> PathBuf {
+    venv().join("bin").join("python")
+}
+
+fn wheels_dir() -> PathBuf {
+    target_dir().join("wheels")
+}
+
+/// Records which wheel is installed in the venv (a hash of its bytes).
+fn installed_stamp() -> PathBuf {
+    venv().join("hmacsig-wheel.stamp")
+}
+
+/// Whether the venv's python can run `code` (quietly).
+fn python_ok(code: &str) -> bool {
+    Command::new(venv_python()).args(["-c", code]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+fn ensure_venv() -> Result {
+    if !python_ok("import sys") {
+        let python = ["python3", "python3.11", "python"].into_iter().find(|p| have(p)).ok_or("no python3 on PATH")?;
+        let _ = std::fs::remove_dir_all(venv());
+        run(Command::new(python).args(["-m", "venv"]).arg(venv()))?;
+    }
+    let check = TOOLS
+        .iter()
+        .map(|(name, version)| format!("m.version({name:?}) == {version:?}"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    if !python_ok(&format!("import importlib.metadata as m, sys; sys.exit(0 if {check} else 1)")) {
+        let pins = TOOLS.iter().map(|(name, version)| format!("{name}=={version}"));
+        run(Command::new(venv_python()).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(pins))?;
+    }
+    Ok(())
+}
+
+/// `maturin build --release` into `target/wheels`; returns the wheel.
+fn build_wheel() -> Result<PathBuf> {
+    let out = wheels_dir();
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    for old in hmacsig_wheels(&out) {
+        let _ = std::fs::remove_file(old);
+    }
+    // maturin runs `cargo run --bin uniffi-bindgen` from the workspace, which
+    // finds bindings/uniffi-bindgen (every member is a default member).
+    run(Command::new(venv().join("bin").join("maturin"))
+        .current_dir(project())
+        .args(["build", "--release", "--quiet", "--out"])
+        .arg(&out))?;
+    match hmacsig_wheels(&out).as_slice() {
+        [wheel] => Ok(wheel.clone()),
+        other => Err(format!("expected one hmacsig wheel in {}, found {}", out.display(), other.len())),
+    }
+}
+
+fn hmacsig_wheels(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("hmacsig-") && n.ends_with(".whl")))
+        .collect()
+}
+
+fn wheel_hash(wheel: &Path) -> Result<String> {
+    use std::hash::{Hash as _, Hasher as _};
+    let bytes = std::fs::read(wheel).map_err(|e| format!("reading {}: {e}", wheel.display()))?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    Ok(format!("{:016x} {}\n", h.finish(), bytes.len()))
+}
 
 /// Installs what python needs and builds the package (idempotent, incremental).
 pub fn prepare() -> Result {
-    Err("python is not wired up yet".into())
+    ensure_venv()?;
+    let wheel = build_wheel()?;
+    let stamp = wheel_hash(&wheel)?;
+    if std::fs::read_to_string(installed_stamp()).ok().as_deref() == Some(stamp.as_str()) && python_ok("import hmacsig") {
+        log("python: hmacsig wheel unchanged, already installed");
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(installed_stamp());
+    run(Command::new(venv_python())
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
+        .arg(&wheel))?;
+    std::fs::File::create(installed_stamp()).and_then(|mut f| f.write_all(stamp.as_bytes())).map_err(|e| e.to_string())?;
+    log(format!("python: installed {}", wheel.display()));
+    Ok(())
 }
 
 /// Runs the python test suite (after `prepare`).
 pub fn test() -> Result<Counts> {
-    Err("python is not wired up yet".into())
+    let (ok, out) = run_tee(
+        Command::new(venv_python())
+            .current_dir(project())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "--color=no", "-q", "tests"]),
+    )?;
+    // pytest's closing line: "3 failed, 67 passed, 1 error in 0.31s" (any subset, any order).
+    let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
+    let counts = summary.map(|l| Counts {
+        passed: number_before(l, " passed").unwrap_or(0),
+        failed: number_before(l, " failed").unwrap_or(0) + number_before(l, " error").unwrap_or(0),
+    });
+    match counts {
+        Some(c) if ok || c.failed > 0 => Ok(c),
+        _ => Err("pytest did not run the python tests".into()),
+    }
 }
 
 /// The command that runs the python conformance runner (after `prepare`):
 /// cases on stdin, results on stdout.
 pub fn runner() -> Result<Command> {
-    Err("python is not wired up yet".into())
+    let mut cmd = Command::new(venv_python());
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1").arg(root().join("tests").join("conformance").join("python").join("runner.py"));
+    Ok(cmd)
 }

@@ -268,11 +268,20 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     let date = date.ok_or_else(|| HmacSigError::missing_signed_header("the request has no Date header, so its age cannot be checked"))?;
     let sent = parse_http_date_ruby(&date).ok_or_else(|| HmacSigError::invalid_request(format!("the Date header {date:?} is not an HTTP date")))?;
     let skew = i64::from(policy.clock_skew);
-    if sent <= now - skew {
-        return Err(HmacSigError::stale(format!("the request's Date is {} s old; at most {} s is allowed", now - sent, skew - 1)));
+    // `now` is caller-supplied: saturate rather than overflow at the i64 edges.
+    if sent <= now.saturating_sub(skew) {
+        return Err(HmacSigError::stale(format!(
+            "the request's Date is {} s old; at most {} s is allowed",
+            now.saturating_sub(sent),
+            skew - 1
+        )));
     }
-    if sent >= now + skew {
-        return Err(HmacSigError::future(format!("the request's Date is {} s in the future; at most {} s is allowed", sent - now, skew - 1)));
+    if sent >= now.saturating_add(skew) {
+        return Err(HmacSigError::future(format!(
+            "the request's Date is {} s in the future; at most {} s is allowed",
+            sent.saturating_sub(now),
+            skew - 1
+        )));
     }
     Ok(auth.key_id.to_owned())
 }
@@ -449,6 +458,19 @@ mod tests {
         assert!(verify(&r.view(), &o, &p, "1044", b"top-secret", date - 899).is_ok());
         assert_eq!(verify(&r.view(), &o, &p, "1044", b"top-secret", date + 900).unwrap_err().kind(), "stale");
         assert_eq!(verify(&r.view(), &o, &p, "1044", b"top-secret", date - 900).unwrap_err().kind(), "future");
+    }
+
+    #[test]
+    fn extreme_clocks_are_errors_not_panics() {
+        let o = sha256_options();
+        let r = signed(post(), &o);
+        assert_eq!(verify(&r.view(), &o, &Policy::default(), "1044", b"top-secret", i64::MAX).unwrap_err().kind(), "stale");
+        assert_eq!(verify(&r.view(), &o, &Policy::default(), "1044", b"top-secret", i64::MIN).unwrap_err().kind(), "future");
+        let zero_skew = Policy { clock_skew: 0, ..Policy::default() };
+        assert_eq!(verify(&r.view(), &o, &zero_skew, "1044", b"top-secret", 1_700_000_000).unwrap_err().kind(), "stale");
+        let unsigned = Request { headers: vec![], ..post() };
+        assert_eq!(sign(&unsigned.view(), &o, "1044", b"k", i64::MIN).unwrap_err().kind(), "invalid_request");
+        assert_eq!(sign(&unsigned.view(), &o, "1044", b"k", i64::MAX).unwrap_err().kind(), "invalid_request");
     }
 
     #[test]

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""The Python conformance runner: shared/specs/conformance.md over the public `hmacsig` package.
+
+Reads a JSON array of cases (file argument, else stdin), writes a JSON array of results to
+stdout, one per case, in order. Logs go to stderr. Exit 0 whenever every case got a result.
+The mapping from a case to the API is in tests/conformance/README.md; it uses only what a user
+of the installed package would.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from typing import Any, Dict, List, Optional
+
+import hmacsig
+from hmacsig import Credentials, Header, HmacSigError, Policy, Request, Scheme, Signer
+
+
+class BadCase(Exception):
+    """A case the runner cannot decode: reported as `invalid_request`."""
+
+    kind = "invalid_request"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"unusable case: {why}")
+
+
+class Unsupported(Exception):
+    """Something the runner does not offer (a scheme, an op): reported as `unsupported`."""
+
+    kind = "unsupported"
+
+
+def show(value: Any) -> str:
+    """A JSON value as compact JSON, for messages."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def obj(case: Dict[str, Any], key: str) -> Dict[str, Any]:
+    """The object at `key`; anything else reads as an object with no fields (as in the Rust
+    runner: a missing field then reports what is missing)."""
+    value = case.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def str_field(o: Dict[str, Any], key: str) -> Optional[str]:
+    value = o.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadCase(f"{key} must be a string, not {show(value)}")
+
+
+def string_list(o: Dict[str, Any], key: str) -> Optional[List[str]]:
+    value = o.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise BadCase(f"{key} must be a list, not {show(value)}")
+    if not all(isinstance(v, str) for v in value):
+        raise BadCase(f"{key} must hold strings")
+    return value
+
+
+def b64(text: str, what: str) -> bytes:
+    """Standard base64, canonical only (padding required, no stray bits), like the Rust runner."""
+    try:
+        data = binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
+    except (binascii.Error, ValueError) as e:
+        raise BadCase(f"{what}: {e}") from None
+    if base64.b64encode(data).decode("ascii") != text:
+        raise BadCase(f"{what}: not canonical base64")
+    return data
+
+
+def scheme_name(case: Dict[str, Any]) -> str:
+    if "scheme" not in case:
+        raise BadCase("no scheme")
+    return str_field(obj(case, "scheme"), "name") or ""
+
+
+def scheme(case: Dict[str, Any]) -> Scheme:
+    name = scheme_name(case)
+    s = obj(case, "scheme")
+    policy = obj(case, "policy") if case.get("op") == "verify" else {}
+    if name == "api-auth":
+        headers_to_sign = string_list(policy, "headers_to_sign")
+        if headers_to_sign is None:
+            headers_to_sign = string_list(s, "headers_to_sign") or []
+        override_method = str_field(policy, "override_method")
+        if override_method is None:
+            override_method = str_field(s, "override_method")
+        digest = str_field(s, "digest")
+        return Scheme.api_auth(
+            digest="sha1" if digest is None else digest,
+            headers_to_sign=headers_to_sign,
+            override_method=override_method,
+        )
+    raise Unsupported(f"scheme {show(name)} is not offered")
+
+
+def policy(case: Dict[str, Any]) -> Optional[Policy]:
+    if case.get("policy") is None:
+        return None
+    p = obj(case, "policy")
+    name = scheme_name(case)
+    if name == "api-auth":
+        clock_skew = p.get("clock_skew")
+        if clock_skew is None:
+            clock_skew = 900
+        elif isinstance(clock_skew, bool) or not isinstance(clock_skew, int) or not 0 <= clock_skew <= 0xFFFFFFFF:
+            raise BadCase("clock_skew must be a non-negative integer")
+
+        def flag(key: str) -> bool:
+            return p.get(key) is True
+
+        return Policy.api_auth(
+            clock_skew=clock_skew,
+            digest=str_field(p, "digest"),
+            trust_original_uri=flag("trust_original_uri"),
+            allow_unsigned_body=flag("allow_unsigned_body"),
+        )
+    raise Unsupported(f"scheme {show(name)} is not offered")
+
+
+def credentials(case: Dict[str, Any]) -> Credentials:
+    if "credentials" not in case:
+        raise BadCase("no credentials")
+    c = obj(case, "credentials")
+    key_id = str_field(c, "key_id") or ""
+    secret = str_field(c, "secret")
+    secret_b64 = str_field(c, "secret_b64")
+    if secret_b64 is not None:
+        return Credentials(key_id, b64(secret_b64, "secret_b64"))
+    if secret is not None:
+        return Credentials(key_id, secret)
+    raise BadCase("credentials need secret or secret_b64")
+
+
+def request(case: Dict[str, Any]) -> Request:
+    if "request" not in case:
+        raise BadCase("no request")
+    r = obj(case, "request")
+    raw_headers = r.get("headers")
+    if raw_headers is None:
+        raw_headers = []
+    if not isinstance(raw_headers, list):
+        raise BadCase(f"headers must be a list, not {show(raw_headers)}")
+    headers = []
+    for pair in raw_headers:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise BadCase(f"a header must be a [name, value] pair of strings, not {show(pair)}")
+        headers.append(Header(name=pair[0], value=pair[1]))
+    body_b64 = str_field(r, "body_b64")
+    body = b64(body_b64, "body_b64") if body_b64 else b""
+    method = str_field(r, "method")
+    if method is None:
+        raise BadCase("no method")
+    target = str_field(r, "target")
+    if target is None:
+        raise BadCase("no target")
+    return Request(method=method, target=target, headers=headers, body=body)
+
+
+def now(case: Dict[str, Any]) -> Optional[int]:
+    value = case.get("now")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+        raise BadCase("now must be an integer")
+    return value
+
+
+def run_case(case: Dict[str, Any]) -> Dict[str, Any]:
+    op = case.get("op")
+    if op == "sign":
+        with Signer(scheme(case), credentials(case)) as signer:
+            r = request(case)
+            signed = signer.sign(r.method, r.target, r.headers, r.body, now(case))
+        out: Dict[str, Any] = {"headers": [[h.name, h.value] for h in signed.headers]}
+        try:
+            out["string_to_sign"] = signed.string_to_sign.decode("utf-8")
+        except UnicodeDecodeError:
+            out["string_to_sign_b64"] = base64.b64encode(signed.string_to_sign).decode("ascii")
+        if signed.url is not None:
+            out["url"] = signed.url
+        return out
+    if op == "verify":
+        key_id = hmacsig.verify_request(scheme(case), credentials(case), request(case), policy(case), now(case))
+        return {"key_id": key_id}
+    if op == "key_id":
+        return {"key_id": hmacsig.extract_key_id(scheme(case), request(case))}
+    raise Unsupported(f"op {show(op if isinstance(op, str) else '')} is not offered")
+
+
+def result(case: Any) -> Dict[str, Any]:
+    # A case that is not an object reads as one with no fields (no op: `unsupported`), as in
+    # the Rust runner.
+    case = case if isinstance(case, dict) else {}
+    out: Dict[str, Any] = {"id": case.get("id")}
+    try:
+        fields = run_case(case)
+    except (HmacSigError, BadCase, Unsupported) as e:
+        out.update(ok=False, error=e.kind, message=str(e))
+    except hmacsig.InternalError as e:
+        # A Rust panic: a bug, never an expected result. Reported under a kind no case expects.
+        print(f"runner: case {show(out['id'])}: internal error: {e}", file=sys.stderr)
+        out.update(ok=False, error="internal", message=str(e))
+    except Exception as e:  # noqa: BLE001 - one bad case never stops the run
+        # Case data the API refuses before Rust sees it (e.g. a lone surrogate in a string).
+        print(f"runner: case {show(out['id'])}: {type(e).__name__}: {e}", file=sys.stderr)
+        out.update(ok=False, error="invalid_request", message=f"unusable case: {type(e).__name__}: {e}")
+    else:
+        out["ok"] = True
+        out.update(fields)
+    return out
+
+
+def main(argv: List[str]) -> int:
+    try:
+        if len(argv) > 1:
+            with open(argv[1], "rb") as f:
+                raw = f.read()
+        else:
+            raw = sys.stdin.buffer.read()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"runner: cannot read cases: {e}", file=sys.stderr)
+        return 2
+    try:
+        cases = json.loads(text)
+    except ValueError as e:
+        print(f"runner: the input is not JSON: {e}", file=sys.stderr)
+        return 2
+    if not isinstance(cases, list):
+        print("runner: the input must be a JSON array of cases", file=sys.stderr)
+        return 2
+    results = [result(case) for case in cases]
+    # UTF-8 whatever the locale says, like the other runners.
+    sys.stdout.buffer.write((json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
