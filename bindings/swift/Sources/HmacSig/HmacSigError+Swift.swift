@@ -1,0 +1,51 @@
+// Hand-written: readable messages for the generated `HmacSigError`.
+//
+// uniffi.toml sets `omit_localized_error_conformance`, so the generated enum is
+// a plain `Swift.Error`; these conformances make `localizedDescription`,
+// `description` and string interpolation show the Rust `reason` text (a full
+// sentence, never secret material) instead of a reflected field dump.
+
+import Foundation
+
+extension HmacSigError: LocalizedError, CustomStringConvertible {
+    /// The human-readable message: the Rust `reason`, verbatim.
+    public var reason: String {
+        switch self {
+        case let .InvalidRequest(reason),
+             let .MissingAuthorization(reason),
+             let .MalformedAuthorization(reason),
+             let .UnknownKey(reason, _),
+             let .BadSignature(reason, _),
+             let .Stale(reason),
+             let .Future(reason),
+             let .BodyMismatch(reason),
+             let .DigestNotAllowed(reason),
+             let .MissingSignedHeader(reason),
+             let .Replayed(reason),
+             let .Unsupported(reason):
+            return reason
+        }
+    }
+
+    /// The conformance error kind (`shared/specs/conformance.md`), e.g. `"bad_signature"`.
+    public var kind: String {
+        switch self {
+        case .InvalidRequest: return "invalid_request"
+        case .MissingAuthorization: return "missing_authorization"
+        case .MalformedAuthorization: return "malformed_authorization"
+        case .UnknownKey: return "unknown_key"
+        case .BadSignature: return "bad_signature"
+        case .Stale: return "stale"
+        case .Future: return "future"
+        case .BodyMismatch: return "body_mismatch"
+        case .DigestNotAllowed: return "digest_not_allowed"
+        case .MissingSignedHeader: return "missing_signed_header"
+        case .Replayed: return "replayed"
+        case .Unsupported: return "unsupported"
+        }
+    }
+
+    public var errorDescription: String? { reason }
+
+    public var description: String { reason }
+}

@@ -1,0 +1,350 @@
+// The Swift conformance runner: reads a JSON array of cases (file argument or
+// stdin), writes a JSON array of results to stdout, logs to stderr only.
+// Uses only the public `HmacSig` module, as a user would. The mapping from a
+// case to the API is in tests/conformance/README.md; this mirrors the Rust
+// runner (tests/conformance/rust/src/main.rs) step for step, including the
+// order in which the parts of a case are read.
+
+import Foundation
+import HmacSig
+
+// MARK: - JSON values from JSONSerialization
+//
+// On Linux, JSONSerialization gives NSNumber for numbers and booleans alike,
+// and bridging is lax: `1 as? Bool` is true, `true as? Int64` is 1 and
+// `60.0 as? Int64` is 60. These helpers accept only what serde_json's
+// `as_bool`, `as_i64` and `as_u64` accept.
+
+private let jsonBoolClass: AnyClass = type(of: NSNumber(value: true))
+
+/// A JSON `true`/`false` (not a number).
+private func jsonBool(_ value: Any?) -> Bool? {
+    guard let n = value as? NSNumber, type(of: n) == jsonBoolClass else { return nil }
+    return n.boolValue
+}
+
+/// The objCType of a JSON number (not a boolean): "q", "i", "Q" for integers, "d" for others.
+private func jsonNumberType(_ value: Any?) -> String? {
+    guard let n = value as? NSNumber, type(of: n) != jsonBoolClass else { return nil }
+    return String(cString: n.objCType)
+}
+
+private let signedIntegerTypes: Set<String> = ["c", "s", "i", "l", "q"]
+private let unsignedIntegerTypes: Set<String> = ["C", "S", "I", "L", "Q"]
+
+/// A JSON integer that fits in Int64 (serde_json `as_i64`).
+private func jsonInt64(_ value: Any?) -> Int64? {
+    guard let type = jsonNumberType(value), let n = value as? NSNumber else { return nil }
+    if signedIntegerTypes.contains(type) { return n.int64Value }
+    if unsignedIntegerTypes.contains(type) { return n.uint64Value <= UInt64(Int64.max) ? Int64(n.uint64Value) : nil }
+    return nil
+}
+
+/// A non-negative JSON integer (serde_json `as_u64`).
+private func jsonUInt64(_ value: Any?) -> UInt64? {
+    guard let type = jsonNumberType(value), let n = value as? NSNumber else { return nil }
+    if signedIntegerTypes.contains(type) { return n.int64Value >= 0 ? UInt64(n.int64Value) : nil }
+    if unsignedIntegerTypes.contains(type) { return n.uint64Value }
+    return nil
+}
+
+/// `obj[key]`, nil when `obj` is not an object or has no such key (serde_json `Value::get`).
+private func member(_ obj: Any?, _ key: String) -> Any? {
+    (obj as? [String: Any])?[key]
+}
+
+private func isNull(_ value: Any?) -> Bool {
+    value == nil || value is NSNull
+}
+
+/// Compact JSON text of a value, for messages.
+private func jsonText(_ value: Any?) -> String {
+    guard let value, !(value is NSNull) else { return "null" }
+    if let b = jsonBool(value) { return b ? "true" : "false" }
+    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]) {
+        return String(decoding: data, as: UTF8.self)
+    }
+    return String(describing: value)
+}
+
+/// Rust's `{:?}` of a string: quoted, with escapes.
+private func quoted(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\0": out += "\\0"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7f {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}
+
+// MARK: - Base64 exactly as the Rust runner decodes it (standard alphabet,
+// canonical padding required, no trailing bits, no whitespace).
+
+private struct Base64Error: Error, CustomStringConvertible {
+    let description: String
+}
+
+private let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+private let base64Values: [UInt8: UInt8] = Dictionary(uniqueKeysWithValues: base64Alphabet.enumerated().map { ($1, UInt8($0)) })
+
+private func decodeBase64(_ text: String) throws -> Data {
+    let bytes = Array(text.utf8)
+    var padding = 0
+    while padding < bytes.count, bytes[bytes.count - 1 - padding] == UInt8(ascii: "=") { padding += 1 }
+    let symbols = bytes.count - padding
+    var values = [UInt8]()
+    values.reserveCapacity(symbols)
+    for (offset, byte) in bytes[..<symbols].enumerated() {
+        guard let v = base64Values[byte] else { throw Base64Error(description: "Invalid symbol \(byte), offset \(offset).") }
+        values.append(v)
+    }
+    if symbols % 4 == 1 { throw Base64Error(description: "Invalid input length.") }
+    let expectedPadding = (4 - symbols % 4) % 4
+    if padding != expectedPadding { throw Base64Error(description: "Invalid padding") }
+    var out = Data(capacity: symbols * 3 / 4)
+    var i = 0
+    while i + 4 <= symbols {
+        let (a, b, c, d) = (values[i], values[i + 1], values[i + 2], values[i + 3])
+        out.append(a << 2 | b >> 4)
+        out.append(b << 4 | c >> 2)
+        out.append(c << 6 | d)
+        i += 4
+    }
+    switch symbols - i {
+    case 2:
+        let (a, b) = (values[i], values[i + 1])
+        if b & 0x0f != 0 { throw Base64Error(description: "Invalid last symbol \(bytes[i + 1]), offset \(i + 1).") }
+        out.append(a << 2 | b >> 4)
+    case 3:
+        let (a, b, c) = (values[i], values[i + 1], values[i + 2])
+        if c & 0x03 != 0 { throw Base64Error(description: "Invalid last symbol \(bytes[i + 2]), offset \(i + 2).") }
+        out.append(a << 2 | b >> 4)
+        out.append(b << 4 | c >> 2)
+    default:
+        break
+    }
+    return out
+}
+
+// MARK: - Reading a case
+
+/// A case the runner cannot decode; reported as `invalid_request`.
+private func badCase(_ why: String) -> HmacSigError {
+    .InvalidRequest(reason: "unusable case: \(why)")
+}
+
+private func stringField(_ obj: Any?, _ key: String) throws -> String? {
+    let value = member(obj, key)
+    if isNull(value) { return nil }
+    guard let s = value as? String else { throw badCase("\(key) must be a string, not \(jsonText(value))") }
+    return s
+}
+
+private func stringList(_ obj: Any?, _ key: String) throws -> [String]? {
+    let value = member(obj, key)
+    if isNull(value) { return nil }
+    guard let items = value as? [Any] else { throw badCase("\(key) must be a list, not \(jsonText(value))") }
+    return try items.map { item in
+        guard let s = item as? String else { throw badCase("\(key) must hold strings") }
+        return s
+    }
+}
+
+private func isVerify(_ c: [String: Any]) -> Bool {
+    (c["op"] as? String) == "verify"
+}
+
+private func scheme(_ c: [String: Any]) throws -> Scheme {
+    guard let scheme = c["scheme"] else { throw badCase("no scheme") }
+    let policy: Any? = isVerify(c) ? c["policy"] : nil
+    let name = try stringField(scheme, "name")
+    switch name {
+    case "api-auth":
+        // For verify, the policy's headers_to_sign / override_method are "as the signer used them".
+        let headersToSign = try stringList(policy, "headers_to_sign") ?? stringList(scheme, "headers_to_sign") ?? []
+        let overrideMethod = try stringField(policy, "override_method") ?? stringField(scheme, "override_method")
+        return try Scheme.apiAuth(digest: stringField(scheme, "digest") ?? "sha1", headersToSign: headersToSign, overrideMethod: overrideMethod)
+    default:
+        throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
+    }
+}
+
+private func policy(_ c: [String: Any]) throws -> Policy? {
+    guard let policy = c["policy"], !(policy is NSNull) else { return nil }
+    let name = try stringField(c["scheme"], "name")
+    switch name {
+    case "api-auth":
+        var clockSkew: UInt32 = 900
+        let skew = member(policy, "clock_skew")
+        if !isNull(skew) {
+            guard let n = jsonUInt64(skew), n <= UInt64(UInt32.max) else { throw badCase("clock_skew must be a non-negative integer") }
+            clockSkew = UInt32(n)
+        }
+        let flag = { (key: String) in jsonBool(member(policy, key)) ?? false }
+        return try Policy.apiAuth(
+            clockSkew: clockSkew,
+            digest: stringField(policy, "digest"),
+            trustOriginalUri: flag("trust_original_uri"),
+            allowUnsignedBody: flag("allow_unsigned_body")
+        )
+    default:
+        throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
+    }
+}
+
+private func credentials(_ c: [String: Any]) throws -> Credentials {
+    guard let creds = c["credentials"] else { throw badCase("no credentials") }
+    let keyId = try stringField(creds, "key_id") ?? ""
+    let text = try stringField(creds, "secret")
+    let b64 = try stringField(creds, "secret_b64")
+    if let b64 {
+        do {
+            return Credentials(keyId: keyId, secret: try decodeBase64(b64))
+        } catch {
+            throw badCase("secret_b64: \(error)")
+        }
+    }
+    guard let text else { throw badCase("credentials need secret or secret_b64") }
+    return Credentials(keyId: keyId, secret: text)
+}
+
+private func request(_ c: [String: Any]) throws -> Request {
+    guard let r = c["request"] else { throw badCase("no request") }
+    var headers: [Header] = []
+    let rawHeaders = member(r, "headers")
+    if !isNull(rawHeaders) {
+        guard let pairs = rawHeaders as? [Any] else { throw badCase("headers must be a list, not \(jsonText(rawHeaders))") }
+        headers = try pairs.map { pair in
+            guard let p = pair as? [Any], p.count == 2, let name = p[0] as? String, let value = p[1] as? String else {
+                throw badCase("a header must be a [name, value] pair of strings, not \(jsonText(pair))")
+            }
+            return Header(name: name, value: value)
+        }
+    }
+    var body = Data()
+    if let b64 = try stringField(r, "body_b64") {
+        do {
+            body = try decodeBase64(b64)
+        } catch {
+            throw badCase("body_b64: \(error)")
+        }
+    }
+    guard let method = try stringField(r, "method") else { throw badCase("no method") }
+    guard let target = try stringField(r, "target") else { throw badCase("no target") }
+    return Request(method: method, target: target, headers: headers, body: body)
+}
+
+private func now(_ c: [String: Any]) throws -> Int64? {
+    let value = c["now"]
+    if isNull(value) { return nil }
+    guard let n = jsonInt64(value) else { throw badCase("now must be an integer") }
+    return n
+}
+
+// MARK: - Running a case
+
+private func runCase(_ c: [String: Any]) throws -> [String: Any] {
+    var out: [String: Any] = [:]
+    let op = c["op"] as? String
+    switch op {
+    case "sign":
+        let signer = Signer(scheme: try scheme(c), credentials: try credentials(c))
+        let r = try request(c)
+        let signed = try signer.sign(method: r.method, target: r.target, headers: r.headers, body: r.body, now: try now(c))
+        out["headers"] = signed.headers.map { [$0.name, $0.value] }
+        if let text = signed.stringToSignText {
+            out["string_to_sign"] = text
+        } else {
+            out["string_to_sign_b64"] = signed.stringToSign.base64EncodedString()
+        }
+        if let url = signed.url {
+            out["url"] = url
+        }
+    case "verify":
+        out["key_id"] = try verifyRequest(
+            scheme: try scheme(c), credentials: try credentials(c), request: try request(c), policy: try policy(c), now: try now(c)
+        )
+    case "key_id":
+        out["key_id"] = try extractKeyId(scheme: try scheme(c), request: try request(c))
+    default:
+        throw HmacSigError.Unsupported(reason: "op \(quoted(op ?? "")) is not offered")
+    }
+    return out
+}
+
+private func result(_ raw: Any) -> [String: Any] {
+    let c = raw as? [String: Any] ?? [:]
+    var out: [String: Any] = ["id": c["id"] ?? NSNull()]
+    do {
+        out.merge(try runCase(c)) { _, new in new }
+        out["ok"] = true
+    } catch let error as HmacSigError {
+        out["ok"] = false
+        out["error"] = error.kind
+        out["message"] = error.localizedDescription
+    } catch {
+        // Not an HmacSigError: a UniFFI internal error (a Rust panic). Never expected.
+        out["ok"] = false
+        out["error"] = "internal_error"
+        out["message"] = "\(error)"
+    }
+    return out
+}
+
+// MARK: - Main
+
+private func log(_ message: String) {
+    FileHandle.standardError.write(Data("hmacsig-conformance (swift): \(message)\n".utf8))
+}
+
+private func readInput() -> Data? {
+    let args = CommandLine.arguments
+    if args.count > 1 {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: args[1]))
+        } catch {
+            log("cannot read cases from \(args[1]): \(error.localizedDescription)")
+            return nil
+        }
+    }
+    return FileHandle.standardInput.readDataToEndOfFile()
+}
+
+private func main() -> Int32 {
+    guard let input = readInput() else { return 2 }
+    let parsed: Any
+    do {
+        parsed = try JSONSerialization.jsonObject(with: input, options: [.fragmentsAllowed])
+    } catch {
+        log("the input is not JSON: \(error.localizedDescription)")
+        return 2
+    }
+    guard let cases = parsed as? [Any] else {
+        log("the input must be a JSON array of cases")
+        return 2
+    }
+    let results = cases.map(result)
+    do {
+        var data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        data.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(data)
+    } catch {
+        log("cannot write the results as JSON: \(error.localizedDescription)")
+        return 2
+    }
+    return 0
+}
+
+exit(main())
