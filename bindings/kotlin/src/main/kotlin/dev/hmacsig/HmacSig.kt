@@ -1,0 +1,228 @@
+@file:JvmName("HmacSig")
+
+package dev.hmacsig
+
+import java.nio.ByteBuffer
+import java.util.concurrent.locks.ReentrantReadWriteLock
+import kotlin.concurrent.read
+import kotlin.concurrent.write
+import dev.hmacsig.ffi.Credentials as FfiCredentials
+import dev.hmacsig.ffi.Policy as FfiPolicy
+import dev.hmacsig.ffi.Scheme as FfiScheme
+import dev.hmacsig.ffi.Signer as FfiSigner
+
+/*
+ * hmacsig: sign and verify HTTP requests with HMAC.
+ *
+ * A thin layer over the UniFFI-generated `dev.hmacsig.ffi` package: Kotlin defaults,
+ * ByteArray bodies, one exception type (HmacSigException with an ErrorKind), and
+ * closeable objects that refuse use after close instead of touching freed native memory.
+ */
+
+/** One header field line. Names compare case-insensitively; values are kept verbatim. */
+typealias Header = dev.hmacsig.ffi.Header
+
+/** An HTTP request to sign or verify: method, target as sent, ordered headers, body bytes. */
+typealias Request = dev.hmacsig.ffi.Request
+
+/**
+ * The result of signing: `headers` to set on the request (replacing any of the same name),
+ * in order; `stringToSign`, the exact bytes that were MACed; `url` for query-signing schemes.
+ */
+typealias SignedRequest = dev.hmacsig.ffi.SignedRequest
+
+/** Headers from `name to value` pairs, in order. */
+fun headersOf(vararg pairs: Pair<String, String>): List<Header> = pairs.map { (name, value) -> Header(name, value) }
+
+/**
+ * Owns one generated object: calls run under a read lock and refuse a closed object;
+ * [close] takes the write lock, so a native object is never freed while a call uses it.
+ */
+internal class Owned<T : AutoCloseable>(private val inner: T, private val what: String) {
+    private val lock = ReentrantReadWriteLock()
+
+    @Volatile
+    var closed = false
+        private set
+
+    fun <R> with(block: (T) -> R): R = lock.read {
+        check(!closed) { "this $what has been closed" }
+        block(inner)
+    }
+
+    fun close() = lock.write {
+        if (!closed) {
+            closed = true
+            inner.close()
+        }
+    }
+}
+
+/** How to sign: a scheme and its options. Immutable; share one across threads. Close it when done. */
+class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
+    internal val owned = Owned(inner, "Scheme")
+
+    /** The scheme's name, as the conformance cases spell it (`api-auth`). */
+    val name: String get() = owned.with { it.name() }
+
+    val isClosed: Boolean get() = owned.closed
+
+    override fun close() = owned.close()
+
+    override fun toString(): String = if (isClosed) "Scheme(closed)" else "Scheme($name)"
+
+    companion object {
+        /**
+         * api-auth (Ruby gem 2.5). [digest]: `sha1` (header `APIAuth`), `sha224`, `sha256`,
+         * `sha384` or `sha512` (header `APIAuth-HMAC-SHA256` ...). [headersToSign]: extra
+         * header values to sign, in order. [overrideMethod]: the method to sign instead of
+         * the request's. An unknown digest is [ErrorKind.UNSUPPORTED].
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun apiAuth(digest: String = "sha1", headersToSign: List<String> = emptyList(), overrideMethod: String? = null): Scheme =
+            Scheme(translated { FfiScheme.apiAuth(digest, headersToSign, overrideMethod) })
+    }
+}
+
+/** How strictly to verify. Immutable; share one across threads. Close it when done. */
+class Policy private constructor(inner: FfiPolicy) : AutoCloseable {
+    internal val owned = Owned(inner, "Policy")
+
+    val isClosed: Boolean get() = owned.closed
+
+    override fun close() = owned.close()
+
+    override fun toString(): String = if (isClosed) "Policy(closed)" else "Policy"
+
+    companion object {
+        /**
+         * api-auth verification. [clockSkew]: seconds either side of `Date` (strict
+         * bounds), 0..4294967295. [digest]: accept only this digest. [trustOriginalUri]:
+         * honour `X-Original-URI` from a trusted proxy. [allowUnsignedBody]: accept a body
+         * that no content hash covers (the gem's behaviour).
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun apiAuth(
+            clockSkew: Long = 900,
+            digest: String? = null,
+            trustOriginalUri: Boolean = false,
+            allowUnsignedBody: Boolean = false,
+        ): Policy {
+            require(clockSkew in 0..UInt.MAX_VALUE.toLong()) { "clockSkew must be 0..${UInt.MAX_VALUE} seconds, not $clockSkew" }
+            return Policy(translated { FfiPolicy.apiAuth(clockSkew.toUInt(), digest, trustOriginalUri, allowUnsignedBody) })
+        }
+    }
+}
+
+/**
+ * A key id and its secret. The secret is handed to the native core at once and is never
+ * kept on the JVM side nor shown by [toString]. Close it when done.
+ */
+class Credentials(keyId: String, secret: ByteArray) : AutoCloseable {
+    /** A text secret: its UTF-8 bytes are the key (api-auth secrets are used as text). */
+    constructor(keyId: String, secret: String) : this(keyId, secret.toByteArray(Charsets.UTF_8))
+
+    internal val owned = Owned(FfiCredentials(keyId, secret), "Credentials")
+
+    /** The key id (public: it travels in the request). */
+    val keyId: String = keyId
+
+    val isClosed: Boolean get() = owned.closed
+
+    override fun close() = owned.close()
+
+    override fun toString(): String = "Credentials(keyId=$keyId, secret=<redacted>)"
+}
+
+/** Largest body copied through the per-thread scratch buffer; bigger ones get their own. */
+private const val SCRATCH_MAX = 64 * 1024
+private val scratch = ThreadLocal<ByteBuffer>()
+
+/** [bytes] in a direct buffer at position 0 (the generated `&[u8]` argument needs one). */
+private fun direct(bytes: ByteArray): ByteBuffer {
+    if (bytes.size > SCRATCH_MAX) return ByteBuffer.allocateDirect(bytes.size).put(bytes).flip()
+    var buf = scratch.get()
+    if (buf == null || buf.capacity() < bytes.size) {
+        buf = ByteBuffer.allocateDirect(maxOf(bytes.size, 4096))
+        scratch.set(buf)
+    }
+    buf.clear()
+    buf.put(bytes)
+    buf.flip()
+    return buf
+}
+
+/**
+ * Holds a scheme and credentials and signs many requests: the fast path. Thread-safe.
+ * Close it (or `use {}` it) when done; the scheme and credentials it was built from may
+ * be closed independently.
+ */
+class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
+    private val owned: Owned<FfiSigner> =
+        scheme.owned.with { s -> credentials.owned.with { c -> Owned(FfiSigner(s, c), "Signer") } }
+
+    /** The key id this signer signs with. */
+    val keyId: String = credentials.keyId
+
+    val isClosed: Boolean get() = owned.closed
+
+    /**
+     * Signs a request given as parts. [now] is Unix seconds (the system clock when null).
+     * Returns the headers to set and the string that was signed.
+     */
+    @JvmOverloads
+    fun sign(method: String, target: String, headers: List<Header>, body: ByteArray = ByteArray(0), now: Long? = null): SignedRequest =
+        owned.with { translated { it.sign(method, target, headers, direct(body), now) } }
+
+    /** As [sign], with the body's remaining bytes; a direct buffer is passed without a copy. */
+    @JvmOverloads
+    fun sign(method: String, target: String, headers: List<Header>, body: ByteBuffer, now: Long? = null): SignedRequest {
+        // slice(): the generated code passes the buffer's base address, so start it at 0.
+        val buf = if (body.isDirect) body.slice() else direct(ByteArray(body.remaining()).also { body.duplicate().get(it) })
+        return owned.with { translated { it.sign(method, target, headers, buf, now) } }
+    }
+
+    /** Signs a [Request]. [now] is Unix seconds (the system clock when null). */
+    @JvmOverloads
+    fun signRequest(request: Request, now: Long? = null): SignedRequest = owned.with { translated { it.signRequest(request, now) } }
+
+    override fun close() = owned.close()
+
+    override fun toString(): String = "Signer(keyId=$keyId${if (isClosed) ", closed" else ""})"
+}
+
+/** Signs [request] once. [now] is Unix seconds (the system clock when null). */
+@JvmOverloads
+fun signRequest(scheme: Scheme, credentials: Credentials, request: Request, now: Long? = null): SignedRequest =
+    scheme.owned.with { s ->
+        credentials.owned.with { c -> translated { dev.hmacsig.ffi.signRequest(s, c, request, now) } }
+    }
+
+/**
+ * Verifies [request] against the secret the server holds for `credentials.keyId`; returns
+ * that key id. [policy] null means the scheme's strict defaults. [now] is Unix seconds
+ * (the system clock when null). Throws [HmacSigException] saying why it does not verify.
+ */
+@JvmOverloads
+fun verifyRequest(scheme: Scheme, credentials: Credentials, request: Request, policy: Policy? = null, now: Long? = null): String =
+    scheme.owned.with { s ->
+        credentials.owned.with { c ->
+            if (policy == null) {
+                translated { dev.hmacsig.ffi.verifyRequest(s, c, request, null, now) }
+            } else {
+                policy.owned.with { p -> translated { dev.hmacsig.ffi.verifyRequest(s, c, request, p, now) } }
+            }
+        }
+    }
+
+/** The key id a request claims, to look its secret up before verifying. Not verified yet. */
+fun extractKeyId(scheme: Scheme, request: Request): String =
+    scheme.owned.with { s -> translated { dev.hmacsig.ffi.extractKeyId(s, request) } }
+
+/**
+ * A new random secret as the api-auth gem makes them: 88 base64 characters. Use it as
+ * text: `Credentials(keyId, secret)` with the String.
+ */
+fun generateSecret(): String = translated { dev.hmacsig.ffi.generateSecret() }
