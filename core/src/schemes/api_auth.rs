@@ -271,16 +271,16 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     // `now` is caller-supplied: saturate rather than overflow at the i64 edges.
     if sent <= now.saturating_sub(skew) {
         return Err(HmacSigError::stale(format!(
-            "the request's Date is {} s old; at most {} s is allowed",
+            "the request's Date is {} s old; the policy allows less than {} s",
             now.saturating_sub(sent),
-            skew - 1
+            skew
         )));
     }
     if sent >= now.saturating_add(skew) {
         return Err(HmacSigError::future(format!(
-            "the request's Date is {} s in the future; at most {} s is allowed",
+            "the request's Date is {} s in the future; the policy allows less than {} s",
             sent.saturating_sub(now),
-            skew - 1
+            skew
         )));
     }
     Ok(auth.key_id.to_owned())

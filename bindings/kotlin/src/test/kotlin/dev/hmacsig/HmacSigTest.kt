@@ -245,10 +245,10 @@ class ErrorTest {
         Policy.apiAuth(clockSkew = 60).use { policy ->
             val stale = failure { verifyRequest(scheme, credentials, signedRequest(), policy, NOW + 60) }
             assertEquals(ErrorKind.STALE, stale.kind)
-            assertEquals("the request's Date is 90 s old; at most 59 s is allowed", stale.message)
+            assertEquals("the request's Date is 90 s old; the policy allows less than 60 s", stale.message)
             val future = failure { verifyRequest(scheme, credentials, signedRequest(), policy, NOW - 100) }
             assertEquals(ErrorKind.FUTURE, future.kind)
-            assertEquals("the request's Date is 70 s in the future; at most 59 s is allowed", future.message)
+            assertEquals("the request's Date is 70 s in the future; the policy allows less than 60 s", future.message)
         }
     }
 
