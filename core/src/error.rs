@@ -103,10 +103,7 @@ impl HmacSigError {
     }
     pub(crate) fn bad_signature(string_to_sign: &[u8]) -> Self {
         let string_to_sign = String::from_utf8_lossy(string_to_sign).into_owned();
-        Self::BadSignature {
-            reason: format!("signature does not match; the server signed {string_to_sign:?}"),
-            string_to_sign,
-        }
+        Self::BadSignature { reason: format!("signature does not match; the server signed {string_to_sign:?}"), string_to_sign }
     }
     pub(crate) fn stale(reason: impl Into<String>) -> Self {
         Self::Stale { reason: reason.into() }

@@ -78,23 +78,14 @@ impl<'a> RequestView<'a> {
     /// CR, LF or NUL (they would split or truncate the field line).
     pub fn validate(&self) -> Result<()> {
         if !is_token(self.method) {
-            return Err(HmacSigError::invalid_request(format!(
-                "the method {:?} is not an HTTP token",
-                self.method
-            )));
+            return Err(HmacSigError::invalid_request(format!("the method {:?} is not an HTTP token", self.method)));
         }
         for header in self.headers {
             if !is_token(&header.name) {
-                return Err(HmacSigError::invalid_request(format!(
-                    "the header name {:?} is not an HTTP token",
-                    header.name
-                )));
+                return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
             }
             if header.value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-                return Err(HmacSigError::invalid_request(format!(
-                    "the value of header {:?} contains CR, LF or NUL",
-                    header.name
-                )));
+                return Err(HmacSigError::invalid_request(format!("the value of header {:?} contains CR, LF or NUL", header.name)));
             }
         }
         Ok(())

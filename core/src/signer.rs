@@ -73,8 +73,7 @@ pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
 #[uniffi::export]
 pub fn generate_secret() -> Result<String> {
     let mut random = [0u8; 512];
-    getrandom::fill(&mut random)
-        .map_err(|e| HmacSigError::unsupported(format!("the operating system's random source failed: {e}")))?;
+    getrandom::fill(&mut random).map_err(|e| HmacSigError::unsupported(format!("the operating system's random source failed: {e}")))?;
     Ok(secret_from_random_bytes(&random))
 }
 

@@ -22,9 +22,7 @@ pub fn now_or_system(now: Option<i64>) -> i64 {
 pub fn format_http_date(unix: i64) -> Result<String> {
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
     if !(0..=MAX).contains(&unix) {
-        return Err(HmacSigError::invalid_request(format!(
-            "the clock {unix} is outside the years 1970..9999 an HTTP date can express"
-        )));
+        return Err(HmacSigError::invalid_request(format!("the clock {unix} is outside the years 1970..9999 an HTTP date can express")));
     }
     Ok(httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix as u64)))
 }

@@ -31,11 +31,7 @@ pub fn generate(langs: &[&str]) -> Result {
         let out = generated_dir(lang);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-        run(Command::new(&bindgen)
-            .current_dir(root())
-            .args(["generate", "--no-format", "-l", lang, "-o"])
-            .arg(&out)
-            .arg(cdylib()))?;
+        run(Command::new(&bindgen).current_dir(root()).args(["generate", "--no-format", "-l", lang, "-o"]).arg(&out).arg(cdylib()))?;
         log(format!("{lang} bindings in {}", out.display()));
     }
     Ok(())

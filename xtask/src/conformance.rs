@@ -92,10 +92,8 @@ fn pairs_from_view(view: &Value) -> Vec<Value> {
 fn scheme_from(options: &Value, verify: bool) -> Value {
     let mut scheme = Map::new();
     scheme.insert("name".into(), "api-auth".into());
-    if !verify {
-        if let Some(d) = options.get("digest") {
-            scheme.insert("digest".into(), d.clone());
-        }
+    if !verify && let Some(d) = options.get("digest") {
+        scheme.insert("digest".into(), d.clone());
     }
     if let Some(h) = options.get("headers_to_sign") {
         scheme.insert("headers_to_sign".into(), h.clone());
@@ -145,10 +143,11 @@ fn stricter_verdict(request: &Value, policy: &Value) -> Option<Expect> {
         return Some(Expect::Stricter { kind: "digest_not_allowed", why: "MD5 signatures are never accepted" });
     }
     let trusts_proxy = policy.get("trust_original_uri").and_then(Value::as_bool).unwrap_or(false);
-    if let Some(original) = header(&headers, "x-original-uri") {
-        if !trusts_proxy && original != s(request, "target") {
-            return Some(Expect::Stricter { kind: "bad_signature", why: "X-Original-URI is ignored unless a trusted proxy sets it" });
-        }
+    if let Some(original) = header(&headers, "x-original-uri")
+        && !trusts_proxy
+        && original != s(request, "target")
+    {
+        return Some(Expect::Stricter { kind: "bad_signature", why: "X-Original-URI is ignored unless a trusted proxy sets it" });
     }
     let body = BASE64.decode(s(request, "body_b64")).unwrap_or_default();
     match header(&headers, "x-authorization-content-sha256") {
@@ -217,7 +216,8 @@ fn cases_from_vectors(vectors: &Value) -> Vec<Case> {
     }
     for entry in vectors["verify"].as_array().into_iter().flatten() {
         let r = &entry["request"];
-        let request = json!({"method": r["method"], "target": r["path"], "headers": pairs_from_view(&r["headers"]), "body_b64": s(r, "body_b64")});
+        let request =
+            json!({"method": r["method"], "target": r["path"], "headers": pairs_from_view(&r["headers"]), "body_b64": s(r, "body_b64")});
         let auth = header(request["headers"].as_array().map(Vec::as_slice).unwrap_or(&[]), "authorization").unwrap_or("").to_owned();
         // The gem looks the secret up by the access id the request claims.
         let key_id = gem_access_id(&auth).unwrap_or_default();
@@ -260,7 +260,8 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
             if &got != headers {
                 return Some(format!("headers {got:?}, expected {headers:?}"));
             }
-            (s(result, "string_to_sign") != string_to_sign).then(|| format!("string_to_sign {:?}, expected {string_to_sign:?}", s(result, "string_to_sign")))
+            (s(result, "string_to_sign") != string_to_sign)
+                .then(|| format!("string_to_sign {:?}, expected {string_to_sign:?}", s(result, "string_to_sign")))
         }
         Expect::KeyId(k) => (!ok || s(result, "key_id") != k).then(|| format!("expected key id {k:?}, got {result}")),
         Expect::Refused => ok.then(|| format!("expected a refusal, got {result}")),
@@ -314,7 +315,8 @@ pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
                 continue;
             }
         };
-        std::fs::write(out_dir.join(format!("api-auth-results-{lang}.json")), serde_json::to_string_pretty(&results).unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(out_dir.join(format!("api-auth-results-{lang}.json")), serde_json::to_string_pretty(&results).unwrap())
+            .map_err(|e| e.to_string())?;
         let mut lang_counts = Counts::default();
         for (case, result) in cases.iter().zip(&results) {
             let id = s(&case.json, "id");
@@ -370,7 +372,10 @@ mod tests {
     fn stricter_rules_follow_the_documented_defaults() {
         let req = |headers: Value, body: &str| json!({"target": "/x", "headers": headers, "body_b64": body});
         assert_eq!(stricter_verdict(&req(json!([["authorization", "APIAuth 1:x"]]), ""), &json!({})), None);
-        assert!(matches!(stricter_verdict(&req(json!([["authorization", "APIAuth-HMAC-MD5 1:x"]]), ""), &json!({})), Some(Expect::Stricter { kind: "digest_not_allowed", .. })));
+        assert!(matches!(
+            stricter_verdict(&req(json!([["authorization", "APIAuth-HMAC-MD5 1:x"]]), ""), &json!({})),
+            Some(Expect::Stricter { kind: "digest_not_allowed", .. })
+        ));
         assert!(matches!(stricter_verdict(&req(json!([]), "eA=="), &json!({})), Some(Expect::Stricter { kind: "body_mismatch", .. })));
         assert_eq!(stricter_verdict(&req(json!([["x-original-uri", "/y"]]), ""), &json!({"trust_original_uri": true})), None);
     }

@@ -41,7 +41,8 @@ pub fn run() -> Result {
     for (lang, result) in &signed {
         println!("  {lang:<7} Authorization: {}", header(result, "Authorization"));
     }
-    let identical = signed.windows(2).all(|w| w[0].1["headers"] == w[1].1["headers"] && w[0].1["string_to_sign"] == w[1].1["string_to_sign"]);
+    let identical =
+        signed.windows(2).all(|w| w[0].1["headers"] == w[1].1["headers"] && w[0].1["string_to_sign"] == w[1].1["string_to_sign"]);
     println!("\n  string to sign: {:?}", signed[0].1["string_to_sign"].as_str().unwrap_or(""));
     println!("  all four languages produced identical headers: {}", if identical { "yes" } else { "NO" });
     if !identical {
@@ -72,4 +73,3 @@ pub fn run() -> Result {
     println!();
     Ok(())
 }
-

@@ -96,9 +96,9 @@ fn mtime(p: &Path) -> Option<SystemTime> {
 /// The built jar (`target/hmacsig-<version>.jar`).
 fn jar() -> Option<PathBuf> {
     std::fs::read_dir(project().join("target")).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            n.starts_with("hmacsig-") && n.ends_with(".jar") && !n.ends_with("-sources.jar") && !n.ends_with("-tests.jar")
-        })
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("hmacsig-") && n.ends_with(".jar") && !n.ends_with("-sources.jar") && !n.ends_with("-tests.jar"))
     })
 }
 

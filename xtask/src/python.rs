@@ -47,11 +47,7 @@ fn ensure_venv() -> Result {
         let _ = std::fs::remove_dir_all(venv());
         run(Command::new(python).args(["-m", "venv"]).arg(venv()))?;
     }
-    let check = TOOLS
-        .iter()
-        .map(|(name, version)| format!("m.version({name:?}) == {version:?}"))
-        .collect::<Vec<_>>()
-        .join(" and ");
+    let check = TOOLS.iter().map(|(name, version)| format!("m.version({name:?}) == {version:?}")).collect::<Vec<_>>().join(" and ");
     if !python_ok(&format!("import importlib.metadata as m, sys; sys.exit(0 if {check} else 1)")) {
         let pins = TOOLS.iter().map(|(name, version)| format!("{name}=={version}"));
         run(Command::new(venv_python()).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(pins))?;
@@ -115,12 +111,15 @@ pub fn prepare() -> Result {
 
 /// Runs the python test suite (after `prepare`).
 pub fn test() -> Result<Counts> {
-    let (ok, out) = run_tee(
-        Command::new(venv_python())
-            .current_dir(project())
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .args(["-m", "pytest", "-p", "no:cacheprovider", "--color=no", "-q", "tests"]),
-    )?;
+    let (ok, out) = run_tee(Command::new(venv_python()).current_dir(project()).env("PYTHONDONTWRITEBYTECODE", "1").args([
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--color=no",
+        "-q",
+        "tests",
+    ]))?;
     // pytest's closing line: "3 failed, 67 passed, 1 error in 0.31s" (any subset, any order).
     let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
     let counts = summary.map(|l| Counts {

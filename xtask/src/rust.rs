@@ -10,7 +10,8 @@ pub fn prepare() -> Result {
 
 /// `cargo test` for the core, the runner crate and xtask's own vector conversion.
 pub fn test() -> Result<Counts> {
-    let (ok, out) = run_tee(Command::new("cargo").current_dir(root()).args(["test", "-p", "hmacsig", "-p", "hmacsig-conformance", "-p", "xtask"]))?;
+    let (ok, out) =
+        run_tee(Command::new("cargo").current_dir(root()).args(["test", "-p", "hmacsig", "-p", "hmacsig-conformance", "-p", "xtask"]))?;
     let counts = sum_counts(&out, |line| {
         let line = line.strip_prefix("test result: ")?;
         Some(Counts { passed: number_before(line, " passed")?, failed: number_before(line, " failed")? })

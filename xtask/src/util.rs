@@ -50,11 +50,7 @@ pub fn run(cmd: &mut Command) -> Result {
 pub fn run_capture(cmd: &mut Command, input: &[u8]) -> Result<Vec<u8>> {
     use std::io::Write;
     log(format!("$ {}", describe(cmd)));
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     let mut stdin = child.stdin.take().expect("piped");
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
@@ -99,24 +95,24 @@ impl std::ops::AddAssign for Counts {
 pub fn run_tee(cmd: &mut Command) -> Result<(bool, String)> {
     use std::io::{BufRead, BufReader, Write};
     log(format!("$ {}", describe(cmd)));
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    let mut child =
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let pumps: Vec<_> = [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>)]
-        .into_iter()
-        .flatten()
-        .map(|stream| {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(std::result::Result::ok) {
-                    let _ = tx.send(line);
-                }
-            })
+    let pumps: Vec<_> = [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(std::result::Result::ok) {
+                let _ = tx.send(line);
+            }
         })
-        .collect();
+    })
+    .collect();
     drop(tx);
     let mut all = String::new();
     for line in rx {

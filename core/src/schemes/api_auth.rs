@@ -55,10 +55,10 @@ impl Options {
             ))
         })?;
         let label = if digest == "sha1" { "APIAuth".to_owned() } else { format!("APIAuth-HMAC-{}", digest.to_uppercase()) };
-        if let Some(m) = &override_method {
-            if !crate::request::is_token(m) {
-                return Err(HmacSigError::invalid_request(format!("override_method {m:?} is not an HTTP token")));
-            }
+        if let Some(m) = &override_method
+            && !crate::request::is_token(m)
+        {
+            return Err(HmacSigError::invalid_request(format!("override_method {m:?} is not an HTTP token")));
         }
         Ok(Self { algorithm, label, headers_to_sign, override_method })
     }
@@ -123,11 +123,11 @@ fn canonical_string(
     for name in headers_to_sign {
         // Net::HTTP joins repeated fields with ", "; ActiveSupport's present?
         // skips absent and whitespace-only values.
-        if let Some(value) = request.header_joined(name) {
-            if !value.chars().all(char::is_whitespace) {
-                s.push(',');
-                s.push_str(&value);
-            }
+        if let Some(value) = request.header_joined(name)
+            && !value.chars().all(char::is_whitespace)
+        {
+            s.push(',');
+            s.push_str(&value);
         }
     }
     Ok(s)
@@ -162,7 +162,8 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
     };
     let uri_source = request.first_header_joined(ORIGINAL_URI_NAMES);
     let method = canonical_method(request, options);
-    let canonical = canonical_string(request, &method, &hash, uri_source.as_deref().unwrap_or(request.target), &date, &options.headers_to_sign)?;
+    let canonical =
+        canonical_string(request, &method, &hash, uri_source.as_deref().unwrap_or(request.target), &date, &options.headers_to_sign)?;
     let signature = BASE64.encode(options.algorithm.hmac(secret, &[canonical.as_bytes()]));
     headers.push(Header::new("Authorization", format!("{} {key_id}:{signature}", options.label)));
     Ok(SignedRequest { headers, string_to_sign: canonical.into_bytes(), url: None })
@@ -221,14 +222,14 @@ fn single_authorization<'a>(request: &RequestView<'a>) -> Result<&'a str> {
 pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<String> {
     request.validate()?;
     let auth = parse_authorization(single_authorization(request)?)?;
-    if let Some(pinned) = policy.digest {
-        if pinned != auth.algorithm {
-            return Err(HmacSigError::digest_not_allowed(format!(
-                "this server accepts only {} signatures; the request used {}",
-                pinned.name(),
-                auth.algorithm.name()
-            )));
-        }
+    if let Some(pinned) = policy.digest
+        && pinned != auth.algorithm
+    {
+        return Err(HmacSigError::digest_not_allowed(format!(
+            "this server accepts only {} signatures; the request used {}",
+            pinned.name(),
+            auth.algorithm.name()
+        )));
     }
     if auth.key_id != key_id {
         return Err(HmacSigError::unknown_key(auth.key_id));
@@ -245,17 +246,13 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
         date.as_deref().unwrap_or(""),
         &options.headers_to_sign,
     )?;
-    let signature_ok = BASE64
-        .decode(auth.signature)
-        .is_ok_and(|tag| auth.algorithm.verify(secret, &[canonical.as_bytes()], &tag));
+    let signature_ok = BASE64.decode(auth.signature).is_ok_and(|tag| auth.algorithm.verify(secret, &[canonical.as_bytes()], &tag));
     if !signature_ok {
         return Err(HmacSigError::bad_signature(canonical.as_bytes()));
     }
     match hash {
         Some(hash) if hash != content_hash(request.body) => {
-            return Err(HmacSigError::body_mismatch(format!(
-                "the body's SHA-256 does not match {CONTENT_HASH_HEADER}: {hash:?}"
-            )));
+            return Err(HmacSigError::body_mismatch(format!("the body's SHA-256 does not match {CONTENT_HASH_HEADER}: {hash:?}")));
         }
         None if !request.body.is_empty() && !policy.allow_unsigned_body => {
             return Err(HmacSigError::body_mismatch(format!(
@@ -266,7 +263,8 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
         _ => {}
     }
     let date = date.ok_or_else(|| HmacSigError::missing_signed_header("the request has no Date header, so its age cannot be checked"))?;
-    let sent = parse_http_date_ruby(&date).ok_or_else(|| HmacSigError::invalid_request(format!("the Date header {date:?} is not an HTTP date")))?;
+    let sent = parse_http_date_ruby(&date)
+        .ok_or_else(|| HmacSigError::invalid_request(format!("the Date header {date:?} is not an HTTP date")))?;
     let skew = i64::from(policy.clock_skew);
     // `now` is caller-supplied: saturate rather than overflow at the i64 edges.
     if sent <= now.saturating_sub(skew) {
@@ -369,7 +367,12 @@ mod tests {
 
     #[test]
     fn date_added_only_when_absent_and_hash_only_for_body_methods() {
-        let r = Request { method: "GET".into(), target: "/nodate".into(), headers: vec![Header::new("X-Date", DATE)], body: b"ignored".to_vec() };
+        let r = Request {
+            method: "GET".into(),
+            target: "/nodate".into(),
+            headers: vec![Header::new("X-Date", DATE)],
+            body: b"ignored".to_vec(),
+        };
         let s = sign(&r.view(), &Options::new("sha1", vec![], None).unwrap(), "1044", b"k", 1_700_000_099).unwrap();
         assert_eq!(s.headers[0], Header::new("Date", "Tue, 14 Nov 2023 22:14:59 GMT"));
         assert_eq!(s.headers.len(), 2);
@@ -381,7 +384,11 @@ mod tests {
         let r = Request {
             method: "PUT".into(),
             target: "/internal".into(),
-            headers: vec![Header::new("Date", DATE), Header::new("x-authorization-content-sha256", ""), Header::new("X-Original-URI", "/api?x=1")],
+            headers: vec![
+                Header::new("Date", DATE),
+                Header::new("x-authorization-content-sha256", ""),
+                Header::new("X-Original-URI", "/api?x=1"),
+            ],
             body: b"x".to_vec(),
         };
         let s = sign(&r.view(), &Options::new("sha1", vec![], None).unwrap(), "1044", b"k", NOW).unwrap();
@@ -394,10 +401,17 @@ mod tests {
         let r = Request {
             method: "GET".into(),
             target: "/h".into(),
-            headers: vec![Header::new("Date", DATE), Header::new("X-Request-Id", "req-123"), Header::new("X-Blank", "  "), Header::new("x-multi", "a"), Header::new("X-Multi", "b")],
+            headers: vec![
+                Header::new("Date", DATE),
+                Header::new("X-Request-Id", "req-123"),
+                Header::new("X-Blank", "  "),
+                Header::new("x-multi", "a"),
+                Header::new("X-Multi", "b"),
+            ],
             body: vec![],
         };
-        let o = Options::new("sha1", ["X-Multi", "X-Missing", "X-Blank", "x-request-id"].map(String::from).to_vec(), Some("delete".into())).unwrap();
+        let o = Options::new("sha1", ["X-Multi", "X-Missing", "X-Blank", "x-request-id"].map(String::from).to_vec(), Some("delete".into()))
+            .unwrap();
         let s = sign(&r.view(), &o, "1044", b"k", NOW).unwrap();
         assert_eq!(String::from_utf8(s.string_to_sign).unwrap(), "DELETE,,,/h,Tue, 14 Nov 2023 22:13:20 GMT,a, b,req-123");
     }
@@ -477,7 +491,12 @@ mod tests {
     fn date_problems_are_typed() {
         let o = Options::new("sha1", vec![], None).unwrap();
         let p = Policy::default();
-        let mut r = Request { method: "GET".into(), target: "/d".into(), headers: vec![Header::new("Date", "Tue, 14 Nov 2023 22:13:20 +0000")], body: vec![] };
+        let mut r = Request {
+            method: "GET".into(),
+            target: "/d".into(),
+            headers: vec![Header::new("Date", "Tue, 14 Nov 2023 22:13:20 +0000")],
+            body: vec![],
+        };
         r = signed(r, &o);
         assert_eq!(verify(&r.view(), &o, &p, "1044", b"top-secret", NOW).unwrap_err().kind(), "invalid_request");
         // A MAC over an empty Date field, sent without Date (the gem raises NoMethodError).

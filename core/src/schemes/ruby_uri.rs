@@ -19,7 +19,9 @@ pub fn gem_request_uri(target: &str) -> Result<String, String> {
     if let Some(query) = parts.query {
         // URI::Generic#query= raises on '%' followed by two non-hex characters.
         let q = query.as_bytes();
-        if let Some(i) = (0..q.len().saturating_sub(2)).find(|&i| q[i] == b'%' && !q[i + 1].is_ascii_hexdigit() && !q[i + 2].is_ascii_hexdigit()) {
+        if let Some(i) =
+            (0..q.len().saturating_sub(2)).find(|&i| q[i] == b'%' && !q[i + 1].is_ascii_hexdigit() && !q[i + 2].is_ascii_hexdigit())
+        {
             return Err(format!("the query of {target:?} has an invalid percent escape {:?}", &query[i..i + 3]));
         }
     }
@@ -103,10 +105,10 @@ fn split_query_fragment(s: &str) -> Option<(&str, Option<&str>)> {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     };
-    if let Some(f) = fragment {
-        if !valid_chars(f, |b| is_unreserved_or_sub(b) || matches!(b, b':' | b'@' | b'/' | b'?')) {
-            return None;
-        }
+    if let Some(f) = fragment
+        && !valid_chars(f, |b| is_unreserved_or_sub(b) || matches!(b, b':' | b'@' | b'/' | b'?'))
+    {
+        return None;
     }
     Some(match before_fragment.find('?') {
         Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
@@ -125,17 +127,20 @@ fn valid_authority(a: &str) -> bool {
         Some(i) => (Some(&a[..i]), &a[i + 1..]),
         None => (None, a),
     };
-    if let Some(u) = userinfo {
-        if !valid_chars(u, |b| is_unreserved_or_sub(b) || b == b':') {
-            return false;
-        }
+    if let Some(u) = userinfo
+        && !valid_chars(u, |b| is_unreserved_or_sub(b) || b == b':')
+    {
+        return false;
     }
     let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
         let Some(close) = inner.find(']') else { return false };
         let literal = &inner[..close];
         let ok = if let Some(future) = literal.strip_prefix('v').or_else(|| literal.strip_prefix('V')) {
             future.split_once('.').is_some_and(|(ver, rest)| {
-                !ver.is_empty() && ver.bytes().all(|b| b.is_ascii_hexdigit()) && !rest.is_empty() && rest.bytes().all(|b| is_unreserved_or_sub(b) || b == b':')
+                !ver.is_empty()
+                    && ver.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !rest.is_empty()
+                    && rest.bytes().all(|b| is_unreserved_or_sub(b) || b == b':')
             })
         } else {
             literal.contains(':') && literal.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
@@ -160,7 +165,8 @@ fn valid_authority(a: &str) -> bool {
 }
 
 fn is_unreserved_or_sub(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
 }
 
 /// Every byte satisfies `allowed`, except `%` which must start `%hh`.
@@ -203,7 +209,19 @@ mod tests {
 
     #[test]
     fn origin_form_is_verbatim() {
-        for t in ["/resource.xml?foo=bar&bar=foo", "/a%20B?q=%e2%9c%93", "/a?filter[name]=x", "/a?", "a/relative?c", "/a?redirect_to=https://www.example.com", "/q?x=%", "/q?x=a b", "/p#frag", "//x/y", "*"] {
+        for t in [
+            "/resource.xml?foo=bar&bar=foo",
+            "/a%20B?q=%e2%9c%93",
+            "/a?filter[name]=x",
+            "/a?",
+            "a/relative?c",
+            "/a?redirect_to=https://www.example.com",
+            "/q?x=%",
+            "/q?x=a b",
+            "/p#frag",
+            "//x/y",
+            "*",
+        ] {
             assert_eq!(uri(t).as_deref(), Ok(t), "{t}");
         }
         assert_eq!(uri("").as_deref(), Ok("/"));
@@ -228,7 +246,8 @@ mod tests {
 
     #[test]
     fn ruby_rejections() {
-        for t in ["/a b", "/q?x=日本", "/{id}", "/a^b", "/a?b=%zz", "/q?x=🙂", "/a%2", "/a%zz", "https://exa mple.com/", "1a:b", "/p#a b"] {
+        for t in ["/a b", "/q?x=日本", "/{id}", "/a^b", "/a?b=%zz", "/q?x=🙂", "/a%2", "/a%zz", "https://exa mple.com/", "1a:b", "/p#a b"]
+        {
             assert!(uri(t).is_err(), "{t}");
         }
         assert!(uri("/a?b=%z1").is_ok());

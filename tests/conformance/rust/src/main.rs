@@ -60,10 +60,18 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
         Some("api-auth") => {
             let clock_skew = match policy.get("clock_skew") {
                 None | Some(Value::Null) => 900,
-                Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| bad_case("clock_skew must be a non-negative integer"))?,
+                Some(v) => {
+                    v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| bad_case("clock_skew must be a non-negative integer"))?
+                }
             };
             let flag = |key: &str| policy.get(key).and_then(Value::as_bool).unwrap_or(false);
-            Policy::api_auth(clock_skew, str_field(policy, "digest")?.map(str::to_owned), flag("trust_original_uri"), flag("allow_unsigned_body")).map(Some)
+            Policy::api_auth(
+                clock_skew,
+                str_field(policy, "digest")?.map(str::to_owned),
+                flag("trust_original_uri"),
+                flag("allow_unsigned_body"),
+            )
+            .map(Some)
         }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
