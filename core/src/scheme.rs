@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
-use crate::schemes::api_auth;
+use crate::schemes::timestamped::HeaderStyle;
+use crate::schemes::{api_auth, path_body_hex, timestamped};
 
 /// A signing scheme with its options.
 #[derive(Debug, uniffi::Object)]
@@ -16,6 +17,8 @@ pub struct Scheme {
 #[derive(Debug, Clone)]
 pub(crate) enum SchemeKind {
     ApiAuth(api_auth::Options),
+    PathBodyHex(path_body_hex::Options),
+    Timestamped(timestamped::Options),
 }
 
 #[uniffi::export]
@@ -29,11 +32,27 @@ impl Scheme {
         Ok(Arc::new(Self { kind: SchemeKind::ApiAuth(api_auth::Options::new(&digest, headers_to_sign, override_method)?) }))
     }
 
+    /// path-body-hex (the Sinatra filter): `Authorization: <key_id>:<hex>` over
+    /// the path, `?query` when not empty, and the body of POST, PUT and PATCH.
+    /// `digest`: `sha1` or `sha256`.
+    #[uniffi::constructor(default(digest = "sha1"))]
+    pub fn path_body_hex(digest: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self { kind: SchemeKind::PathBodyHex(path_body_hex::Options::new(&digest)?) }))
+    }
+
+    /// timestamped (the C#/Node post): base64 HMAC-SHA256 over METHOD, the full
+    /// URL, the Unix timestamp and the body. `header_style`: where the signature
+    /// goes (`None`: `XRequest`). `lowercase_url`: lower-case scheme, host and
+    /// path before signing.
+    #[uniffi::constructor(default(header_style = None, lowercase_url = false))]
+    pub fn timestamped(header_style: Option<HeaderStyle>, lowercase_url: bool) -> Arc<Self> {
+        let header_style = header_style.unwrap_or(HeaderStyle::XRequest);
+        Arc::new(Self { kind: SchemeKind::Timestamped(timestamped::Options { header_style, lowercase_url }) })
+    }
+
     /// The scheme's name, as the conformance cases spell it (`api-auth`).
     pub fn name(&self) -> String {
-        match self.kind {
-            SchemeKind::ApiAuth(_) => "api-auth".into(),
-        }
+        self.kind.name().into()
     }
 }
 
@@ -47,6 +66,26 @@ pub struct Policy {
 #[derive(Debug, Clone)]
 pub(crate) enum PolicyKind {
     ApiAuth(api_auth::Policy),
+    Timestamped(timestamped::Policy),
+}
+
+impl SchemeKind {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::ApiAuth(_) => "api-auth",
+            Self::PathBodyHex(_) => "path-body-hex",
+            Self::Timestamped(_) => "timestamped",
+        }
+    }
+}
+
+impl PolicyKind {
+    pub(crate) fn scheme_name(&self) -> &'static str {
+        match self {
+            Self::ApiAuth(_) => "api-auth",
+            Self::Timestamped(_) => "timestamped",
+        }
+    }
 }
 
 #[uniffi::export]
@@ -66,13 +105,28 @@ impl Policy {
             .transpose()?;
         Ok(Arc::new(Self { kind: PolicyKind::ApiAuth(api_auth::Policy { clock_skew, digest, trust_original_uri, allow_unsigned_body }) }))
     }
+
+    /// timestamped verification. `max_age`: oldest accepted timestamp, in
+    /// seconds before now. `max_future`: latest accepted, in seconds after now.
+    /// `public_base_url`: the URL clients see (`https://api.example.com/v1`),
+    /// used instead of the request's own scheme, host and base path.
+    /// `trust_forwarded`: take scheme and host from `X-Forwarded-Proto`,
+    /// `X-Forwarded-Scheme` and `X-Forwarded-Host` (only behind a proxy that sets them).
+    #[uniffi::constructor(default(max_age = 300, max_future = 5, public_base_url = None, trust_forwarded = false))]
+    pub fn timestamped(max_age: u32, max_future: u32, public_base_url: Option<String>, trust_forwarded: bool) -> Result<Arc<Self>> {
+        let policy = timestamped::Policy { max_age, max_future, public_base_url, trust_forwarded };
+        policy.validate()?;
+        Ok(Arc::new(Self { kind: PolicyKind::Timestamped(policy) }))
+    }
 }
 
 impl Scheme {
-    /// The scheme's default policy.
-    pub(crate) fn default_policy(&self) -> PolicyKind {
+    /// The scheme's default policy; `None` for schemes without options to verify.
+    pub(crate) fn default_policy(&self) -> Option<PolicyKind> {
         match self.kind {
-            SchemeKind::ApiAuth(_) => PolicyKind::ApiAuth(api_auth::Policy::default()),
+            SchemeKind::ApiAuth(_) => Some(PolicyKind::ApiAuth(api_auth::Policy::default())),
+            SchemeKind::PathBodyHex(_) => None,
+            SchemeKind::Timestamped(_) => Some(PolicyKind::Timestamped(timestamped::Policy::default())),
         }
     }
 }

@@ -10,14 +10,17 @@ use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
 use crate::request::{Header, Request, RequestView};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
-use crate::schemes::api_auth;
+use crate::schemes::{api_auth, path_body_hex, timestamped};
 use crate::signed::SignedRequest;
 use crate::time::now_or_system;
 
 pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
     let now = now_or_system(now);
+    let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
     match &scheme.kind {
-        SchemeKind::ApiAuth(options) => api_auth::sign(request, options, credentials.key_id_str(), credentials.secret(), now),
+        SchemeKind::ApiAuth(options) => api_auth::sign(request, options, key_id, secret, now),
+        SchemeKind::PathBodyHex(options) => path_body_hex::sign(request, options, key_id, secret),
+        SchemeKind::Timestamped(options) => timestamped::sign(request, options, key_id, secret, now),
     }
 }
 
@@ -29,11 +32,24 @@ pub(crate) fn verify_view(
     now: Option<i64>,
 ) -> Result<String> {
     let now = now_or_system(now);
-    let policy = policy.map_or_else(|| scheme.default_policy(), |p| p.kind.clone());
+    let policy = match policy {
+        Some(p) => Some(p.kind.clone()),
+        None => scheme.default_policy(),
+    };
+    let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
     match (&scheme.kind, &policy) {
-        (SchemeKind::ApiAuth(options), PolicyKind::ApiAuth(policy)) => {
-            api_auth::verify(request, options, policy, credentials.key_id_str(), credentials.secret(), now)
+        (SchemeKind::ApiAuth(options), Some(PolicyKind::ApiAuth(policy))) => {
+            api_auth::verify(request, options, policy, key_id, secret, now)
         }
+        (SchemeKind::PathBodyHex(options), None) => path_body_hex::verify(request, options, key_id, secret),
+        (SchemeKind::Timestamped(options), Some(PolicyKind::Timestamped(policy))) => {
+            timestamped::verify(request, options, policy, key_id, secret, now)
+        }
+        (scheme, policy) => Err(HmacSigError::unsupported(format!(
+            "a {} policy cannot verify the {} scheme",
+            policy.as_ref().map_or("(none)", PolicyKind::scheme_name),
+            scheme.name()
+        ))),
     }
 }
 
@@ -64,6 +80,8 @@ pub fn verify_request(
 pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
     match &scheme.kind {
         SchemeKind::ApiAuth(_) => api_auth::key_id(&request.view()),
+        SchemeKind::PathBodyHex(_) => path_body_hex::key_id(&request.view()),
+        SchemeKind::Timestamped(options) => timestamped::key_id(&request.view(), options),
     }
 }
 
