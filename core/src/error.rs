@@ -50,6 +50,10 @@ pub enum HmacSigError {
     /// An option or algorithm this library does not offer.
     #[error("{reason}")]
     Unsupported { reason: String },
+    /// The server's key lookup failed (not the client's fault). Not a
+    /// conformance kind: conformance cases carry their secret.
+    #[error("{reason}")]
+    KeyLookupFailed { reason: String },
 }
 
 impl HmacSigError {
@@ -68,6 +72,7 @@ impl HmacSigError {
             Self::MissingSignedHeader { .. } => "missing_signed_header",
             Self::Replayed { .. } => "replayed",
             Self::Unsupported { .. } => "unsupported",
+            Self::KeyLookupFailed { .. } => "key_lookup_failed",
         }
     }
 
@@ -85,7 +90,8 @@ impl HmacSigError {
             | Self::DigestNotAllowed { reason }
             | Self::MissingSignedHeader { reason }
             | Self::Replayed { reason }
-            | Self::Unsupported { reason } => reason,
+            | Self::Unsupported { reason }
+            | Self::KeyLookupFailed { reason } => reason,
         }
     }
 

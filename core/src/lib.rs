@@ -6,7 +6,7 @@
 //! - [`Scheme`] says how to sign (api-auth, path-body-hex, timestamped), [`Policy`] how strictly to
 //!   verify, [`Credentials`] hold a key id and secret.
 //! - [`sign_request`] / [`verify_request`] for one-off calls; [`Signer`] for
-//!   hot paths.
+//!   hot paths; [`Verifier`] (with a [`KeyLookup`] and a [`ReplayGuard`]) for servers.
 //! - Every failure is an [`HmacSigError`] whose variant is the conformance
 //!   error kind.
 
@@ -15,6 +15,7 @@ uniffi::setup_scaffolding!("hmacsig");
 mod credentials;
 mod error;
 mod mac;
+mod replay;
 mod request;
 mod scheme;
 pub mod schemes;
@@ -22,11 +23,14 @@ mod signed;
 mod signer;
 mod target;
 mod time;
+mod verifier;
 
 pub use credentials::Credentials;
 pub use error::{HmacSigError, Result};
+pub use replay::ReplayGuard;
 pub use request::{Header, Request, RequestView};
 pub use scheme::{Policy, Scheme};
 pub use schemes::timestamped::HeaderStyle;
 pub use signed::SignedRequest;
 pub use signer::{Signer, extract_key_id, generate_secret, sign_request, verify_request};
+pub use verifier::{KeyLookup, KeyLookupError, Verifier, http_status};

@@ -13,3 +13,15 @@ pub struct SignedRequest {
     /// The signed URL, for schemes that sign the query (presigned URLs); else `None`.
     pub url: Option<String>,
 }
+
+/// What a scheme's `verify` established: who signed, with which signature
+/// value, and until when that signature is valid (for the replay guard).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub key_id: String,
+    /// The signature as it travelled (the header value that carries it).
+    pub signature: String,
+    /// Unix seconds after which the request would be refused anyway; `None`
+    /// for schemes without a timestamp.
+    pub expires_at: Option<i64>,
+}

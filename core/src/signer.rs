@@ -11,7 +11,7 @@ use crate::error::{HmacSigError, Result};
 use crate::request::{Header, Request, RequestView};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
 use crate::schemes::{api_auth, path_body_hex, timestamped};
-use crate::signed::SignedRequest;
+use crate::signed::{SignedRequest, Verified};
 use crate::time::now_or_system;
 
 pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
@@ -30,7 +30,7 @@ pub(crate) fn verify_view(
     credentials: &Credentials,
     request: &RequestView<'_>,
     now: Option<i64>,
-) -> Result<String> {
+) -> Result<Verified> {
     let now = now_or_system(now);
     let policy = match policy {
         Some(p) => Some(p.kind.clone()),
@@ -71,17 +71,21 @@ pub fn verify_request(
     policy: Option<Arc<Policy>>,
     now: Option<i64>,
 ) -> Result<String> {
-    verify_view(&scheme, policy.as_deref(), &credentials, &request.view(), now)
+    verify_view(&scheme, policy.as_deref(), &credentials, &request.view(), now).map(|v| v.key_id)
 }
 
 /// The key id a request claims, to look its secret up before verifying.
 /// It is not verified yet.
 #[uniffi::export]
 pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
+    extract_key_id_view(&scheme, &request.view())
+}
+
+pub(crate) fn extract_key_id_view(scheme: &Scheme, request: &RequestView<'_>) -> Result<String> {
     match &scheme.kind {
-        SchemeKind::ApiAuth(_) => api_auth::key_id(&request.view()),
-        SchemeKind::PathBodyHex(_) => path_body_hex::key_id(&request.view()),
-        SchemeKind::Timestamped(options) => timestamped::key_id(&request.view(), options),
+        SchemeKind::ApiAuth(_) => api_auth::key_id(request),
+        SchemeKind::PathBodyHex(_) => path_body_hex::key_id(request),
+        SchemeKind::Timestamped(options) => timestamped::key_id(request, options),
     }
 }
 

@@ -25,7 +25,7 @@ use crate::error::{HmacSigError, Result};
 use crate::mac::{Algorithm, sha256};
 use crate::request::{Header, RequestView};
 use crate::schemes::ruby_uri::gem_request_uri;
-use crate::signed::SignedRequest;
+use crate::signed::{SignedRequest, Verified};
 use crate::time::{format_http_date, parse_http_date_ruby};
 
 /// The content-hash header (`X-Authorization-Content-SHA256`), added on signing.
@@ -219,7 +219,7 @@ fn single_authorization<'a>(request: &RequestView<'a>) -> Result<&'a str> {
 }
 
 /// Verifies against the secret the server holds for `key_id`; returns the key id.
-pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<String> {
+pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
     request.validate()?;
     let auth = parse_authorization(single_authorization(request)?)?;
     if let Some(pinned) = policy.digest
@@ -281,7 +281,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
             skew
         )));
     }
-    Ok(auth.key_id.to_owned())
+    Ok(Verified { key_id: auth.key_id.to_owned(), signature: auth.signature.to_owned(), expires_at: Some(sent.saturating_add(skew)) })
 }
 
 /// The key id, as the gem's `ApiAuth.access_id` extracts it: the first match of
@@ -431,7 +431,7 @@ mod tests {
         let o = sha256_options();
         let p = Policy::default();
         let good = signed(post(), &o);
-        assert_eq!(verify(&good.view(), &o, &p, "1044", b"top-secret", NOW).unwrap(), "1044");
+        assert_eq!(verify(&good.view(), &o, &p, "1044", b"top-secret", NOW).unwrap().key_id, "1044");
         assert_eq!(verify(&good.view(), &o, &p, "1044", b"other", NOW).unwrap_err().kind(), "bad_signature");
         assert_eq!(verify(&good.view(), &o, &p, "7", b"top-secret", NOW).unwrap_err().kind(), "unknown_key");
 

@@ -15,7 +15,7 @@
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
 use crate::request::{Header, RequestView};
-use crate::signed::SignedRequest;
+use crate::signed::{SignedRequest, Verified};
 use crate::target::Target;
 
 /// Signing options: the digest, `sha1` (the post's) or `sha256`.
@@ -87,7 +87,7 @@ pub fn key_id(request: &RequestView<'_>) -> Result<String> {
     parse_authorization(request).map(|(key_id, _)| key_id.to_owned())
 }
 
-pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8]) -> Result<String> {
+pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8]) -> Result<Verified> {
     request.validate()?;
     let (claimed, signature) = parse_authorization(request)?;
     if claimed != key_id {
@@ -100,7 +100,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret
     if !tag.is_some_and(|tag| options.algorithm.verify(secret, &[&data], &tag)) {
         return Err(HmacSigError::bad_signature(&data));
     }
-    Ok(claimed.to_owned())
+    Ok(Verified { key_id: claimed.to_owned(), signature: signature.to_owned(), expires_at: None })
 }
 
 #[cfg(test)]
@@ -134,7 +134,7 @@ mod tests {
         let o = Options::new("sha256").unwrap();
         let mut r = req("PUT", "/p?q=1", b"data");
         r.headers = sign(&r.view(), &o, "c1", b"k").unwrap().headers;
-        assert_eq!(verify(&r.view(), &o, "c1", b"k").unwrap(), "c1");
+        assert_eq!(verify(&r.view(), &o, "c1", b"k").unwrap().key_id, "c1");
         let kind = |value: &str| {
             let mut r = r.clone();
             r.headers = vec![Header::new("Authorization", value)];

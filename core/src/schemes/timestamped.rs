@@ -26,7 +26,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
 use crate::request::{Header, RequestView};
-use crate::signed::SignedRequest;
+use crate::signed::{SignedRequest, Verified};
 use crate::target::Target;
 
 pub const TIMESTAMP_HEADER: &str = "X-Request-Timestamp";
@@ -225,7 +225,7 @@ pub fn key_id(request: &RequestView<'_>, options: &Options) -> Result<String> {
     credentials_in(request, options).map(|(key_id, _)| key_id.to_owned())
 }
 
-pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<String> {
+pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
     request.validate()?;
     let (claimed, signature) = credentials_in(request, options)?;
     let timestamp = single(request, TIMESTAMP_HEADER)?
@@ -256,7 +256,11 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
             policy.max_future
         )));
     }
-    Ok(claimed.to_owned())
+    Ok(Verified {
+        key_id: claimed.to_owned(),
+        signature: signature.to_owned(),
+        expires_at: Some(sent.saturating_add(i64::from(policy.max_age))),
+    })
 }
 
 #[cfg(test)]
@@ -321,7 +325,7 @@ mod tests {
             let signed = sign(&client_request().view(), &o, "client-1", b"secret", NOW).unwrap();
             let server = server_request(&signed);
             let behind_proxy = Policy { public_base_url: Some("https://api.example.com/v1/".into()), ..Policy::default() };
-            assert_eq!(verify(&server.view(), &o, &behind_proxy, "client-1", b"secret", NOW + 1).unwrap(), "client-1");
+            assert_eq!(verify(&server.view(), &o, &behind_proxy, "client-1", b"secret", NOW + 1).unwrap().key_id, "client-1");
             // Without the policy the server signs https://orders.internal:8080/orders?id=7.
             assert_eq!(verify(&server.view(), &o, &Policy::default(), "client-1", b"secret", NOW).unwrap_err().kind(), "bad_signature");
         }
@@ -337,7 +341,7 @@ mod tests {
         server.headers.push(Header::new("X-Forwarded-Proto", "http"));
         server.headers.push(Header::new("X-Forwarded-Host", "api.example.com, edge.internal"));
         let trusting = Policy { trust_forwarded: true, ..Policy::default() };
-        assert_eq!(verify(&server.view(), &o, &trusting, "c", b"s", NOW).unwrap(), "c");
+        assert_eq!(verify(&server.view(), &o, &trusting, "c", b"s", NOW).unwrap().key_id, "c");
         assert_eq!(verify(&server.view(), &o, &Policy::default(), "c", b"s", NOW).unwrap_err().kind(), "bad_signature");
     }
 

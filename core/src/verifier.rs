@@ -1,0 +1,222 @@
+//! Server-side verification: a `Verifier` holds the scheme, the policy, where
+//! secrets come from, and optionally a replay guard.
+//!
+//! Secrets come from an in-memory map given up front, or from a `KeyLookup`
+//! implemented in Rust, Python, Kotlin or Swift (a server's own database). A
+//! lookup that throws becomes `HmacSigError::KeyLookupFailed`, never a crash.
+//!
+//! HTTP statuses ([`http_status`]), the same for every scheme, following the
+//! Sinatra filter of seed 000: no usable credentials is 401 (not
+//! authenticated); credentials that were presented but are refused is 403
+//! (forbidden); a failed key lookup is the server's fault, 503.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::credentials::Credentials;
+use crate::error::{HmacSigError, Result};
+use crate::replay::ReplayGuard;
+use crate::request::{Header, Request, RequestView};
+use crate::scheme::{Policy, Scheme};
+use crate::signer::{extract_key_id_view, verify_view};
+
+/// Why a key lookup failed (e.g. the database is down). Foreign
+/// implementations may raise this or any other exception.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum KeyLookupError {
+    #[error("{reason}")]
+    Failed { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for KeyLookupError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Failed { reason: e.reason }
+    }
+}
+
+/// Where a server finds the secret for a key id. Return `None` for an
+/// unknown key id.
+#[uniffi::export(with_foreign)]
+pub trait KeyLookup: Send + Sync {
+    fn secret_for(&self, key_id: String) -> std::result::Result<Option<Vec<u8>>, KeyLookupError>;
+}
+
+enum Keys {
+    Map(HashMap<String, Vec<u8>>),
+    Lookup(Arc<dyn KeyLookup>),
+}
+
+/// Verifies requests for a server: scheme, policy, key source, replay guard.
+#[derive(uniffi::Object)]
+pub struct Verifier {
+    scheme: Arc<Scheme>,
+    policy: Option<Arc<Policy>>,
+    keys: Keys,
+    replay_guard: Option<Arc<ReplayGuard>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys = match &self.keys {
+            Keys::Map(m) => format!("{} keys in memory", m.len()),
+            Keys::Lookup(_) => "a key lookup".to_owned(),
+        };
+        f.debug_struct("Verifier").field("scheme", &self.scheme.name()).field("keys", &keys).finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl Verifier {
+    /// A verifier whose secrets are in `keys` (key id -> secret bytes).
+    #[uniffi::constructor(default(policy = None, replay_guard = None))]
+    pub fn with_keys(
+        scheme: Arc<Scheme>,
+        keys: HashMap<String, Vec<u8>>,
+        policy: Option<Arc<Policy>>,
+        replay_guard: Option<Arc<ReplayGuard>>,
+    ) -> Self {
+        Self { scheme, policy, keys: Keys::Map(keys), replay_guard }
+    }
+
+    /// A verifier that asks `lookup` for each request's secret.
+    #[uniffi::constructor(default(policy = None, replay_guard = None))]
+    pub fn with_lookup(
+        scheme: Arc<Scheme>,
+        lookup: Arc<dyn KeyLookup>,
+        policy: Option<Arc<Policy>>,
+        replay_guard: Option<Arc<ReplayGuard>>,
+    ) -> Self {
+        Self { scheme, policy, keys: Keys::Lookup(lookup), replay_guard }
+    }
+
+    /// Verifies a request given as parts; returns the verified key id.
+    #[uniffi::method(default(now = None))]
+    pub fn verify(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<String> {
+        self.verify_view(&RequestView { method: &method, target: &target, headers: &headers, body }, now)
+    }
+
+    /// Verifies a `Request`; returns the verified key id.
+    #[uniffi::method(default(now = None))]
+    pub fn verify_request(&self, request: Request, now: Option<i64>) -> Result<String> {
+        self.verify_view(&request.view(), now)
+    }
+}
+
+impl Verifier {
+    fn secret_for(&self, key_id: &str) -> Result<Vec<u8>> {
+        let found = match &self.keys {
+            Keys::Map(keys) => keys.get(key_id).cloned(),
+            Keys::Lookup(lookup) => lookup.secret_for(key_id.to_owned()).map_err(|KeyLookupError::Failed { reason }| {
+                HmacSigError::KeyLookupFailed { reason: format!("the key lookup failed: {reason}") }
+            })?,
+        };
+        found.ok_or_else(|| HmacSigError::unknown_key(key_id))
+    }
+
+    fn verify_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<String> {
+        let now = crate::time::now_or_system(now);
+        let key_id = extract_key_id_view(&self.scheme, request)?;
+        let credentials = Credentials::new(key_id.clone(), self.secret_for(&key_id)?);
+        let verified = verify_view(&self.scheme, self.policy.as_deref(), &credentials, request, Some(now))?;
+        if let Some(guard) = &self.replay_guard {
+            guard.check(&verified.key_id, &verified.signature, verified.expires_at, Some(now))?;
+        }
+        Ok(verified.key_id)
+    }
+}
+
+/// The HTTP status for an error kind (`bad_signature`, ...), the same for
+/// every scheme: 401 when the request carries no usable credentials
+/// (`missing_authorization`, `malformed_authorization`, `invalid_request`,
+/// `unsupported`), 403 when credentials were presented and refused
+/// (`unknown_key`, `bad_signature`, `stale`, `future`, `body_mismatch`,
+/// `digest_not_allowed`, `missing_signed_header`, `replayed`), 503 when the
+/// key lookup failed (`key_lookup_failed`). An unknown kind is 401.
+#[uniffi::export]
+pub fn http_status(kind: &str) -> u16 {
+    match kind {
+        "unknown_key"
+        | "bad_signature"
+        | "stale"
+        | "future"
+        | "body_mismatch"
+        | "digest_not_allowed"
+        | "missing_signed_header"
+        | "replayed" => 403,
+        "key_lookup_failed" => 503,
+        _ => 401,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signer::sign_request;
+
+    struct Db;
+    impl KeyLookup for Db {
+        fn secret_for(&self, key_id: String) -> std::result::Result<Option<Vec<u8>>, KeyLookupError> {
+            match key_id.as_str() {
+                "down" => Err(KeyLookupError::Failed { reason: "db down".into() }),
+                "c1" => Ok(Some(b"secret".to_vec())),
+                _ => Ok(None),
+            }
+        }
+    }
+
+    fn signed(scheme: &Arc<Scheme>, key_id: &str, now: i64) -> Request {
+        let mut r = Request {
+            method: "GET".into(),
+            target: "/quotes?limit=5".into(),
+            headers: vec![Header::new("Host", "api.example.com")],
+            body: vec![],
+        };
+        let creds = Arc::new(Credentials::new(key_id.into(), b"secret".to_vec()));
+        r.headers.extend(sign_request(scheme.clone(), creds, r.clone(), Some(now)).unwrap().headers);
+        r
+    }
+
+    #[test]
+    fn looks_keys_up_and_maps_statuses() {
+        let scheme = Scheme::path_body_hex("sha1".into()).unwrap();
+        let v = Verifier::with_lookup(scheme.clone(), Arc::new(Db), None, None);
+        assert_eq!(v.verify_request(signed(&scheme, "c1", 0), None).unwrap(), "c1");
+        let err = |r: Request| v.verify_request(r, None).unwrap_err();
+        assert_eq!(err(signed(&scheme, "nobody", 0)).kind(), "unknown_key");
+        let down = err(signed(&scheme, "down", 0));
+        assert_eq!((down.kind(), down.to_string().as_str()), ("key_lookup_failed", "the key lookup failed: db down"));
+        let mut unsigned = signed(&scheme, "c1", 0);
+        unsigned.headers.retain(|h| h.name != "Authorization");
+        assert_eq!(http_status(err(unsigned).kind()), 401);
+        assert_eq!(http_status("bad_signature"), 403);
+        assert_eq!(http_status("unknown_key"), 403);
+        assert_eq!(http_status("malformed_authorization"), 401);
+        assert_eq!(http_status("key_lookup_failed"), 503);
+    }
+
+    #[test]
+    fn replayed_requests_are_refused_inside_the_window() {
+        let scheme = Scheme::timestamped(None, false);
+        let keys = HashMap::from([("c1".to_owned(), b"secret".to_vec())]);
+        let guard = Arc::new(ReplayGuard::new(100, 60).unwrap());
+        let v = Verifier::with_keys(scheme.clone(), keys, None, Some(guard.clone()));
+        let r = signed(&scheme, "c1", 1_000);
+        assert_eq!(v.verify_request(r.clone(), Some(1_001)).unwrap(), "c1");
+        assert_eq!(v.verify_request(r.clone(), Some(1_002)).unwrap_err().kind(), "replayed");
+        assert_eq!(guard.len(), 1);
+        // Once its window (timestamp + max_age 300) is over it is stale, not replayed.
+        assert_eq!(v.verify_request(r, Some(1_301)).unwrap_err().kind(), "stale");
+    }
+
+    #[test]
+    fn policy_must_match_the_scheme() {
+        let scheme = Scheme::path_body_hex("sha1".into()).unwrap();
+        let v = Verifier::with_keys(
+            scheme.clone(),
+            HashMap::from([("c1".into(), b"secret".to_vec())]),
+            Some(Policy::timestamped(1, 1, None, false).unwrap()),
+            None,
+        );
+        assert_eq!(v.verify_request(signed(&scheme, "c1", 0), None).unwrap_err().kind(), "unsupported");
+    }
+}
