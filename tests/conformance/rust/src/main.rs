@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use hmacsig::schemes::timestamped::HeaderStyle;
 use hmacsig::{Credentials, Header, HmacSigError, Policy, Request, Scheme, Signer};
 use serde_json::{Map, Value, json};
 
@@ -50,7 +51,28 @@ fn scheme(case: &Value) -> Result<Arc<Scheme>, HmacSigError> {
             };
             Scheme::api_auth(str_field(scheme, "digest")?.unwrap_or("sha1").to_owned(), headers_to_sign, override_method.map(str::to_owned))
         }
+        Some("path-body-hex") => Scheme::path_body_hex(str_field(scheme, "digest")?.unwrap_or("sha1").to_owned()),
+        Some("timestamped") => {
+            let style = HeaderStyle::from_name(str_field(scheme, "header_style")?.unwrap_or("x-request"))?;
+            Ok(Scheme::timestamped(Some(style), bool_field(scheme, "lowercase_url")?))
+        }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
+    }
+}
+
+fn bool_field(obj: &Value, key: &str) -> Result<bool, HmacSigError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(bad_case(format!("{key} must be true or false, not {other}"))),
+    }
+}
+
+/// A non-negative integer that fits u32, or `default` when absent.
+fn seconds_field(obj: &Value, key: &str, default: u32) -> Result<u32, HmacSigError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| bad_case(format!("{key} must be a non-negative integer"))),
     }
 }
 
@@ -58,12 +80,7 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
     let Some(policy) = case.get("policy").filter(|p| !p.is_null()) else { return Ok(None) };
     match str_field(&case["scheme"], "name")? {
         Some("api-auth") => {
-            let clock_skew = match policy.get("clock_skew") {
-                None | Some(Value::Null) => 900,
-                Some(v) => {
-                    v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| bad_case("clock_skew must be a non-negative integer"))?
-                }
-            };
+            let clock_skew = seconds_field(policy, "clock_skew", 900)?;
             let flag = |key: &str| policy.get(key).and_then(Value::as_bool).unwrap_or(false);
             Policy::api_auth(
                 clock_skew,
@@ -73,6 +90,15 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
             )
             .map(Some)
         }
+        // path-body-hex has no policy options.
+        Some("path-body-hex") => Ok(None),
+        Some("timestamped") => Policy::timestamped(
+            seconds_field(policy, "max_age", 300)?,
+            seconds_field(policy, "max_future", 5)?,
+            str_field(policy, "public_base_url")?.map(str::to_owned),
+            bool_field(policy, "trust_forwarded")?,
+        )
+        .map(Some),
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
 }
