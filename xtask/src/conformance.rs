@@ -271,7 +271,7 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
 
 /// The fields every language must agree on (messages from the runners' own
 /// case decoding may differ; everything from the core must not).
-fn comparable(result: &Value) -> Value {
+pub fn comparable(result: &Value) -> Value {
     let mut r = result.as_object().cloned().unwrap_or_default();
     r.remove("message");
     Value::Object(r)

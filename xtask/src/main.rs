@@ -17,6 +17,7 @@ mod demo;
 mod kotlin;
 mod python;
 mod rust;
+mod sample;
 mod swift;
 mod util;
 
@@ -113,6 +114,16 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
         Err(e) => {
             total.failed += 1;
             broken.push(format!("conformance: {e}"));
+        }
+    }
+    log("== a shared random sample, every scheme, through every runner");
+    if ready.contains(&"rust") {
+        match sample::check(&ready) {
+            Ok(c) => total += c,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("sample: {e}"));
+            }
         }
     }
     for b in &broken {
