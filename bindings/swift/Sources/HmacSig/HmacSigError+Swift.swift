@@ -22,12 +22,14 @@ extension HmacSigError: LocalizedError, CustomStringConvertible {
              let .DigestNotAllowed(reason),
              let .MissingSignedHeader(reason),
              let .Replayed(reason),
-             let .Unsupported(reason):
+             let .Unsupported(reason),
+             let .KeyLookupFailed(reason):
             return reason
         }
     }
 
-    /// The conformance error kind (`shared/specs/conformance.md`), e.g. `"bad_signature"`.
+    /// The conformance error kind (`shared/specs/conformance.md`), e.g. `"bad_signature"`;
+    /// `"key_lookup_failed"` (a server-side failure, not a conformance kind) for `KeyLookupFailed`.
     public var kind: String {
         switch self {
         case .InvalidRequest: return "invalid_request"
@@ -42,8 +44,14 @@ extension HmacSigError: LocalizedError, CustomStringConvertible {
         case .MissingSignedHeader: return "missing_signed_header"
         case .Replayed: return "replayed"
         case .Unsupported: return "unsupported"
+        case .KeyLookupFailed: return "key_lookup_failed"
         }
     }
+
+    /// The HTTP status a server should answer with: 401 (no usable
+    /// credentials), 403 (credentials refused) or 503 (the key lookup failed).
+    /// The mapping is the Rust core's `http_status`.
+    public var httpStatus: Int { Int(HmacSig.httpStatus(kind: kind)) }
 
     public var errorDescription: String? { reason }
 

@@ -162,6 +162,35 @@ private func stringList(_ obj: Any?, _ key: String) throws -> [String]? {
     }
 }
 
+/// A JSON boolean, false when absent or null; anything else is a bad case
+/// (the Rust runner's `bool_field`).
+private func boolField(_ obj: Any?, _ key: String) throws -> Bool {
+    let value = member(obj, key)
+    if isNull(value) { return false }
+    guard let b = jsonBool(value) else { throw badCase("\(key) must be true or false, not \(jsonText(value))") }
+    return b
+}
+
+/// A JSON integer in 0...UInt32.max, `default` when absent or null; anything
+/// else is a bad case (the Rust runner's `seconds_field`).
+private func secondsField(_ obj: Any?, _ key: String, default value: UInt32) throws -> UInt32 {
+    let raw = member(obj, key)
+    if isNull(raw) { return value }
+    guard let n = jsonUInt64(raw), n <= UInt64(UInt32.max) else { throw badCase("\(key) must be a non-negative integer") }
+    return UInt32(n)
+}
+
+/// `x-request` or `authorization`, as the cases spell them; anything else is
+/// `unsupported` with the core's message (`HeaderStyle::from_name`).
+private func headerStyle(_ name: String) throws -> HeaderStyle {
+    switch name {
+    case "x-request": return .xRequest
+    case "authorization": return .authorization
+    default:
+        throw HmacSigError.Unsupported(reason: "timestamped header_style \(quoted(name)) is not offered; use x-request or authorization")
+    }
+}
+
 private func isVerify(_ c: [String: Any]) -> Bool {
     (c["op"] as? String) == "verify"
 }
@@ -176,6 +205,11 @@ private func scheme(_ c: [String: Any]) throws -> Scheme {
         let headersToSign = try stringList(policy, "headers_to_sign") ?? stringList(scheme, "headers_to_sign") ?? []
         let overrideMethod = try stringField(policy, "override_method") ?? stringField(scheme, "override_method")
         return try Scheme.apiAuth(digest: stringField(scheme, "digest") ?? "sha1", headersToSign: headersToSign, overrideMethod: overrideMethod)
+    case "path-body-hex":
+        return try Scheme.pathBodyHex(digest: stringField(scheme, "digest") ?? "sha1")
+    case "timestamped":
+        let style = try headerStyle(stringField(scheme, "header_style") ?? "x-request")
+        return Scheme.timestamped(headerStyle: style, lowercaseUrl: try boolField(scheme, "lowercase_url"))
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
     }
@@ -186,18 +220,23 @@ private func policy(_ c: [String: Any]) throws -> Policy? {
     let name = try stringField(c["scheme"], "name")
     switch name {
     case "api-auth":
-        var clockSkew: UInt32 = 900
-        let skew = member(policy, "clock_skew")
-        if !isNull(skew) {
-            guard let n = jsonUInt64(skew), n <= UInt64(UInt32.max) else { throw badCase("clock_skew must be a non-negative integer") }
-            clockSkew = UInt32(n)
-        }
+        let clockSkew = try secondsField(policy, "clock_skew", default: 900)
         let flag = { (key: String) in jsonBool(member(policy, key)) ?? false }
         return try Policy.apiAuth(
             clockSkew: clockSkew,
             digest: stringField(policy, "digest"),
             trustOriginalUri: flag("trust_original_uri"),
             allowUnsignedBody: flag("allow_unsigned_body")
+        )
+    case "path-body-hex":
+        // path-body-hex has no policy options.
+        return nil
+    case "timestamped":
+        return try Policy.timestamped(
+            maxAge: secondsField(policy, "max_age", default: 300),
+            maxFuture: secondsField(policy, "max_future", default: 5),
+            publicBaseUrl: stringField(policy, "public_base_url"),
+            trustForwarded: boolField(policy, "trust_forwarded")
         )
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")

@@ -231,6 +231,7 @@ final class HmacSigTests: XCTestCase {
             (.MissingSignedHeader(reason: "r"), "missing_signed_header"),
             (.Replayed(reason: "r"), "replayed"),
             (.Unsupported(reason: "r"), "unsupported"),
+            (.KeyLookupFailed(reason: "r"), "key_lookup_failed"),
         ]
         for (error, kind) in all {
             XCTAssertEqual(error.kind, kind)
