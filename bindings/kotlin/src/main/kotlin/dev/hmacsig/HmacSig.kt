@@ -7,6 +7,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock
 import kotlin.concurrent.read
 import kotlin.concurrent.write
 import dev.hmacsig.ffi.Credentials as FfiCredentials
+import dev.hmacsig.ffi.HeaderStyle as FfiHeaderStyle
 import dev.hmacsig.ffi.Policy as FfiPolicy
 import dev.hmacsig.ffi.Scheme as FfiScheme
 import dev.hmacsig.ffi.Signer as FfiSigner
@@ -50,19 +51,39 @@ internal class Owned<T : AutoCloseable>(private val inner: T, private val what: 
         block(inner)
     }
 
-    fun close() = lock.write {
-        if (!closed) {
-            closed = true
-            inner.close()
+    fun close() {
+        // A call on this thread holds the read lock (a key lookup closing its own Verifier):
+        // taking the write lock here would wait for ourselves forever.
+        check(lock.readHoldCount == 0) { "this $what cannot be closed from inside one of its own calls" }
+        lock.write {
+            if (!closed) {
+                closed = true
+                inner.close()
+            }
         }
     }
+
+    /** [block] with the inner object of [owned], or with null when [owned] is null. */
+    companion object {
+        fun <T : AutoCloseable, R> withOptional(owned: Owned<T>?, block: (T?) -> R): R =
+            if (owned == null) block(null) else owned.with(block)
+    }
+}
+
+/** Where the timestamped scheme puts the signature ([Scheme.timestamped]). */
+enum class HeaderStyle(internal val ffi: FfiHeaderStyle) {
+    /** `X-Request-Timestamp`, `X-Request-Signature` and (for a non-empty key id) `X-Request-Key-Id`. */
+    X_REQUEST(FfiHeaderStyle.X_REQUEST),
+
+    /** `X-Request-Timestamp` and `Authorization: HMAC-SHA256 <key_id>:<signature>`. */
+    AUTHORIZATION(FfiHeaderStyle.AUTHORIZATION),
 }
 
 /** How to sign: a scheme and its options. Immutable; share one across threads. Close it when done. */
 class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
     internal val owned = Owned(inner, "Scheme")
 
-    /** The scheme's name, as the conformance cases spell it (`api-auth`). */
+    /** The scheme's name, as the conformance cases spell it (`api-auth`, `path-body-hex`, `timestamped`). */
     val name: String get() = owned.with { it.name() }
 
     val isClosed: Boolean get() = owned.closed
@@ -82,6 +103,26 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
         @JvmOverloads
         fun apiAuth(digest: String = "sha1", headersToSign: List<String> = emptyList(), overrideMethod: String? = null): Scheme =
             Scheme(translated { FfiScheme.apiAuth(digest, headersToSign, overrideMethod) })
+
+        /**
+         * path-body-hex (the Sinatra filter): `Authorization: <key_id>:<hex>` over the path,
+         * `?query` when not empty, and the body of POST, PUT and PATCH. [digest]: `sha1` or
+         * `sha256`; anything else is [ErrorKind.UNSUPPORTED]. It has no [Policy].
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun pathBodyHex(digest: String = "sha1"): Scheme = Scheme(translated { FfiScheme.pathBodyHex(digest) })
+
+        /**
+         * timestamped (the C#/Node scheme): base64 HMAC-SHA256 over METHOD, the full URL, the
+         * Unix timestamp and the body. [headerStyle]: where the signature goes.
+         * [lowercaseUrl]: lower-case scheme, host and path (not the query) before signing.
+         * Verify it with [Policy.timestamped].
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun timestamped(headerStyle: HeaderStyle = HeaderStyle.X_REQUEST, lowercaseUrl: Boolean = false): Scheme =
+            Scheme(translated { FfiScheme.timestamped(headerStyle.ffi, lowercaseUrl) })
     }
 }
 
@@ -113,6 +154,29 @@ class Policy private constructor(inner: FfiPolicy) : AutoCloseable {
             require(clockSkew in 0..UInt.MAX_VALUE.toLong()) { "clockSkew must be 0..${UInt.MAX_VALUE} seconds, not $clockSkew" }
             return Policy(translated { FfiPolicy.apiAuth(clockSkew.toUInt(), digest, trustOriginalUri, allowUnsignedBody) })
         }
+
+        /**
+         * timestamped verification. [maxAge]: oldest accepted timestamp, in seconds before
+         * now; [maxFuture]: latest accepted, in seconds after now (both 0..4294967295).
+         * [publicBaseUrl]: the URL clients see (`https://api.example.com/v1`), used instead
+         * of the request's own scheme, host and base path behind a reverse proxy; one that is
+         * not `scheme://host[/base-path]` is [ErrorKind.UNSUPPORTED]. [trustForwarded]: take
+         * scheme and host from `X-Forwarded-Proto`/`-Scheme` and `X-Forwarded-Host` (only
+         * behind a proxy that sets them).
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun timestamped(
+            maxAge: Long = 300,
+            maxFuture: Long = 5,
+            publicBaseUrl: String? = null,
+            trustForwarded: Boolean = false,
+        ): Policy {
+            val max = UInt.MAX_VALUE.toLong()
+            require(maxAge in 0..max) { "maxAge must be 0..$max seconds, not $maxAge" }
+            require(maxFuture in 0..max) { "maxFuture must be 0..$max seconds, not $maxFuture" }
+            return Policy(translated { FfiPolicy.timestamped(maxAge.toUInt(), maxFuture.toUInt(), publicBaseUrl, trustForwarded) })
+        }
     }
 }
 
@@ -140,19 +204,31 @@ class Credentials(keyId: String, secret: ByteArray) : AutoCloseable {
 private const val SCRATCH_MAX = 64 * 1024
 private val scratch = ThreadLocal<ByteBuffer>()
 
-/** [bytes] in a direct buffer at position 0 (the generated `&[u8]` argument needs one). */
-private fun direct(bytes: ByteArray): ByteBuffer {
-    if (bytes.size > SCRATCH_MAX) return ByteBuffer.allocateDirect(bytes.size).put(bytes).flip()
+/**
+ * Runs [block] with [bytes] in a direct buffer at position 0 (the generated `&[u8]`
+ * argument needs one). The per-thread scratch buffer is taken out for the call, so a
+ * nested call on the same thread (a key lookup that signs or verifies, run from inside
+ * [Verifier.verify]) gets a buffer of its own instead of overwriting this one.
+ */
+internal fun <R> withDirect(bytes: ByteArray, block: (ByteBuffer) -> R): R {
+    if (bytes.size > SCRATCH_MAX) return block(ByteBuffer.allocateDirect(bytes.size).put(bytes).flip())
     var buf = scratch.get()
-    if (buf == null || buf.capacity() < bytes.size) {
-        buf = ByteBuffer.allocateDirect(maxOf(bytes.size, 4096))
-        scratch.set(buf)
-    }
+    scratch.set(null)
+    if (buf == null || buf.capacity() < bytes.size) buf = ByteBuffer.allocateDirect(maxOf(bytes.size, 4096))
     buf.clear()
     buf.put(bytes)
     buf.flip()
-    return buf
+    try {
+        return block(buf)
+    } finally {
+        scratch.set(buf)
+    }
 }
+
+/** [block] with [body]'s remaining bytes as a direct buffer at position 0; a direct one is passed without a copy. */
+internal fun <R> withDirect(body: ByteBuffer, block: (ByteBuffer) -> R): R =
+    // slice(): the generated code passes the buffer's base address, so start it at 0.
+    if (body.isDirect) block(body.slice()) else withDirect(ByteArray(body.remaining()).also { body.duplicate().get(it) }, block)
 
 /**
  * Holds a scheme and credentials and signs many requests: the fast path. Thread-safe.
@@ -174,15 +250,12 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
      */
     @JvmOverloads
     fun sign(method: String, target: String, headers: List<Header>, body: ByteArray = ByteArray(0), now: Long? = null): SignedRequest =
-        owned.with { translated { it.sign(method, target, headers, direct(body), now) } }
+        owned.with { signer -> withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } } }
 
     /** As [sign], with the body's remaining bytes; a direct buffer is passed without a copy. */
     @JvmOverloads
-    fun sign(method: String, target: String, headers: List<Header>, body: ByteBuffer, now: Long? = null): SignedRequest {
-        // slice(): the generated code passes the buffer's base address, so start it at 0.
-        val buf = if (body.isDirect) body.slice() else direct(ByteArray(body.remaining()).also { body.duplicate().get(it) })
-        return owned.with { translated { it.sign(method, target, headers, buf, now) } }
-    }
+    fun sign(method: String, target: String, headers: List<Header>, body: ByteBuffer, now: Long? = null): SignedRequest =
+        owned.with { signer -> withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } } }
 
     /** Signs a [Request]. [now] is Unix seconds (the system clock when null). */
     @JvmOverloads
@@ -226,3 +299,15 @@ fun extractKeyId(scheme: Scheme, request: Request): String =
  * text: `Credentials(keyId, secret)` with the String.
  */
 fun generateSecret(): String = translated { dev.hmacsig.ffi.generateSecret() }
+
+/**
+ * The HTTP status to answer a request refused with [kind], the same for every scheme:
+ * 401 when the request carries no usable credentials (missing or malformed authorization,
+ * invalid request, unsupported), 403 when credentials were presented and refused (unknown
+ * key, bad signature, stale, future, body mismatch, digest not allowed, missing signed
+ * header, replayed), 503 when the server's key lookup failed.
+ */
+fun httpStatus(kind: ErrorKind): Int = dev.hmacsig.ffi.httpStatus(kind.code).toInt()
+
+/** The HTTP status to answer a request refused with [e]: `httpStatus(e.kind)`. */
+fun httpStatus(e: HmacSigException): Int = httpStatus(e.kind)

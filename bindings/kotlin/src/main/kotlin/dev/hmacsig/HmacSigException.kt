@@ -41,7 +41,14 @@ enum class ErrorKind(val code: String) {
     REPLAYED("replayed"),
 
     /** An option or algorithm this library does not offer. */
-    UNSUPPORTED("unsupported");
+    UNSUPPORTED("unsupported"),
+
+    /**
+     * The server's [KeyLookup] threw (the database is down, ...): the server's fault, not
+     * the client's ([httpStatus] 503). What it threw is the exception's cause. Never a
+     * conformance result: conformance cases carry their secret.
+     */
+    KEY_LOOKUP_FAILED("key_lookup_failed");
 
     override fun toString(): String = code
 
@@ -83,6 +90,7 @@ internal fun FfiException.toPublic(): HmacSigException = when (this) {
     is FfiException.MissingSignedHeader -> HmacSigException(ErrorKind.MISSING_SIGNED_HEADER, reason)
     is FfiException.Replayed -> HmacSigException(ErrorKind.REPLAYED, reason)
     is FfiException.Unsupported -> HmacSigException(ErrorKind.UNSUPPORTED, reason)
+    is FfiException.KeyLookupFailed -> HmacSigException(ErrorKind.KEY_LOOKUP_FAILED, reason)
 }
 
 /** Runs a generated call, turning its exception into the public one. */

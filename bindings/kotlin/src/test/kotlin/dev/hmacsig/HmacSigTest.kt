@@ -295,7 +295,7 @@ class ErrorTest {
 
     @Test
     fun `error kinds are the conformance names`() {
-        assertEquals(12, ErrorKind.entries.size)
+        assertEquals(13, ErrorKind.entries.size)
         for (kind in ErrorKind.entries) {
             assertEquals(kind.name.lowercase(), kind.code)
             assertEquals(kind, ErrorKind.fromCode(kind.code))

@@ -9,6 +9,7 @@ package dev.hmacsig.conformance
 import dev.hmacsig.Credentials
 import dev.hmacsig.ErrorKind
 import dev.hmacsig.Header
+import dev.hmacsig.HeaderStyle
 import dev.hmacsig.HmacSigException
 import dev.hmacsig.Policy
 import dev.hmacsig.Request
@@ -73,6 +74,29 @@ private fun base64(field: String, text: String): ByteArray {
     return bytes
 }
 
+/** A JSON boolean; absent or null is false (the Rust runner's `bool_field`). */
+private fun boolField(obj: Any?, key: String): Boolean = when (val v = get(obj, key)) {
+    null, JSONObject.NULL -> false
+    is Boolean -> v
+    else -> throw badCase("$key must be true or false, not ${jsonText(v)}")
+}
+
+/** A JSON integer in 0..2^32-1, or [default] when absent or null (the Rust runner's `seconds_field`). */
+private fun secondsField(obj: Any?, key: String, default: Long): Long {
+    val v = get(obj, key)
+    if (isAbsent(v)) return default
+    return asLong(v)?.takeIf { it in 0..UInt.MAX_VALUE.toLong() } ?: throw badCase("$key must be a non-negative integer")
+}
+
+private fun headerStyle(name: String): HeaderStyle = when (name) {
+    "x-request" -> HeaderStyle.X_REQUEST
+    "authorization" -> HeaderStyle.AUTHORIZATION
+    else -> throw HmacSigException(
+        ErrorKind.UNSUPPORTED,
+        "timestamped header_style ${rustDebug(name)} is not offered; use x-request or authorization",
+    )
+}
+
 private fun scheme(case: JSONObject): Scheme {
     if (!case.has("scheme")) throw badCase("no scheme")
     val scheme = case.get("scheme")
@@ -83,6 +107,11 @@ private fun scheme(case: JSONObject): Scheme {
             val overrideMethod = strField(policy, "override_method") ?: strField(scheme, "override_method")
             Scheme.apiAuth(strField(scheme, "digest") ?: "sha1", headersToSign, overrideMethod)
         }
+        "path-body-hex" -> Scheme.pathBodyHex(strField(scheme, "digest") ?: "sha1")
+        "timestamped" -> {
+            val style = headerStyle(strField(scheme, "header_style") ?: "x-request")
+            Scheme.timestamped(style, boolField(scheme, "lowercase_url"))
+        }
         else -> throw unsupported("scheme", name)
     }
 }
@@ -92,12 +121,19 @@ private fun policy(case: JSONObject): Policy? {
     if (isAbsent(policy)) return null
     return when (val name = strField(case.opt("scheme"), "name")) {
         "api-auth" -> {
-            val skew = get(policy, "clock_skew")
-            val clockSkew = if (isAbsent(skew)) 900L else asLong(skew)?.takeIf { it in 0..UInt.MAX_VALUE.toLong() }
-                ?: throw badCase("clock_skew must be a non-negative integer")
+            val clockSkew = secondsField(policy, "clock_skew", 900)
+            // Lenient, as in the Rust runner: a non-boolean api-auth flag is false.
             fun flag(key: String) = get(policy, key) as? Boolean ?: false
             Policy.apiAuth(clockSkew, strField(policy, "digest"), flag("trust_original_uri"), flag("allow_unsigned_body"))
         }
+        // path-body-hex has no policy options; any policy in the case is ignored.
+        "path-body-hex" -> null
+        "timestamped" -> Policy.timestamped(
+            secondsField(policy, "max_age", 300),
+            secondsField(policy, "max_future", 5),
+            strField(policy, "public_base_url"),
+            boolField(policy, "trust_forwarded"),
+        )
         else -> throw unsupported("scheme", name)
     }
 }

@@ -57,6 +57,33 @@ class RunnerTest {
     }
 
     @Test
+    fun `path-body-hex and timestamped options are decoded as the Rust runner's bool_field and seconds_field`() {
+        val scheme = """"scheme": {"name": "timestamped"}"""
+        val rest = """"request": {"method": "GET", "target": "/", "headers": [["Host", "h"]]}, "credentials": {"key_id": "k", "secret": "s"}"""
+        val r = run(
+            """[
+              {"id": "lc-text", "op": "sign", "scheme": {"name": "timestamped", "lowercase_url": "yes"}, $rest, "now": 1},
+              {"id": "style", "op": "sign", "scheme": {"name": "timestamped", "header_style": "cookie", "lowercase_url": "yes"}, $rest, "now": 1},
+              {"id": "age-neg", "op": "verify", $scheme, $rest, "policy": {"max_age": -1}},
+              {"id": "age-float", "op": "verify", $scheme, $rest, "policy": {"max_age": 1.0}},
+              {"id": "future-big", "op": "verify", $scheme, $rest, "policy": {"max_future": 4294967296}},
+              {"id": "forwarded-text", "op": "verify", $scheme, $rest, "policy": {"trust_forwarded": "true"}},
+              {"id": "style-auth", "op": "sign", "scheme": {"name": "timestamped", "header_style": "authorization", "lowercase_url": null}, $rest, "now": 1},
+              {"id": "pbh-policy-ignored", "op": "verify", "scheme": {"name": "path-body-hex"}, "request": {"method": "GET", "target": "/", "headers": [["Authorization", "client:194246b47ecd392ade22cdc6deba9b5db3ad837e"]]}, "credentials": {"key_id": "client", "secret": "key"}, "policy": {"max_age": -1}}
+            ]""",
+        )
+        assertEquals("unusable case: lowercase_url must be true or false, not \"yes\"", r[0].getString("message"))
+        assertEquals("timestamped header_style \"cookie\" is not offered; use x-request or authorization", r[1].getString("message"))
+        assertEquals("unsupported", r[1].getString("error"))
+        for (i in 2..4) assertEquals("invalid_request", r[i].getString("error"), r[i].toString())
+        assertEquals("unusable case: max_age must be a non-negative integer", r[2].getString("message"))
+        assertEquals("unusable case: max_future must be a non-negative integer", r[4].getString("message"))
+        assertEquals("unusable case: trust_forwarded must be true or false, not \"true\"", r[5].getString("message"))
+        assertEquals("HMAC-SHA256 k:", r[6].getJSONArray("headers").getJSONArray(1).getString(1).substring(0, 14))
+        assertEquals("client", r[7].getString("key_id"))
+    }
+
+    @Test
     fun `rust debug quoting`() {
         assertEquals("\"a\\\"b\\\\c\\n\\u{1}é\"", rustDebug("a\"b\\c\n\u0001é"))
     }
