@@ -16,7 +16,9 @@ import sys
 from typing import Any, Dict, List, Optional
 
 import hmacsig
-from hmacsig import Credentials, Header, HmacSigError, Policy, Request, Scheme, Signer
+from hmacsig import Credentials, Header, HeaderStyle, HmacSigError, Policy, Request, Scheme, Signer
+
+HEADER_STYLES = {"x-request": HeaderStyle.X_REQUEST, "authorization": HeaderStyle.AUTHORIZATION}
 
 
 class BadCase(Exception):
@@ -64,6 +66,26 @@ def string_list(o: Dict[str, Any], key: str) -> Optional[List[str]]:
     return value
 
 
+def bool_field(o: Dict[str, Any], key: str) -> bool:
+    """A flag: absent or null is false; anything but a JSON boolean is unusable."""
+    value = o.get(key)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise BadCase(f"{key} must be true or false, not {show(value)}")
+
+
+def seconds_field(o: Dict[str, Any], key: str, default: int) -> int:
+    """A non-negative integer that fits 32 bits, or `default` when absent or null."""
+    value = o.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
+        raise BadCase(f"{key} must be a non-negative integer")
+    return value
+
+
 def b64(text: str, what: str) -> bytes:
     """Standard base64, canonical only (padding required, no stray bits), like the Rust runner."""
     try:
@@ -98,6 +120,17 @@ def scheme(case: Dict[str, Any]) -> Scheme:
             headers_to_sign=headers_to_sign,
             override_method=override_method,
         )
+    if name == "path-body-hex":
+        digest = str_field(s, "digest")
+        return Scheme.path_body_hex(digest="sha1" if digest is None else digest)
+    if name == "timestamped":
+        style_name = str_field(s, "header_style")
+        if style_name is None:
+            style_name = "x-request"
+        style = HEADER_STYLES.get(style_name)
+        if style is None:
+            raise Unsupported(f"timestamped header_style {show(style_name)} is not offered; use x-request or authorization")
+        return Scheme.timestamped(header_style=style, lowercase_url=bool_field(s, "lowercase_url"))
     raise Unsupported(f"scheme {show(name)} is not offered")
 
 
@@ -107,13 +140,10 @@ def policy(case: Dict[str, Any]) -> Optional[Policy]:
     p = obj(case, "policy")
     name = scheme_name(case)
     if name == "api-auth":
-        clock_skew = p.get("clock_skew")
-        if clock_skew is None:
-            clock_skew = 900
-        elif isinstance(clock_skew, bool) or not isinstance(clock_skew, int) or not 0 <= clock_skew <= 0xFFFFFFFF:
-            raise BadCase("clock_skew must be a non-negative integer")
+        clock_skew = seconds_field(p, "clock_skew", 900)
 
         def flag(key: str) -> bool:
+            # Lenient, as in the Rust runner: anything but `true` is false.
             return p.get(key) is True
 
         return Policy.api_auth(
@@ -121,6 +151,17 @@ def policy(case: Dict[str, Any]) -> Optional[Policy]:
             digest=str_field(p, "digest"),
             trust_original_uri=flag("trust_original_uri"),
             allow_unsigned_body=flag("allow_unsigned_body"),
+        )
+    if name == "path-body-hex":
+        return None  # no policy options; a policy in the case is ignored
+    if name == "timestamped":
+        # Keyword arguments are evaluated in order, so the first bad field is reported, as in
+        # the Rust runner.
+        return Policy.timestamped(
+            max_age=seconds_field(p, "max_age", 300),
+            max_future=seconds_field(p, "max_future", 5),
+            public_base_url=str_field(p, "public_base_url"),
+            trust_forwarded=bool_field(p, "trust_forwarded"),
         )
     raise Unsupported(f"scheme {show(name)} is not offered")
 

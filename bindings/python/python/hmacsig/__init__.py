@@ -9,6 +9,14 @@ idiomatic layer over it:
 - ``Signer(scheme, credentials).sign(method, target, headers, body, now=None)`` takes headers as a
   dict, ``(name, value)`` pairs or ``Header`` records, and the body as bytes-like, ``str`` or
   ``None``; a ``Signer`` is a context manager that frees the Rust object on exit.
+- Schemes: ``Scheme.api_auth(...)``, ``Scheme.path_body_hex(digest="sha1")`` and
+  ``Scheme.timestamped(header_style=HeaderStyle.X_REQUEST, lowercase_url=False)``; policies
+  ``Policy.api_auth(...)`` and ``Policy.timestamped(...)``.
+- Servers: ``Verifier.with_keys(scheme, {"key id": secret})`` or
+  ``Verifier.with_lookup(scheme, lookup)`` where ``lookup`` is a ``KeyLookup`` subclass or a plain
+  function ``key_id -> secret or None``; ``verify(method, target, headers, body, now=None)``
+  returns the verified key id. A ``ReplayGuard`` refuses a request seen before; ``http_status``
+  gives the HTTP status (401, 403, 503) for an error or its kind.
 - Every failure is an ``HmacSigError``: one subclass per kind (``HmacSigError.BadSignature``, ...)
   with ``kind`` (``"bad_signature"``), ``reason`` (also ``str(e)``) and the kind's fields.
 
@@ -18,12 +26,15 @@ idiomatic layer over it:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Optional, Tuple, Union
+import threading
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Mapping, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import (
     Header,
+    HeaderStyle,
     InternalError,
+    KeyLookup,
     Policy,
     Request,
     Scheme,
@@ -35,23 +46,33 @@ from ._ffi import (
 )
 
 __all__ = [
+    "CallableKeyLookup",
     "Credentials",
     "Header",
+    "HeaderStyle",
     "HmacSigError",
     "InternalError",
+    "KeyLookup",
+    "KeyLookupError",
     "Policy",
+    "ReplayGuard",
     "Request",
     "Scheme",
     "SignedRequest",
     "Signer",
+    "Verifier",
     "extract_key_id",
     "generate_secret",
+    "http_status",
     "sign_request",
     "verify_request",
 ]
 
 BytesLike = Union[bytes, bytearray, memoryview]
 """What a secret or a body may be given as (``str`` too: its UTF-8 bytes)."""
+
+Secret = Union[BytesLike, str]
+"""A secret: bytes-like, or ``str`` meaning its UTF-8 bytes."""
 
 HeaderLike = Union[Header, Tuple[str, str]]
 Headers = Union[Mapping[str, str], Iterable[HeaderLike]]
@@ -71,6 +92,13 @@ def _as_bytes(value: Union[BytesLike, str, None], what: str) -> bytes:
     if isinstance(value, memoryview):
         return value.tobytes()  # also right for non-contiguous views
     raise TypeError(f"{what} must be bytes, bytearray, memoryview or str, not {type(value).__name__}")
+
+
+def _as_secret(value: Secret, what: str) -> bytes:
+    # Unlike a body, a secret is never implicitly empty.
+    if value is None:
+        raise TypeError(f"{what} must be bytes, bytearray, memoryview or str, not None")
+    return _as_bytes(value, what)
 
 
 def _as_headers(headers: Optional[Headers]) -> list[Header]:
@@ -97,7 +125,7 @@ def _as_headers(headers: Optional[Headers]) -> list[Header]:
 if TYPE_CHECKING:
     # What type checkers see. The generated module builds these classes dynamically (a base
     # class with the variants attached afterwards), which checkers cannot follow.
-    # tests/test_hmacsig.py checks that this list matches the generated variants.
+    # tests/test_hmacsig.py checks that these lists match the generated variants.
 
     class HmacSigError(Exception):
         """Why a request could not be signed, verified, or read; one subclass per kind."""
@@ -134,8 +162,20 @@ if TYPE_CHECKING:
 
         class Unsupported(HmacSigError): ...
 
+        class KeyLookupFailed(HmacSigError):
+            """The server's key lookup failed (its fault, not the client's): HTTP 503."""
+
+    class KeyLookupError(Exception):
+        """What a ``KeyLookup`` raises when it cannot answer (e.g. its database is down)."""
+
+        reason: str
+        """Why (also ``str(e)``)."""
+
+        class Failed(KeyLookupError):
+            def __init__(self, reason: str) -> None: ...
+
 else:
-    from ._ffi import HmacSigError
+    from ._ffi import HmacSigError, KeyLookupError
 
 # The generated exceptions pass a field dump (`reason='...'`) to Exception, so str(e) would read
 # as that dump. The Rust `reason` is already a complete sentence: make it the message, and give
@@ -154,19 +194,26 @@ def _error_str(self: BaseException) -> str:
 
 def _error_repr(self: BaseException) -> str:
     fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
-    return f"HmacSigError.{type(self).__name__}({fields})"
+    return f"{type(self).__qualname__}({fields})"
 
 
-HmacSigError.__str__ = _error_str  # type: ignore[method-assign]
-HmacSigError.kind = ""
-for _name, _cls in list(vars(HmacSigError).items()):
-    if isinstance(_cls, type) and issubclass(_cls, HmacSigError):
-        _cls.kind = _snake(_name)
-        _cls.__repr__ = _error_repr  # type: ignore[method-assign]
-        # Tracebacks then name the class as users import it: hmacsig.HmacSigError.Stale.
-        _cls.__module__ = __name__
-HmacSigError.__module__ = __name__
-del _name, _cls
+def _patch_errors(base: type, with_kind: bool) -> None:
+    base.__str__ = _error_str  # type: ignore[assignment,method-assign]
+    if with_kind:
+        base.kind = ""  # type: ignore[attr-defined]
+    for name, cls in list(vars(base).items()):
+        if isinstance(cls, type) and issubclass(cls, base):
+            if with_kind:
+                cls.kind = _snake(name)  # type: ignore[attr-defined]
+            cls.__repr__ = _error_repr  # type: ignore[assignment,method-assign]
+            # Tracebacks then name the class as users import it: hmacsig.HmacSigError.Stale.
+            cls.__module__ = __name__
+            cls.__qualname__ = f"{base.__name__}.{name}"
+    base.__module__ = __name__
+
+
+_patch_errors(HmacSigError, with_kind=True)
+_patch_errors(KeyLookupError, with_kind=False)  # not a conformance kind
 
 
 # --- Records -------------------------------------------------------------------------------
@@ -274,3 +321,225 @@ class Signer:
         if self._inner is None:
             return "Signer(<closed>)"
         return f"Signer(key_id={self._inner.key_id()!r})"
+
+
+# --- Servers: key lookups, replay guard, Verifier, HTTP statuses -----------------------------
+
+LookupFunction = Callable[[str], Optional[Secret]]
+"""A plain key lookup: the secret for a key id (bytes-like or ``str``), or ``None`` if unknown."""
+
+
+class CallableKeyLookup(KeyLookup):
+    """A ``KeyLookup`` over a plain function ``key_id -> secret or None``.
+
+    ``Verifier.with_lookup`` takes such a function directly; this class is for code that wants
+    a ``KeyLookup`` object. A secret may be bytes-like or ``str`` (its UTF-8 bytes). Whatever
+    the function raises makes verification fail with ``HmacSigError.KeyLookupFailed``.
+    """
+
+    def __init__(self, lookup: LookupFunction) -> None:
+        if not callable(lookup):
+            raise TypeError(f"a key lookup must be callable, not {type(lookup).__name__}")
+        self._lookup = lookup
+
+    def secret_for(self, key_id: str) -> Optional[bytes]:
+        secret = self._lookup(key_id)
+        return None if secret is None else _as_secret(secret, "the secret a key lookup returns")
+
+    def __repr__(self) -> str:
+        return f"CallableKeyLookup({self._lookup!r})"
+
+
+class _GuardedLookup(KeyLookup):
+    """What a ``Verifier`` hands to Rust in front of the user's lookup.
+
+    It turns the result into ``bytes`` and every exception into ``KeyLookupError.Failed`` with a
+    readable reason (the generated glue would pass ``repr(e)``, and lets a ``BaseException``
+    such as ``KeyboardInterrupt`` escape into ctypes, which cannot report it). It keeps the
+    exception for the calling thread so that ``Verifier`` can chain it (``__cause__``) to the
+    ``HmacSigError.KeyLookupFailed`` it raises, or re-raise it if it was not an ``Exception``.
+    Rust calls the lookup synchronously, on the thread that called ``verify``.
+    """
+
+    def __init__(self, lookup: Union[KeyLookup, LookupFunction]) -> None:
+        if isinstance(lookup, KeyLookup):
+            self._secret_for: LookupFunction = lookup.secret_for
+        elif callable(lookup):
+            self._secret_for = lookup
+        else:
+            raise TypeError(f"a key lookup must be a KeyLookup or a function, not {type(lookup).__name__}")
+        self._lookup = lookup
+        self._failures = threading.local()
+
+    def secret_for(self, key_id: str) -> Optional[bytes]:
+        try:
+            secret = self._secret_for(key_id)
+            return None if secret is None else _as_secret(secret, "the secret a key lookup returns")
+        except BaseException as e:
+            self._failures.last = e
+            if isinstance(e, KeyLookupError.Failed):
+                raise
+            raise KeyLookupError.Failed(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__) from e
+
+    def take_failure(self) -> Optional[BaseException]:
+        failure: Optional[BaseException] = getattr(self._failures, "last", None)
+        self._failures.last = None
+        return failure
+
+
+class ReplayGuard(_ffi.ReplayGuard):
+    """Remembers accepted signatures until their window closes and refuses a second use.
+
+    ``ReplayGuard(capacity=100000, default_ttl=900)``; share one per server (thread-safe) and
+    pass it to ``Verifier.with_keys``/``with_lookup``. ``len(guard)`` is how many signatures it
+    remembers now; a guard is always truthy, even when empty.
+    """
+
+    def __len__(self) -> int:
+        return self.len()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"ReplayGuard(remembered={self.len()})"
+
+
+class Verifier:
+    """Verifies requests for a server: a scheme, a policy, where secrets come from, and
+    optionally a ``ReplayGuard``.
+
+    Build one with ``Verifier.with_keys(scheme, keys)`` or ``Verifier.with_lookup(scheme,
+    lookup)`` and share it between threads. Like ``Signer`` it is a context manager;
+    ``close()`` frees the Rust object, after which every call raises ``ValueError``.
+    """
+
+    __slots__ = ("_inner", "_lookup", "_scheme_name", "__weakref__")
+
+    _inner: Optional[_ffi.Verifier]
+    _lookup: Optional[_GuardedLookup]
+    _scheme_name: str
+
+    def __init__(self) -> None:
+        raise TypeError("use Verifier.with_keys(scheme, keys) or Verifier.with_lookup(scheme, lookup)")
+
+    @classmethod
+    def _make(cls, inner: _ffi.Verifier, scheme: Scheme, lookup: Optional[_GuardedLookup]) -> "Verifier":
+        self = cls.__new__(cls)
+        self._inner = inner
+        self._lookup = lookup
+        self._scheme_name = scheme.name()
+        return self
+
+    @classmethod
+    def with_keys(
+        cls,
+        scheme: Scheme,
+        keys: Mapping[str, Secret],
+        policy: Optional[Policy] = None,
+        replay_guard: Optional[_ffi.ReplayGuard] = None,
+    ) -> "Verifier":
+        """A verifier whose secrets are in ``keys``: key id -> secret (bytes-like, or ``str``
+        meaning its UTF-8 bytes). The keys are copied into Rust once. ``policy``: ``None``
+        means the scheme's defaults."""
+        if not isinstance(keys, Mapping):
+            raise TypeError(f"keys must be a mapping of key id to secret, not {type(keys).__name__}")
+        secrets: dict[str, bytes] = {}
+        for key_id, secret in keys.items():
+            if not isinstance(key_id, str):
+                raise TypeError(f"key ids must be str, not {type(key_id).__name__}")
+            secrets[key_id] = _as_secret(secret, f"the secret of key id {key_id!r}")
+        return cls._make(_ffi.Verifier.with_keys(scheme, secrets, policy, replay_guard), scheme, None)
+
+    @classmethod
+    def with_lookup(
+        cls,
+        scheme: Scheme,
+        lookup: Union[KeyLookup, LookupFunction],
+        policy: Optional[Policy] = None,
+        replay_guard: Optional[_ffi.ReplayGuard] = None,
+    ) -> "Verifier":
+        """A verifier that asks ``lookup`` for each request's secret: a ``KeyLookup``
+        subclass (``secret_for(key_id)``) or a plain function ``key_id -> secret or None``.
+
+        Returning ``None`` means an unknown key id (``HmacSigError.UnknownKey``, 403). Raising
+        anything (``KeyLookupError.Failed(reason)`` or any exception) makes ``verify`` raise
+        ``HmacSigError.KeyLookupFailed`` (503) whose ``__cause__`` is the exception raised.
+        """
+        guarded = _GuardedLookup(lookup)
+        return cls._make(_ffi.Verifier.with_lookup(scheme, guarded, policy, replay_guard), scheme, guarded)
+
+    def _verifier(self) -> _ffi.Verifier:
+        inner = self._inner
+        if inner is None:
+            raise ValueError("this Verifier is closed")
+        return inner
+
+    def _run(self, call: Callable[[], str]) -> str:
+        lookup = self._lookup
+        if lookup is None:
+            return call()
+        lookup.take_failure()  # nothing left over from an interrupted call
+        try:
+            return call()
+        except HmacSigError.KeyLookupFailed as e:
+            failure = lookup.take_failure()
+            if failure is None:
+                raise
+            if not isinstance(failure, Exception):
+                raise failure from None  # KeyboardInterrupt, SystemExit: not a verdict
+            raise e from failure
+
+    def verify(
+        self,
+        method: str,
+        target: str,
+        headers: Optional[Headers] = None,
+        body: Union[BytesLike, str, None] = None,
+        now: Optional[int] = None,
+    ) -> str:
+        """Verifies a request given as parts (headers and body as ``Signer.sign`` takes them);
+        returns the verified key id or raises ``HmacSigError``.
+
+        ``target`` is the request target as received (``/path?query``); ``now`` is Unix
+        seconds, the system clock when ``None``.
+        """
+        inner = self._verifier()
+        h, b = _as_headers(headers), _as_bytes(body, "body")
+        return self._run(lambda: inner.verify(method, target, h, b, now))
+
+    def verify_request(self, request: Request, now: Optional[int] = None) -> str:
+        """Verifies a ``Request`` record; returns the verified key id."""
+        inner = self._verifier()
+        return self._run(lambda: inner.verify_request(request, now))
+
+    @property
+    def closed(self) -> bool:
+        return self._inner is None
+
+    def close(self) -> None:
+        """Frees the Rust object now. Idempotent."""
+        self._inner = None
+
+    def __enter__(self) -> "Verifier":
+        self._verifier()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._inner is None:
+            return "Verifier(<closed>)"
+        keys = "in memory" if self._lookup is None else repr(self._lookup._lookup)
+        return f"Verifier(scheme={self._scheme_name!r}, keys={keys})"
+
+
+def http_status(error: Union[str, HmacSigError]) -> int:
+    """The HTTP status for an ``HmacSigError`` or its kind (``"bad_signature"``): 401 when the
+    request carries no usable credentials, 403 when they were refused, 503 when the key lookup
+    failed. An unknown kind is 401."""
+    kind = error.kind if isinstance(error, HmacSigError) else error
+    if not isinstance(kind, str):
+        raise TypeError(f"http_status takes an HmacSigError or its kind, not {type(error).__name__}")
+    return _ffi.http_status(kind)
