@@ -32,25 +32,31 @@ pub(crate) fn verify_view(
     now: Option<i64>,
 ) -> Result<Verified> {
     let now = now_or_system(now);
-    let policy = match policy {
-        Some(p) => Some(p.kind.clone()),
-        None => scheme.default_policy(),
-    };
     let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
-    match (&scheme.kind, &policy) {
+    match (&scheme.kind, resolve_policy(scheme, policy)?) {
         (SchemeKind::ApiAuth(options), Some(PolicyKind::ApiAuth(policy))) => {
-            api_auth::verify(request, options, policy, key_id, secret, now)
+            api_auth::verify(request, options, &policy, key_id, secret, now)
         }
         (SchemeKind::PathBodyHex(options), None) => path_body_hex::verify(request, options, key_id, secret),
         (SchemeKind::Timestamped(options), Some(PolicyKind::Timestamped(policy))) => {
-            timestamped::verify(request, options, policy, key_id, secret, now)
+            timestamped::verify(request, options, &policy, key_id, secret, now)
         }
-        (scheme, policy) => Err(HmacSigError::unsupported(format!(
-            "a {} policy cannot verify the {} scheme",
-            policy.as_ref().map_or("(none)", PolicyKind::scheme_name),
-            scheme.name()
-        ))),
+        _ => unreachable!("resolve_policy pairs every scheme with its own policy kind"),
     }
+}
+
+/// The policy to verify `scheme` with: the given one (which must be for the
+/// same scheme) or the scheme's defaults.
+pub(crate) fn resolve_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<Option<PolicyKind>> {
+    let Some(policy) = policy else { return Ok(scheme.default_policy()) };
+    if policy.kind.scheme_name() != scheme.kind.name() {
+        return Err(HmacSigError::unsupported(format!(
+            "a {} policy cannot verify the {} scheme",
+            policy.kind.scheme_name(),
+            scheme.kind.name()
+        )));
+    }
+    Ok(Some(policy.kind.clone()))
 }
 
 /// Signs `request`; returns the headers to set and the string that was signed.

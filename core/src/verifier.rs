@@ -18,7 +18,7 @@ use crate::error::{HmacSigError, Result};
 use crate::replay::ReplayGuard;
 use crate::request::{Header, Request, RequestView};
 use crate::scheme::{Policy, Scheme};
-use crate::signer::{extract_key_id_view, verify_view};
+use crate::signer::{extract_key_id_view, resolve_policy, verify_view};
 
 /// Why a key lookup failed (e.g. the database is down). Foreign
 /// implementations may raise this or any other exception.
@@ -68,25 +68,29 @@ impl std::fmt::Debug for Verifier {
 #[uniffi::export]
 impl Verifier {
     /// A verifier whose secrets are in `keys` (key id -> secret bytes).
+    /// Fails with `Unsupported` when `policy` is for another scheme.
     #[uniffi::constructor(default(policy = None, replay_guard = None))]
     pub fn with_keys(
         scheme: Arc<Scheme>,
         keys: HashMap<String, Vec<u8>>,
         policy: Option<Arc<Policy>>,
         replay_guard: Option<Arc<ReplayGuard>>,
-    ) -> Self {
-        Self { scheme, policy, keys: Keys::Map(keys), replay_guard }
+    ) -> Result<Self> {
+        resolve_policy(&scheme, policy.as_deref())?;
+        Ok(Self { scheme, policy, keys: Keys::Map(keys), replay_guard })
     }
 
     /// A verifier that asks `lookup` for each request's secret.
+    /// Fails with `Unsupported` when `policy` is for another scheme.
     #[uniffi::constructor(default(policy = None, replay_guard = None))]
     pub fn with_lookup(
         scheme: Arc<Scheme>,
         lookup: Arc<dyn KeyLookup>,
         policy: Option<Arc<Policy>>,
         replay_guard: Option<Arc<ReplayGuard>>,
-    ) -> Self {
-        Self { scheme, policy, keys: Keys::Lookup(lookup), replay_guard }
+    ) -> Result<Self> {
+        resolve_policy(&scheme, policy.as_deref())?;
+        Ok(Self { scheme, policy, keys: Keys::Lookup(lookup), replay_guard })
     }
 
     /// Verifies a request given as parts; returns the verified key id.
@@ -179,7 +183,7 @@ mod tests {
     #[test]
     fn looks_keys_up_and_maps_statuses() {
         let scheme = Scheme::path_body_hex("sha1".into()).unwrap();
-        let v = Verifier::with_lookup(scheme.clone(), Arc::new(Db), None, None);
+        let v = Verifier::with_lookup(scheme.clone(), Arc::new(Db), None, None).unwrap();
         assert_eq!(v.verify_request(signed(&scheme, "c1", 0), None).unwrap(), "c1");
         let err = |r: Request| v.verify_request(r, None).unwrap_err();
         assert_eq!(err(signed(&scheme, "nobody", 0)).kind(), "unknown_key");
@@ -199,7 +203,7 @@ mod tests {
         let scheme = Scheme::timestamped(None, false);
         let keys = HashMap::from([("c1".to_owned(), b"secret".to_vec())]);
         let guard = Arc::new(ReplayGuard::new(100, 60).unwrap());
-        let v = Verifier::with_keys(scheme.clone(), keys, None, Some(guard.clone()));
+        let v = Verifier::with_keys(scheme.clone(), keys, None, Some(guard.clone())).unwrap();
         let r = signed(&scheme, "c1", 1_000);
         assert_eq!(v.verify_request(r.clone(), Some(1_001)).unwrap(), "c1");
         assert_eq!(v.verify_request(r.clone(), Some(1_002)).unwrap_err().kind(), "replayed");
@@ -211,12 +215,12 @@ mod tests {
     #[test]
     fn policy_must_match_the_scheme() {
         let scheme = Scheme::path_body_hex("sha1".into()).unwrap();
-        let v = Verifier::with_keys(
-            scheme.clone(),
-            HashMap::from([("c1".into(), b"secret".to_vec())]),
-            Some(Policy::timestamped(1, 1, None, false).unwrap()),
-            None,
-        );
-        assert_eq!(v.verify_request(signed(&scheme, "c1", 0), None).unwrap_err().kind(), "unsupported");
+        let mismatched = Some(Policy::timestamped(1, 1, None, false).unwrap());
+        let err = Verifier::with_keys(scheme.clone(), HashMap::new(), mismatched.clone(), None).unwrap_err();
+        assert_eq!((err.kind(), err.to_string().as_str()), ("unsupported", "a timestamped policy cannot verify the path-body-hex scheme"));
+        assert_eq!(Verifier::with_lookup(scheme.clone(), Arc::new(Db), mismatched.clone(), None).unwrap_err().kind(), "unsupported");
+        let creds = Arc::new(Credentials::new("c1".into(), b"secret".to_vec()));
+        let one_off = crate::signer::verify_request(scheme.clone(), creds, signed(&scheme, "c1", 0), mismatched, None);
+        assert_eq!(one_off.unwrap_err().kind(), "unsupported");
     }
 }

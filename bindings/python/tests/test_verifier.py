@@ -188,10 +188,12 @@ def test_timestamped_policy_checks_its_base_url():
         Policy.timestamped(public_base_url="not a url")
 
 
-def test_a_policy_of_another_scheme_is_unsupported():
-    v = Verifier.with_keys(Scheme.path_body_hex(), {"client": "key"}, policy=Policy.timestamped())
+def test_a_policy_of_another_scheme_is_refused_when_the_verifier_is_built():
+    with pytest.raises(HmacSigError.Unsupported) as e:
+        Verifier.with_keys(Scheme.path_body_hex(), {"client": "key"}, policy=Policy.timestamped())
+    assert str(e.value) == "a timestamped policy cannot verify the path-body-hex scheme"
     with pytest.raises(HmacSigError.Unsupported):
-        v.verify(*pbh_get())
+        Verifier.with_lookup(Scheme.path_body_hex(), lambda key_id: None, policy=Policy.timestamped())
 
 
 @pytest.mark.parametrize("keys", [{"client": None}, {"client": 1}, {1: b"key"}, [("client", "key")]])

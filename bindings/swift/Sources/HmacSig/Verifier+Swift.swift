@@ -16,8 +16,8 @@ extension Verifier {
         keys: [String: String],
         policy: Policy? = nil,
         replayGuard: ReplayGuard? = nil
-    ) -> Verifier {
-        withKeys(scheme: scheme, keys: keys.mapValues { Data($0.utf8) }, policy: policy, replayGuard: replayGuard)
+    ) throws -> Verifier {
+        try withKeys(scheme: scheme, keys: keys.mapValues { Data($0.utf8) }, policy: policy, replayGuard: replayGuard)
     }
 
     /// A verifier that calls `lookup` with each request's key id: return the
@@ -28,15 +28,15 @@ extension Verifier {
     /// `lookup` may be called from any thread, concurrently: it must be `@Sendable`.
     ///
     /// ```swift
-    /// let verifier = Verifier.withLookup(scheme: scheme) { keyId in try db.secret(for: keyId) }
+    /// let verifier = try Verifier.withLookup(scheme: scheme) { keyId in try db.secret(for: keyId) }
     /// ```
     public static func withLookup(
         scheme: Scheme,
         policy: Policy? = nil,
         replayGuard: ReplayGuard? = nil,
         lookup: @escaping @Sendable (_ keyId: String) throws -> Data?
-    ) -> Verifier {
-        withLookup(scheme: scheme, lookup: ClosureKeyLookup(lookup), policy: policy, replayGuard: replayGuard)
+    ) throws -> Verifier {
+        try withLookup(scheme: scheme, lookup: ClosureKeyLookup(lookup), policy: policy, replayGuard: replayGuard)
     }
 
     /// Verifies a request given as `(name, value)` header pairs, in order (a

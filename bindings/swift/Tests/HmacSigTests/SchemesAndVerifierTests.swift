@@ -219,8 +219,8 @@ final class SchemesAndVerifierTests: XCTestCase {
     func testVerifierWithKeyDictionaries() throws {
         let scheme = Scheme.timestamped()
         let policy = try Policy.timestamped(publicBaseUrl: "https://api.example.com/v1")
-        let fromData = Verifier.withKeys(scheme: scheme, keys: ["client-1": Data("secret".utf8), "other": Data("x".utf8)], policy: policy)
-        let fromText = Verifier.withKeys(scheme: scheme, keys: ["client-1": "secret"], policy: policy)
+        let fromData = try Verifier.withKeys(scheme: scheme, keys: ["client-1": Data("secret".utf8), "other": Data("x".utf8)], policy: policy)
+        let fromText = try Verifier.withKeys(scheme: scheme, keys: ["client-1": "secret"], policy: policy)
         for verifier in [fromData, fromText] {
             XCTAssertEqual(try verifier.verifyRequest(request: proxiedOrder(), now: 1_700_000_001), "client-1")
             let r = proxiedOrder()
@@ -232,7 +232,7 @@ final class SchemesAndVerifierTests: XCTestCase {
         }
 
         // An empty dictionary literal picks the generated [String: Data] overload.
-        let empty = Verifier.withKeys(scheme: scheme, keys: [:], policy: policy)
+        let empty = try Verifier.withKeys(scheme: scheme, keys: [:], policy: policy)
         let unknown = hmacSigError { try empty.verifyRequest(request: proxiedOrder(), now: 1_700_000_001) }
         XCTAssertEqual(unknown, .UnknownKey(reason: #"no secret is known for key id "client-1""#, keyId: "client-1"))
 
@@ -240,16 +240,15 @@ final class SchemesAndVerifierTests: XCTestCase {
         XCTAssertEqual(hmacSigError { try Verifier.withKeys(scheme: scheme, keys: ["client-1": "wrong"], policy: policy).verifyRequest(request: proxiedOrder(), now: 1_700_000_001) }?.kind, "bad_signature")
         XCTAssertEqual(hmacSigError { try Verifier.withKeys(scheme: scheme, keys: ["client-1": "secret"]).verifyRequest(request: proxiedOrder(), now: 1_700_000_001) }?.kind, "bad_signature")
 
-        // A policy for another scheme.
-        let mismatched = Verifier.withKeys(scheme: try Scheme.pathBodyHex(), keys: ["client": "key"], policy: policy)
-        XCTAssertEqual(hmacSigError { try mismatched.verify(method: "GET", target: "/", headers: pathBodyHexRoot()) }?.kind, "unsupported")
+        // A policy for another scheme is refused when the verifier is built.
+        XCTAssertEqual(hmacSigError { try Verifier.withKeys(scheme: try Scheme.pathBodyHex(), keys: ["client": "key"], policy: policy) }?.kind, "unsupported")
     }
 
     // MARK: Verifier with a key lookup
 
     func testClosureLookupFoundUnknownAndThrowing() throws {
         let calls = Counter()
-        let verifier = Verifier.withLookup(scheme: try Scheme.pathBodyHex()) { keyId in
+        let verifier = try Verifier.withLookup(scheme: try Scheme.pathBodyHex()) { keyId in
             calls.increment()
             return try smokeLookup(keyId)
         }
@@ -286,7 +285,7 @@ final class SchemesAndVerifierTests: XCTestCase {
 
     func testClosureLookupWithPolicyAndGuard() throws {
         let replayGuard = try ReplayGuard()
-        let verifier = Verifier.withLookup(
+        let verifier = try Verifier.withLookup(
             scheme: Scheme.timestamped(),
             policy: try Policy.timestamped(publicBaseUrl: "https://api.example.com/v1"),
             replayGuard: replayGuard,
@@ -299,7 +298,7 @@ final class SchemesAndVerifierTests: XCTestCase {
 
     func testGeneratedProtocolLookupThatThrowsAnySwiftError() throws {
         // No adapter: the generated callback code reports the error by its description.
-        let verifier = Verifier.withLookup(scheme: try Scheme.pathBodyHex(), lookup: TableLookup())
+        let verifier = try Verifier.withLookup(scheme: try Scheme.pathBodyHex(), lookup: TableLookup())
         XCTAssertEqual(try verifier.verify(method: "GET", target: "/", headers: pathBodyHexRoot()), "client")
         XCTAssertEqual(hmacSigError { try verifier.verify(method: "GET", target: "/", headers: pathBodyHexRoot(keyId: "x")) }?.kind, "unknown_key")
         let down = try XCTUnwrap(hmacSigError { try verifier.verify(method: "GET", target: "/", headers: pathBodyHexRoot(keyId: "down")) })
@@ -309,7 +308,7 @@ final class SchemesAndVerifierTests: XCTestCase {
 
     func testClosureLookupFromManyThreads() throws {
         let calls = Counter()
-        let verifier = Verifier.withLookup(scheme: try Scheme.pathBodyHex()) { keyId in
+        let verifier = try Verifier.withLookup(scheme: try Scheme.pathBodyHex()) { keyId in
             calls.increment()
             return keyId == "client" ? Data("key".utf8) : nil
         }
@@ -335,7 +334,7 @@ final class SchemesAndVerifierTests: XCTestCase {
         // timestamped: remembered until timestamp + max_age.
         let replayGuard = try ReplayGuard(capacity: 100, defaultTtl: 60)
         XCTAssertTrue(replayGuard.isEmpty())
-        let verifier = Verifier.withKeys(
+        let verifier = try Verifier.withKeys(
             scheme: Scheme.timestamped(), keys: ["client-1": "secret"],
             policy: try Policy.timestamped(publicBaseUrl: "https://api.example.com/v1"), replayGuard: replayGuard
         )
@@ -352,7 +351,7 @@ final class SchemesAndVerifierTests: XCTestCase {
 
         // path-body-hex (no timestamp): remembered for the default TTL.
         let pbhGuard = try ReplayGuard(defaultTtl: 60)
-        let pbh = Verifier.withKeys(scheme: try Scheme.pathBodyHex(), keys: ["client": "key"], replayGuard: pbhGuard)
+        let pbh = try Verifier.withKeys(scheme: try Scheme.pathBodyHex(), keys: ["client": "key"], replayGuard: pbhGuard)
         XCTAssertEqual(try pbh.verify(method: "GET", target: "/", headers: pathBodyHexRoot(), now: 1_000), "client")
         XCTAssertEqual(hmacSigError { try pbh.verify(method: "GET", target: "/", headers: pathBodyHexRoot(), now: 1_059) }?.kind, "replayed")
         XCTAssertEqual(try pbh.verify(method: "GET", target: "/", headers: pathBodyHexRoot(), now: 1_060), "client")
@@ -369,7 +368,7 @@ final class SchemesAndVerifierTests: XCTestCase {
     // MARK: HTTP statuses
 
     func testHttpStatuses() throws {
-        let verifier = Verifier.withLookup(scheme: try Scheme.pathBodyHex(), lookup: smokeLookup)
+        let verifier = try Verifier.withLookup(scheme: try Scheme.pathBodyHex(), lookup: smokeLookup)
         let status = { (headers: [(String, String)]) -> Int? in
             hmacSigError { try verifier.verify(method: "GET", target: "/", headers: headers) }.map(httpStatus)
         }

@@ -332,12 +332,12 @@ class VerifierTest {
     }
 
     @Test
-    fun `a policy of another scheme is unsupported`() {
+    fun `a policy of another scheme is refused when the verifier is built`() {
         Scheme.pathBodyHex().use { scheme ->
             Policy.timestamped().use { policy ->
-                Verifier.withKeys(scheme, mapOf("client" to "key"), policy).use { verifier ->
-                    assertEquals(ErrorKind.UNSUPPORTED, failure { verifier.verifyRequest(pbhRoot()) }.kind)
-                }
+                val e = failure { Verifier.withKeys(scheme, mapOf("client" to "key"), policy) }
+                assertEquals(ErrorKind.UNSUPPORTED, e.kind)
+                assertEquals("a timestamped policy cannot verify the path-body-hex scheme", e.message)
             }
         }
     }
