@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Iterable, Mapping, Optional, Tuple, TypeVar, Union
 
 from . import _ffi
 from ._ffi import (
@@ -255,26 +255,58 @@ class Credentials(_ffi.Credentials):
     __str__ = __repr__
 
 
+# --- Rust objects with a deterministic close ------------------------------------------------
+
+_Inner = TypeVar("_Inner")
+_Self = TypeVar("_Self", bound="_Closeable[Any]")
+
+
+class _Closeable(Generic[_Inner]):
+    """Holds a generated object; ``close()`` or leaving a ``with`` block frees its Rust side
+    now, after which every call raises ``ValueError``."""
+
+    __slots__ = ("_inner", "__weakref__")
+
+    _inner: Optional[_Inner]
+
+    def _live(self) -> _Inner:
+        inner = self._inner
+        if inner is None:
+            raise ValueError(f"this {type(self).__name__} is closed")
+        return inner
+
+    @property
+    def closed(self) -> bool:
+        return self._inner is None
+
+    def close(self) -> None:
+        """Frees the Rust object now. Idempotent."""
+        # The generated object frees its Rust side in __del__, which CPython runs as soon as
+        # the last reference goes: this is that last reference.
+        self._inner = None
+
+    def __enter__(self: _Self) -> _Self:
+        self._live()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 # --- Signer --------------------------------------------------------------------------------
 
 
-class Signer:
+class Signer(_Closeable[_ffi.Signer]):
     """Holds a scheme and credentials and signs many requests.
 
     Use it as a context manager (``with Signer(scheme, creds) as signer:``) or call ``close()``
     to free the Rust object deterministically; after that, every call raises ``ValueError``.
     """
 
-    __slots__ = ("_inner", "__weakref__")
+    __slots__ = ()
 
     def __init__(self, scheme: Scheme, credentials: _ffi.Credentials) -> None:
-        self._inner: Optional[_ffi.Signer] = _ffi.Signer(scheme, credentials)
-
-    def _signer(self) -> _ffi.Signer:
-        inner = self._inner
-        if inner is None:
-            raise ValueError("this Signer is closed")
-        return inner
+        self._inner = _ffi.Signer(scheme, credentials)
 
     def sign(
         self,
@@ -290,32 +322,15 @@ class Signer:
         ``target`` is the request target as sent (``/path?query`` or an absolute URL);
         ``now`` is Unix seconds, the system clock when ``None``.
         """
-        return self._signer().sign(method, target, _as_headers(headers), _as_bytes(body, "body"), now)
+        return self._live().sign(method, target, _as_headers(headers), _as_bytes(body, "body"), now)
 
     def sign_request(self, request: Request, now: Optional[int] = None) -> SignedRequest:
         """Signs a ``Request`` record."""
-        return self._signer().sign_request(request, now)
+        return self._live().sign_request(request, now)
 
     def key_id(self) -> str:
         """The key id this signer signs with."""
-        return self._signer().key_id()
-
-    @property
-    def closed(self) -> bool:
-        return self._inner is None
-
-    def close(self) -> None:
-        """Frees the Rust object now. Idempotent."""
-        # The generated object frees its Rust side in __del__, which CPython runs as soon as
-        # the last reference goes: this is that last reference.
-        self._inner = None
-
-    def __enter__(self) -> "Signer":
-        self._signer()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        return self._live().key_id()
 
     def __repr__(self) -> str:
         if self._inner is None:
@@ -405,7 +420,7 @@ class ReplayGuard(_ffi.ReplayGuard):
         return f"ReplayGuard(remembered={self.len()})"
 
 
-class Verifier:
+class Verifier(_Closeable[_ffi.Verifier]):
     """Verifies requests for a server: a scheme, a policy, where secrets come from, and
     optionally a ``ReplayGuard``.
 
@@ -414,9 +429,8 @@ class Verifier:
     ``close()`` frees the Rust object, after which every call raises ``ValueError``.
     """
 
-    __slots__ = ("_inner", "_lookup", "_scheme_name", "__weakref__")
+    __slots__ = ("_lookup", "_scheme_name")
 
-    _inner: Optional[_ffi.Verifier]
     _lookup: Optional[_GuardedLookup]
     _scheme_name: str
 
@@ -469,12 +483,6 @@ class Verifier:
         guarded = _GuardedLookup(lookup)
         return cls._make(_ffi.Verifier.with_lookup(scheme, guarded, policy, replay_guard), scheme, guarded)
 
-    def _verifier(self) -> _ffi.Verifier:
-        inner = self._inner
-        if inner is None:
-            raise ValueError("this Verifier is closed")
-        return inner
-
     def _run(self, call: Callable[[], str]) -> str:
         lookup = self._lookup
         if lookup is None:
@@ -504,29 +512,14 @@ class Verifier:
         ``target`` is the request target as received (``/path?query``); ``now`` is Unix
         seconds, the system clock when ``None``.
         """
-        inner = self._verifier()
+        inner = self._live()
         h, b = _as_headers(headers), _as_bytes(body, "body")
         return self._run(lambda: inner.verify(method, target, h, b, now))
 
     def verify_request(self, request: Request, now: Optional[int] = None) -> str:
         """Verifies a ``Request`` record; returns the verified key id."""
-        inner = self._verifier()
+        inner = self._live()
         return self._run(lambda: inner.verify_request(request, now))
-
-    @property
-    def closed(self) -> bool:
-        return self._inner is None
-
-    def close(self) -> None:
-        """Frees the Rust object now. Idempotent."""
-        self._inner = None
-
-    def __enter__(self) -> "Verifier":
-        self._verifier()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         if self._inner is None:

@@ -23,19 +23,6 @@ private func signedOrder(target: String = "/orders?id=7", body: Data = body) -> 
     ], body: body)
 }
 
-/// Runs `body`, which must throw an `HmacSigError`, and returns that error.
-private func hmacSigError<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> HmacSigError? {
-    do {
-        let value = try body()
-        XCTFail("expected an HmacSigError, got \(value)", file: file, line: line)
-    } catch let error as HmacSigError {
-        return error
-    } catch {
-        XCTFail("expected an HmacSigError, got \(type(of: error)): \(error)", file: file, line: line)
-    }
-    return nil
-}
-
 final class HmacSigTests: XCTestCase {
     private let credentials = Credentials(keyId: "1044", secret: "top-secret")
 

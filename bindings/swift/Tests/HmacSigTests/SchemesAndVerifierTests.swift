@@ -69,19 +69,6 @@ private final class Counter: @unchecked Sendable {
     var count: Int { lock.lock(); defer { lock.unlock() }; return value }
 }
 
-/// Runs `body`, which must throw an `HmacSigError`, and returns that error.
-private func hmacSigError<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> HmacSigError? {
-    do {
-        let value = try body()
-        XCTFail("expected an HmacSigError, got \(value)", file: file, line: line)
-    } catch let error as HmacSigError {
-        return error
-    } catch {
-        XCTFail("expected an HmacSigError, got \(type(of: error)): \(error)", file: file, line: line)
-    }
-    return nil
-}
-
 final class SchemesAndVerifierTests: XCTestCase {
     // MARK: path-body-hex
 
