@@ -30,6 +30,7 @@ pub use error::{HmacSigError, Result};
 pub use replay::ReplayGuard;
 pub use request::{Header, Request, RequestView};
 pub use scheme::{Policy, Scheme};
+pub use schemes::aws_sigv4::SignatureType;
 pub use schemes::timestamped::HeaderStyle;
 pub use signed::SignedRequest;
 pub use signer::{Signer, extract_key_id, generate_secret, sign_request, verify_request};

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
+use crate::schemes::aws_sigv4::SignatureType;
 use crate::schemes::timestamped::HeaderStyle;
-use crate::schemes::{api_auth, path_body_hex, timestamped};
+use crate::schemes::{api_auth, aws_sigv4, path_body_hex, timestamped};
 
 /// A signing scheme with its options.
 #[derive(Debug, uniffi::Object)]
@@ -19,6 +20,7 @@ pub(crate) enum SchemeKind {
     ApiAuth(api_auth::Options),
     PathBodyHex(path_body_hex::Options),
     Timestamped(timestamped::Options),
+    AwsSigV4(aws_sigv4::Options),
 }
 
 #[uniffi::export]
@@ -50,6 +52,47 @@ impl Scheme {
         Arc::new(Self { kind: SchemeKind::Timestamped(timestamped::Options { header_style, lowercase_url }) })
     }
 
+    /// AWS Signature Version 4. `session_token`: temporary credentials' token,
+    /// sent as `X-Amz-Security-Token` (unsigned when `omit_session_token`).
+    /// `normalize` and `double_uri_encode`: path handling (S3 wants neither).
+    /// `sign_body`: add and sign `x-amz-content-sha256`. `signature_type`:
+    /// `Header` (default) or `Query` (a presigned URL valid `expires` seconds).
+    #[uniffi::constructor(default(
+        session_token = None,
+        omit_session_token = false,
+        normalize = true,
+        double_uri_encode = true,
+        sign_body = false,
+        signature_type = None,
+        expires = 3600
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn aws_sigv4(
+        region: String,
+        service: String,
+        session_token: Option<String>,
+        omit_session_token: bool,
+        normalize: bool,
+        double_uri_encode: bool,
+        sign_body: bool,
+        signature_type: Option<SignatureType>,
+        expires: u32,
+    ) -> Result<Arc<Self>> {
+        let options = aws_sigv4::Options {
+            region,
+            service,
+            session_token,
+            omit_session_token,
+            normalize,
+            double_uri_encode,
+            sign_body,
+            signature_type: signature_type.unwrap_or(SignatureType::Header),
+            expires,
+        };
+        options.validate()?;
+        Ok(Arc::new(Self { kind: SchemeKind::AwsSigV4(options) }))
+    }
+
     /// The scheme's name, as the conformance cases spell it (`api-auth`).
     pub fn name(&self) -> String {
         self.kind.name().into()
@@ -67,6 +110,7 @@ pub struct Policy {
 pub(crate) enum PolicyKind {
     ApiAuth(api_auth::Policy),
     Timestamped(timestamped::Policy),
+    AwsSigV4(aws_sigv4::Policy),
 }
 
 impl SchemeKind {
@@ -75,6 +119,7 @@ impl SchemeKind {
             Self::ApiAuth(_) => "api-auth",
             Self::PathBodyHex(_) => "path-body-hex",
             Self::Timestamped(_) => "timestamped",
+            Self::AwsSigV4(_) => "aws-sigv4",
         }
     }
 }
@@ -84,6 +129,7 @@ impl PolicyKind {
         match self {
             Self::ApiAuth(_) => "api-auth",
             Self::Timestamped(_) => "timestamped",
+            Self::AwsSigV4(_) => "aws-sigv4",
         }
     }
 }
@@ -104,6 +150,14 @@ impl Policy {
             })
             .transpose()?;
         Ok(Arc::new(Self { kind: PolicyKind::ApiAuth(api_auth::Policy { clock_skew, digest, trust_original_uri, allow_unsigned_body }) }))
+    }
+
+    /// AWS SigV4 verification. `max_skew`: most seconds between `X-Amz-Date`
+    /// and now (AWS: 900). A presigned URL is good from `X-Amz-Date - max_skew`
+    /// until `X-Amz-Date + X-Amz-Expires`.
+    #[uniffi::constructor(default(max_skew = 900))]
+    pub fn aws_sigv4(max_skew: u32) -> Arc<Self> {
+        Arc::new(Self { kind: PolicyKind::AwsSigV4(aws_sigv4::Policy { max_skew }) })
     }
 
     /// timestamped verification. `max_age`: oldest accepted timestamp, in
@@ -127,6 +181,7 @@ impl Scheme {
             SchemeKind::ApiAuth(_) => Some(PolicyKind::ApiAuth(api_auth::Policy::default())),
             SchemeKind::PathBodyHex(_) => None,
             SchemeKind::Timestamped(_) => Some(PolicyKind::Timestamped(timestamped::Policy::default())),
+            SchemeKind::AwsSigV4(_) => Some(PolicyKind::AwsSigV4(aws_sigv4::Policy::default())),
         }
     }
 }

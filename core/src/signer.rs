@@ -10,7 +10,7 @@ use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
 use crate::request::{Header, Request, RequestView};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
-use crate::schemes::{api_auth, path_body_hex, timestamped};
+use crate::schemes::{api_auth, aws_sigv4, path_body_hex, timestamped};
 use crate::signed::{SignedRequest, Verified};
 use crate::time::now_or_system;
 
@@ -21,6 +21,7 @@ pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &Re
         SchemeKind::ApiAuth(options) => api_auth::sign(request, options, key_id, secret, now),
         SchemeKind::PathBodyHex(options) => path_body_hex::sign(request, options, key_id, secret),
         SchemeKind::Timestamped(options) => timestamped::sign(request, options, key_id, secret, now),
+        SchemeKind::AwsSigV4(options) => aws_sigv4::sign(request, options, key_id, secret, now),
     }
 }
 
@@ -40,6 +41,9 @@ pub(crate) fn verify_view(
         (SchemeKind::PathBodyHex(options), None) => path_body_hex::verify(request, options, key_id, secret),
         (SchemeKind::Timestamped(options), Some(PolicyKind::Timestamped(policy))) => {
             timestamped::verify(request, options, &policy, key_id, secret, now)
+        }
+        (SchemeKind::AwsSigV4(options), Some(PolicyKind::AwsSigV4(policy))) => {
+            aws_sigv4::verify(request, options, &policy, key_id, secret, now)
         }
         _ => unreachable!("resolve_policy pairs every scheme with its own policy kind"),
     }
@@ -92,6 +96,7 @@ pub(crate) fn extract_key_id_view(scheme: &Scheme, request: &RequestView<'_>) ->
         SchemeKind::ApiAuth(_) => api_auth::key_id(request),
         SchemeKind::PathBodyHex(_) => path_body_hex::key_id(request),
         SchemeKind::Timestamped(options) => timestamped::key_id(request, options),
+        SchemeKind::AwsSigV4(_) => aws_sigv4::key_id(request),
     }
 }
 

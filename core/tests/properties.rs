@@ -120,7 +120,7 @@ fn check_scheme(seed: u64, absolute: bool, scheme: Arc<Scheme>, policy: Option<A
         let verified = verify_request(scheme.clone(), credentials.clone(), request.clone(), policy.clone(), Some(NOW + 1));
         assert_eq!(verified.as_deref(), Ok(credentials.key_id().as_str()), "{} case {case}: {request:?}", scheme.name());
         let changes = mutations(&mut rng, &request, signed_headers, method_signed);
-        assert!(changes.len() >= 1 + signed_headers.len().min(1), "{} case {case}: too few mutations", scheme.name());
+        assert!(changes.len() > signed_headers.len().min(1), "{} case {case}: too few mutations", scheme.name());
         for (what, changed) in changes {
             let result = verify_request(scheme.clone(), credentials.clone(), changed.clone(), policy.clone(), Some(NOW + 1));
             assert!(result.is_err(), "{} case {case}: {what} was accepted: {changed:?}", scheme.name());

@@ -1,6 +1,7 @@
 //! One module per signing scheme, all over the shared request model.
 
 pub mod api_auth;
+pub mod aws_sigv4;
 pub mod path_body_hex;
 mod ruby_uri;
 pub mod timestamped;

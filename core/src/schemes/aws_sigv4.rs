@@ -1,0 +1,572 @@
+//! AWS Signature Version 4 (`AWS4-HMAC-SHA256`), header and presigned-query forms.
+//!
+//! ```text
+//! canonical request = METHOD \n PATH \n QUERY \n HEADERS \n SIGNED_HEADERS \n PAYLOAD_HASH
+//! string to sign    = AWS4-HMAC-SHA256 \n X-Amz-Date \n DATE/REGION/SERVICE/aws4_request \n hex(SHA-256(canonical request))
+//! signing key       = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, DATE), REGION), SERVICE), "aws4_request")
+//! ```
+//!
+//! Behaviour follows aws-c-auth (the suite in `shared/vectors/aws-sigv4/`):
+//! - PATH: the raw path, dot segments removed and `//` collapsed when
+//!   `normalize`, then URI-encoded once more when `double_uri_encode` (S3 uses
+//!   neither: the path is taken as already encoded).
+//! - QUERY: each `key=value` percent-decoded then encoded with only the
+//!   unreserved set kept (so `+` is `%2B` and an encoded key stays as it was),
+//!   sorted by encoded key, then encoded value; repeated keys are kept.
+//! - HEADERS: lower-case names, values trimmed with inner whitespace runs (and
+//!   obsolete line folding) collapsed to one space, repeats joined with `,`,
+//!   sorted by name. `Authorization`, `User-Agent`, `X-Amzn-Trace-Id`,
+//!   `Expect` and `Connection` are never signed.
+//! - PAYLOAD_HASH: hex SHA-256 of the body, or the request's own
+//!   `X-Amz-Content-Sha256` value (e.g. `UNSIGNED-PAYLOAD`) when it has one.
+
+use crate::error::{HmacSigError, Result};
+use crate::mac::{Algorithm, sha256};
+use crate::request::{Header, RequestView};
+use crate::signed::{SignedRequest, Verified};
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+const UNSIGNABLE: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "expect", "connection"];
+
+/// Where the signature goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SignatureType {
+    /// `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+    Header,
+    /// A presigned URL: `X-Amz-Algorithm`, `-Credential`, `-Date`, `-SignedHeaders`,
+    /// `-Expires` (and `-Security-Token`) and `X-Amz-Signature` in the query.
+    Query,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub region: String,
+    pub service: String,
+    pub session_token: Option<String>,
+    /// Add the session token after signing, unsigned (as some services require).
+    pub omit_session_token: bool,
+    pub normalize: bool,
+    pub double_uri_encode: bool,
+    /// Add and sign `x-amz-content-sha256` (header signing).
+    pub sign_body: bool,
+    pub signature_type: SignatureType,
+    /// `X-Amz-Expires` of a presigned URL, in seconds.
+    pub expires: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Most seconds between `X-Amz-Date` and now, either way (AWS: 15 minutes).
+    pub max_skew: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self { max_skew: 900 }
+    }
+}
+
+impl Options {
+    pub fn validate(&self) -> Result<()> {
+        for (name, value) in [("region", &self.region), ("service", &self.service)] {
+            if value.is_empty() || value.contains(['/', ' ', '\n']) {
+                return Err(HmacSigError::unsupported(format!("aws-sigv4 {name} {value:?} must be non-empty, without '/' or spaces")));
+            }
+        }
+        if self.expires == 0 || self.expires > 604_800 {
+            return Err(HmacSigError::unsupported(format!("aws-sigv4 expires must be 1..604800 seconds (7 days), not {}", self.expires)));
+        }
+        Ok(())
+    }
+}
+
+/// `20150830T123600Z` and `20150830` for Unix seconds.
+pub fn amz_date(unix: i64) -> Result<(String, String)> {
+    if !(0..=253_402_300_799).contains(&unix) {
+        return Err(HmacSigError::invalid_request(format!("the clock {unix} is outside the years 1970..9999")));
+    }
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil from days (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let date = format!("{year:04}{month:02}{day:02}");
+    Ok((format!("{date}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60), date))
+}
+
+/// Parses `20150830T123600Z`.
+fn parse_amz_date(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| text[r].parse::<i64>().ok();
+    let (y, mo, d, h, mi, s) = (n(0..4)?, n(4..6)?, n(6..8)?, n(9..11)?, n(11..13)?, n(13..15)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let (yy, mm) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let unix = days * 86_400 + h * 3600 + mi * 60 + s;
+    // Refuse dates that do not exist (Feb 30) by formatting back.
+    (amz_date(unix).ok()?.0 == text).then_some(unix)
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+fn uri_encode(bytes: &[u8], keep_slash: bool, out: &mut String) {
+    for &b in bytes {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Removes `.` and `..` segments and collapses empty ones, keeping a trailing `/`.
+fn normalize_path(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let mut out = format!("/{}", segments.join("/"));
+    if out.len() > 1 && (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..")) {
+        out.push('/');
+    }
+    out
+}
+
+/// The raw parts of a target: authority (absolute-form), path, query.
+fn split_target(target: &str) -> Result<(Option<&str>, &str, Option<&str>)> {
+    let (before, query) = match target.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (target, None),
+    };
+    if before.starts_with('/') {
+        return Ok((None, before, query));
+    }
+    let rest = before
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| HmacSigError::invalid_request(format!("the request target {target:?} is neither /path nor scheme://host/path")))?;
+    Ok(match rest.find('/') {
+        Some(i) => (Some(&rest[..i]), &rest[i..], query),
+        None => (Some(rest), "/", query),
+    })
+}
+
+/// `host[:port]` without the scheme's default port.
+fn host_without_default_port(target: &str, authority: &str) -> String {
+    let default = if target.len() >= 6 && target[..6].eq_ignore_ascii_case("https:") { ":443" } else { ":80" };
+    authority.strip_suffix(default).unwrap_or(authority).to_owned()
+}
+
+/// Header values as SigV4 signs them: trimmed, whitespace runs (and folds) as one space.
+fn trimall(value: &str) -> String {
+    value.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+struct Canonical {
+    request: String,
+    signed_headers: String,
+}
+
+fn canonical_query(params: &mut [(String, String)]) -> String {
+    params.sort();
+    params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+}
+
+fn encoded_params(query: Option<&str>, skip_signature: bool) -> Vec<(String, String)> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return vec![] };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let (mut key, mut value) = (String::new(), String::new());
+            uri_encode(&percent_decode(k), false, &mut key);
+            uri_encode(&percent_decode(v), false, &mut value);
+            (!(skip_signature && key == "X-Amz-Signature")).then_some((key, value))
+        })
+        .collect()
+}
+
+fn encode_param(value: &str) -> String {
+    let mut out = String::new();
+    uri_encode(value.as_bytes(), false, &mut out);
+    out
+}
+
+/// The canonical request over `headers` (all signable ones, or exactly `only`).
+fn canonical_request(
+    options: &Options,
+    method: &str,
+    path: &str,
+    params: &mut [(String, String)],
+    headers: &[(String, String)],
+    only: Option<&[&str]>,
+    payload_hash: &str,
+) -> Result<Canonical> {
+    let path = if options.normalize { normalize_path(path) } else { path.to_owned() };
+    let mut canonical_path = String::with_capacity(path.len());
+    if options.double_uri_encode {
+        uri_encode(path.as_bytes(), true, &mut canonical_path);
+    } else {
+        canonical_path = path;
+    }
+    let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let wanted = match only {
+            Some(names) => names.contains(&lower.as_str()),
+            None => !UNSIGNABLE.contains(&lower.as_str()),
+        };
+        if wanted {
+            by_name.entry(lower).or_default().push(trimall(value));
+        }
+    }
+    if let Some(names) = only
+        && let Some(missing) = names.iter().find(|n| !by_name.contains_key(**n))
+    {
+        return Err(HmacSigError::missing_signed_header(format!("the signed header {missing:?} is absent")));
+    }
+    let mut request = format!("{method}\n{canonical_path}\n{}\n", canonical_query(params));
+    for (name, values) in &by_name {
+        request.push_str(&format!("{name}:{}\n", values.join(",")));
+    }
+    let signed_headers = by_name.keys().cloned().collect::<Vec<_>>().join(";");
+    request.push_str(&format!("\n{signed_headers}\n{payload_hash}"));
+    Ok(Canonical { request, signed_headers })
+}
+
+fn signing_key(secret: &[u8], date: &str, options: &Options) -> Vec<u8> {
+    let mut key = b"AWS4".to_vec();
+    key.extend_from_slice(secret);
+    let k_date = Algorithm::Sha256.hmac(&key, &[date.as_bytes()]);
+    let k_region = Algorithm::Sha256.hmac(&k_date, &[options.region.as_bytes()]);
+    let k_service = Algorithm::Sha256.hmac(&k_region, &[options.service.as_bytes()]);
+    Algorithm::Sha256.hmac(&k_service, &[b"aws4_request"])
+}
+
+fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
+    let hash: String = sha256(canonical_request.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{ALGORITHM}\n{amz_date}\n{scope}\n{hash}")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The header lines as (name, value) pairs, values with folds kept for trimall.
+fn header_pairs(request: &RequestView<'_>) -> Vec<(String, String)> {
+    request.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect()
+}
+
+fn payload_hash(request: &RequestView<'_>) -> String {
+    match request.header_values("X-Amz-Content-Sha256").next() {
+        Some(v) => v.trim().to_owned(),
+        None => hex(&sha256(request.body)),
+    }
+}
+
+/// Header values may carry obsolete line folding (`\n` + space) here; other
+/// line breaks and NUL are refused.
+fn validate(request: &RequestView<'_>) -> Result<()> {
+    if !crate::request::is_token(request.method) {
+        return Err(HmacSigError::invalid_request(format!("the method {:?} is not an HTTP token", request.method)));
+    }
+    for h in request.headers {
+        if !crate::request::is_token(&h.name) {
+            return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", h.name)));
+        }
+        let v = h.value.as_bytes();
+        let folded_ok = v.iter().enumerate().all(|(i, &b)| match b {
+            0 => false,
+            b'\r' => v.get(i + 1) == Some(&b'\n'),
+            b'\n' => matches!(v.get(i + 1), Some(b' ' | b'\t')),
+            _ => true,
+        });
+        if !folded_ok {
+            return Err(HmacSigError::invalid_request(format!("the value of header {:?} has a line break that is not a fold", h.name)));
+        }
+    }
+    if request.target.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0 | b'#')) {
+        return Err(HmacSigError::invalid_request(format!("the request target {:?} has a line break, NUL or fragment", request.target)));
+    }
+    Ok(())
+}
+
+pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8], now: i64) -> Result<SignedRequest> {
+    validate(request)?;
+    let (amz_date, date) = amz_date(now)?;
+    let scope = format!("{date}/{}/{}/aws4_request", options.region, options.service);
+    let (authority, path, query) = split_target(request.target)?;
+    let mut headers = header_pairs(request);
+    let mut added = Vec::new();
+    if request.header_values("Host").next().is_none() {
+        let authority = authority.ok_or_else(|| HmacSigError::invalid_request("an origin-form target needs a Host header"))?;
+        let host = host_without_default_port(request.target, authority);
+        headers.push(("Host".into(), host.clone()));
+        added.push(Header::new("Host", host));
+    }
+    let token_signed = options.session_token.is_some() && !options.omit_session_token;
+    let payload = payload_hash(request);
+    match options.signature_type {
+        SignatureType::Header => {
+            if let Some(token) = &options.session_token {
+                added.push(Header::new("X-Amz-Security-Token", token.clone()));
+                if token_signed {
+                    headers.push(("X-Amz-Security-Token".into(), token.clone()));
+                }
+            }
+            added.push(Header::new("X-Amz-Date", amz_date.clone()));
+            headers.push(("X-Amz-Date".into(), amz_date.clone()));
+            let payload = if options.sign_body && request.header_values("X-Amz-Content-Sha256").next().is_none() {
+                let hash = hex(&sha256(request.body));
+                added.push(Header::new("x-amz-content-sha256", hash.clone()));
+                headers.push(("x-amz-content-sha256".into(), hash.clone()));
+                hash
+            } else {
+                payload
+            };
+            let mut params = encoded_params(query, false);
+            let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
+            let sts = string_to_sign(&amz_date, &scope, &canonical.request);
+            let signature = hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
+            added.push(Header::new(
+                "Authorization",
+                format!("{ALGORITHM} Credential={key_id}/{scope}, SignedHeaders={}, Signature={signature}", canonical.signed_headers),
+            ));
+            Ok(SignedRequest { headers: added, string_to_sign: sts.into_bytes(), url: None })
+        }
+        SignatureType::Query => {
+            let mut params = encoded_params(query, false);
+            // Signed headers are known before the query is complete: all signable headers.
+            let signed_headers = {
+                let mut names: Vec<String> =
+                    headers.iter().map(|(n, _)| n.to_ascii_lowercase()).filter(|n| !UNSIGNABLE.contains(&n.as_str())).collect();
+                names.sort();
+                names.dedup();
+                names.join(";")
+            };
+            let credential = format!("{key_id}/{scope}");
+            let mut auth_params = vec![
+                ("X-Amz-Algorithm", ALGORITHM.to_owned()),
+                ("X-Amz-Credential", credential),
+                ("X-Amz-Date", amz_date.clone()),
+                ("X-Amz-SignedHeaders", signed_headers),
+                ("X-Amz-Expires", options.expires.to_string()),
+            ];
+            for (k, v) in &auth_params {
+                params.push(((*k).to_owned(), encode_param(v)));
+            }
+            if let (Some(token), true) = (&options.session_token, token_signed) {
+                params.push(("X-Amz-Security-Token".into(), encode_param(token)));
+            }
+            let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
+            let sts = string_to_sign(&amz_date, &scope, &canonical.request);
+            let signature = hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
+            if let Some(token) = &options.session_token {
+                auth_params.push(("X-Amz-Security-Token", token.clone()));
+            }
+            auth_params.push(("X-Amz-Signature", signature));
+            let added_query: Vec<String> = auth_params.iter().map(|(k, v)| format!("{k}={}", encode_param(v))).collect();
+            let base = request.target.strip_suffix('?').unwrap_or(request.target);
+            let separator = if query.is_some_and(|q| !q.is_empty()) { "&" } else { "?" };
+            let url = format!("{base}{separator}{}", added_query.join("&"));
+            Ok(SignedRequest { headers: added, string_to_sign: sts.into_bytes(), url: Some(url) })
+        }
+    }
+}
+
+/// What an `Authorization` header or a presigned query claims.
+struct Claim {
+    key_id: String,
+    scope_date: String,
+    region: String,
+    service: String,
+    signed_headers: String,
+    signature: String,
+    amz_date: String,
+    /// `X-Amz-Expires` for a presigned URL.
+    expires: Option<i64>,
+}
+
+fn parse_credential(credential: &str) -> Result<(String, String, String, String)> {
+    let malformed =
+        || HmacSigError::malformed_authorization(format!("Credential {credential:?} is not KEY/DATE/REGION/SERVICE/aws4_request"));
+    let mut parts = credential.rsplitn(5, '/');
+    let (terminator, service, region, date, key_id) = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next());
+    match (key_id, date, region, service, terminator) {
+        (Some(k), Some(d), Some(r), Some(s), Some("aws4_request")) if !k.is_empty() => Ok((k.into(), d.into(), r.into(), s.into())),
+        _ => Err(malformed()),
+    }
+}
+
+fn header_claim(value: &str, request: &RequestView<'_>) -> Result<Claim> {
+    let malformed = |why: &str| HmacSigError::malformed_authorization(format!("Authorization {value:?} is not AWS SigV4: {why}"));
+    let rest = value.strip_prefix(ALGORITHM).and_then(|r| r.strip_prefix(' ')).ok_or_else(|| malformed("expected AWS4-HMAC-SHA256"))?;
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let (k, v) = part.trim().split_once('=').ok_or_else(|| malformed("expected Key=Value parts"))?;
+        match k {
+            "Credential" => credential = Some(v),
+            "SignedHeaders" => signed_headers = Some(v),
+            "Signature" => signature = Some(v),
+            _ => return Err(malformed("unknown part")),
+        }
+    }
+    let (credential, signed_headers, signature) = match (credential, signed_headers, signature) {
+        (Some(c), Some(h), Some(s)) => (c, h, s),
+        _ => return Err(malformed("Credential, SignedHeaders and Signature are all required")),
+    };
+    let (key_id, scope_date, region, service) = parse_credential(credential)?;
+    let amz_date = request
+        .header_values("X-Amz-Date")
+        .next()
+        .ok_or_else(|| HmacSigError::missing_signed_header("the request has no X-Amz-Date header"))?
+        .trim()
+        .to_owned();
+    Ok(Claim {
+        key_id,
+        scope_date,
+        region,
+        service,
+        signed_headers: signed_headers.into(),
+        signature: signature.into(),
+        amz_date,
+        expires: None,
+    })
+}
+
+fn query_claim(params: &[(String, String)]) -> Result<Claim> {
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| String::from_utf8_lossy(&percent_decode(v)).into_owned());
+    let missing = |name: &str| HmacSigError::malformed_authorization(format!("the presigned URL has no {name}"));
+    if get("X-Amz-Algorithm").as_deref() != Some(ALGORITHM) {
+        return Err(HmacSigError::malformed_authorization("X-Amz-Algorithm must be AWS4-HMAC-SHA256"));
+    }
+    let (key_id, scope_date, region, service) = parse_credential(&get("X-Amz-Credential").ok_or_else(|| missing("X-Amz-Credential"))?)?;
+    let expires = get("X-Amz-Expires").ok_or_else(|| missing("X-Amz-Expires"))?;
+    let expires = expires
+        .parse::<i64>()
+        .ok()
+        .filter(|e| (0..=604_800).contains(e))
+        .ok_or_else(|| HmacSigError::malformed_authorization(format!("X-Amz-Expires {expires:?} is not 0..604800")))?;
+    Ok(Claim {
+        key_id,
+        scope_date,
+        region,
+        service,
+        signed_headers: get("X-Amz-SignedHeaders").ok_or_else(|| missing("X-Amz-SignedHeaders"))?,
+        signature: get("X-Amz-Signature").ok_or_else(|| missing("X-Amz-Signature"))?,
+        amz_date: get("X-Amz-Date").ok_or_else(|| HmacSigError::missing_signed_header("the presigned URL has no X-Amz-Date"))?,
+        expires: Some(expires),
+    })
+}
+
+/// The access key id a request claims (header or presigned form).
+pub fn key_id(request: &RequestView<'_>) -> Result<String> {
+    claim(request).map(|c| c.key_id)
+}
+
+fn claim(request: &RequestView<'_>) -> Result<Claim> {
+    let (_, _, query) = split_target(request.target)?;
+    let params = encoded_params(query, false);
+    if params.iter().any(|(k, _)| k == "X-Amz-Signature") {
+        return query_claim(&params);
+    }
+    let mut values = request.header_values("Authorization");
+    let value = values
+        .next()
+        .ok_or_else(|| HmacSigError::missing_authorization("the request has no Authorization header and no X-Amz-Signature"))?;
+    if values.next().is_some() {
+        return Err(HmacSigError::malformed_authorization("the request has more than one Authorization header"));
+    }
+    header_claim(value, request)
+}
+
+pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
+    validate(request)?;
+    let claim = claim(request)?;
+    if claim.key_id != key_id {
+        return Err(HmacSigError::unknown_key(&claim.key_id));
+    }
+    let sent = parse_amz_date(&claim.amz_date)
+        .ok_or_else(|| HmacSigError::invalid_request(format!("X-Amz-Date {:?} is not YYYYMMDDTHHMMSSZ", claim.amz_date)))?;
+    let scope = format!("{}/{}/{}/aws4_request", claim.scope_date, claim.region, claim.service);
+    if claim.region != options.region || claim.service != options.service || !claim.amz_date.starts_with(&claim.scope_date) {
+        return Err(HmacSigError::bad_signature(
+            format!("credential scope {scope} does not match {}/{}/{}", &claim.amz_date[..8], options.region, options.service).as_bytes(),
+        ));
+    }
+    let names: Vec<&str> = claim.signed_headers.split(';').collect();
+    if !names.contains(&"host") {
+        return Err(HmacSigError::missing_signed_header("SignedHeaders must include host"));
+    }
+    let (_, path, query) = split_target(request.target)?;
+    let mut params = encoded_params(query, true);
+    let payload = payload_hash(request);
+    let canonical = canonical_request(options, request.method, path, &mut params, &header_pairs(request), Some(&names), &payload)?;
+    let sts = string_to_sign(&claim.amz_date, &scope, &canonical.request);
+    let tag = (claim.signature.len() == 64 && claim.signature.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| (0..64).step_by(2).map(|i| u8::from_str_radix(&claim.signature[i..i + 2], 16).unwrap_or(0)).collect::<Vec<u8>>());
+    if !tag.is_some_and(|t| Algorithm::Sha256.verify(&signing_key(secret, &claim.scope_date, options), &[sts.as_bytes()], &t)) {
+        return Err(HmacSigError::bad_signature(sts.as_bytes()));
+    }
+    if payload != "UNSIGNED-PAYLOAD" && payload != hex(&sha256(request.body)) {
+        return Err(HmacSigError::body_mismatch("the body's SHA-256 does not match x-amz-content-sha256"));
+    }
+    let skew = i64::from(policy.max_skew);
+    let (earliest, latest) = match claim.expires {
+        Some(expires) => (sent.saturating_sub(skew), sent.saturating_add(expires)),
+        None => (sent.saturating_sub(skew), sent.saturating_add(skew)),
+    };
+    // For a header signature the window is X-Amz-Date ± max_skew: too old is
+    // stale, too far ahead (now < date - skew) is future.
+    if now > latest {
+        return Err(HmacSigError::stale(format!("the signature from {} expired {} s ago", claim.amz_date, now.saturating_sub(latest))));
+    }
+    if now < earliest {
+        return Err(HmacSigError::future(format!("X-Amz-Date {} is {} s in the future", claim.amz_date, sent.saturating_sub(now))));
+    }
+    Ok(Verified { key_id: claim.key_id, signature: claim.signature, expires_at: Some(latest) })
+}
