@@ -426,7 +426,8 @@ struct Claim {
     service: String,
     signed_headers: String,
     signature: String,
-    amz_date: String,
+    /// `None` when absent: only verifying needs it.
+    amz_date: Option<String>,
     /// `X-Amz-Expires` for a presigned URL.
     expires: Option<i64>,
 }
@@ -460,12 +461,7 @@ fn header_claim(value: &str, request: &RequestView<'_>) -> Result<Claim> {
         _ => return Err(malformed("Credential, SignedHeaders and Signature are all required")),
     };
     let (key_id, scope_date, region, service) = parse_credential(credential)?;
-    let amz_date = request
-        .header_values("X-Amz-Date")
-        .next()
-        .ok_or_else(|| HmacSigError::missing_signed_header("the request has no X-Amz-Date header"))?
-        .trim()
-        .to_owned();
+    let amz_date = request.header_values("X-Amz-Date").next().map(|d| d.trim().to_owned());
     Ok(Claim {
         key_id,
         scope_date,
@@ -498,7 +494,7 @@ fn query_claim(params: &[(String, String)]) -> Result<Claim> {
         service,
         signed_headers: get("X-Amz-SignedHeaders").ok_or_else(|| missing("X-Amz-SignedHeaders"))?,
         signature: get("X-Amz-Signature").ok_or_else(|| missing("X-Amz-Signature"))?,
-        amz_date: get("X-Amz-Date").ok_or_else(|| HmacSigError::missing_signed_header("the presigned URL has no X-Amz-Date"))?,
+        amz_date: get("X-Amz-Date"),
         expires: Some(expires),
     })
 }
@@ -530,13 +526,20 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if claim.key_id != key_id {
         return Err(HmacSigError::unknown_key(&claim.key_id));
     }
-    let sent = parse_amz_date(&claim.amz_date)
-        .ok_or_else(|| HmacSigError::invalid_request(format!("X-Amz-Date {:?} is not YYYYMMDDTHHMMSSZ", claim.amz_date)))?;
+    let amz_date = claim.amz_date.as_deref().ok_or_else(|| HmacSigError::missing_signed_header("the request has no X-Amz-Date"))?;
+    let sent = parse_amz_date(amz_date)
+        .ok_or_else(|| HmacSigError::invalid_request(format!("X-Amz-Date {amz_date:?} is not YYYYMMDDTHHMMSSZ")))?;
     let scope = format!("{}/{}/{}/aws4_request", claim.scope_date, claim.region, claim.service);
-    if claim.region != options.region || claim.service != options.service || !claim.amz_date.starts_with(&claim.scope_date) {
-        return Err(HmacSigError::bad_signature(
-            format!("credential scope {scope} does not match {}/{}/{}", &claim.amz_date[..8], options.region, options.service).as_bytes(),
-        ));
+    if claim.region != options.region || claim.service != options.service || !amz_date.starts_with(&claim.scope_date) {
+        return Err(HmacSigError::BadSignature {
+            reason: format!(
+                "the credential scope {scope} is not for {}/{}/{}/aws4_request",
+                &amz_date[..8],
+                options.region,
+                options.service
+            ),
+            string_to_sign: String::new(),
+        });
     }
     let names: Vec<&str> = claim.signed_headers.split(';').collect();
     if !names.contains(&"host") {
@@ -546,7 +549,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     let mut params = encoded_params(query, true);
     let payload = payload_hash(request);
     let canonical = canonical_request(options, request.method, path, &mut params, &header_pairs(request), Some(&names), &payload)?;
-    let sts = string_to_sign(&claim.amz_date, &scope, &canonical.request);
+    let sts = string_to_sign(amz_date, &scope, &canonical.request);
     let tag = (claim.signature.len() == 64 && claim.signature.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
         .then(|| (0..64).step_by(2).map(|i| u8::from_str_radix(&claim.signature[i..i + 2], 16).unwrap_or(0)).collect::<Vec<u8>>());
     if !tag.is_some_and(|t| Algorithm::Sha256.verify(&signing_key(secret, &claim.scope_date, options), &[sts.as_bytes()], &t)) {
@@ -563,10 +566,10 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     // For a header signature the window is X-Amz-Date ± max_skew: too old is
     // stale, too far ahead (now < date - skew) is future.
     if now > latest {
-        return Err(HmacSigError::stale(format!("the signature from {} expired {} s ago", claim.amz_date, now.saturating_sub(latest))));
+        return Err(HmacSigError::stale(format!("the signature from {amz_date} expired {} s ago", now.saturating_sub(latest))));
     }
     if now < earliest {
-        return Err(HmacSigError::future(format!("X-Amz-Date {} is {} s in the future", claim.amz_date, sent.saturating_sub(now))));
+        return Err(HmacSigError::future(format!("X-Amz-Date {amz_date} is {} s in the future", sent.saturating_sub(now))));
     }
     Ok(Verified { key_id: claim.key_id, signature: claim.signature, expires_at: Some(latest) })
 }

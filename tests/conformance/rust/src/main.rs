@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmacsig::schemes::timestamped::HeaderStyle;
-use hmacsig::{Credentials, Header, HmacSigError, Policy, Request, Scheme, Signer};
+use hmacsig::{Credentials, Header, HmacSigError, Policy, Request, Scheme, SignatureType, Signer};
 use serde_json::{Map, Value, json};
 
 /// A case the runner cannot decode; reported as `invalid_request`.
@@ -56,13 +56,40 @@ fn scheme(case: &Value) -> Result<Arc<Scheme>, HmacSigError> {
             let style = HeaderStyle::from_name(str_field(scheme, "header_style")?.unwrap_or("x-request"))?;
             Ok(Scheme::timestamped(Some(style), bool_field(scheme, "lowercase_url")?))
         }
+        Some("aws-sigv4") => {
+            let required = |key: &str| str_field(scheme, key)?.map(str::to_owned).ok_or_else(|| bad_case(format!("aws-sigv4 needs {key}")));
+            let signature_type = match str_field(scheme, "signature_type")?.unwrap_or("header") {
+                "header" => SignatureType::Header,
+                "query" => SignatureType::Query,
+                other => {
+                    return Err(HmacSigError::Unsupported {
+                        reason: format!("aws-sigv4 signature_type {other:?} is not offered; use header or query"),
+                    });
+                }
+            };
+            Scheme::aws_sigv4(
+                required("region")?,
+                required("service")?,
+                str_field(scheme, "session_token")?.map(str::to_owned),
+                bool_field(scheme, "omit_session_token")?,
+                bool_or(scheme, "normalize", true)?,
+                bool_or(scheme, "double_uri_encode", true)?,
+                bool_field(scheme, "sign_body")?,
+                Some(signature_type),
+                seconds_field(scheme, "expires", 3600)?,
+            )
+        }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
 }
 
 fn bool_field(obj: &Value, key: &str) -> Result<bool, HmacSigError> {
+    bool_or(obj, key, false)
+}
+
+fn bool_or(obj: &Value, key: &str, default: bool) -> Result<bool, HmacSigError> {
     match obj.get(key) {
-        None | Some(Value::Null) => Ok(false),
+        None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
         Some(other) => Err(bad_case(format!("{key} must be true or false, not {other}"))),
     }
@@ -92,6 +119,7 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
         }
         // path-body-hex has no policy options.
         Some("path-body-hex") => Ok(None),
+        Some("aws-sigv4") => Ok(Some(Policy::aws_sigv4(seconds_field(policy, "max_skew", 900)?))),
         Some("timestamped") => Policy::timestamped(
             seconds_field(policy, "max_age", 300)?,
             seconds_field(policy, "max_future", 5)?,
