@@ -16,9 +16,13 @@ use crate::util::{Counts, Result, log, run_capture, shared_dir, target_dir};
 
 /// What a runner must answer for one case.
 #[derive(Debug, Clone, PartialEq)]
-enum Expect {
-    /// Exactly these headers (names compared case-insensitively, in order) and string-to-sign.
-    Signed { headers: Vec<(String, String)>, string_to_sign: String },
+pub enum Expect {
+    /// Exactly these headers (names compared case-insensitively, in order),
+    /// string-to-sign, and presigned URL (`None`: no `url` in the result).
+    Signed { headers: Vec<(String, String)>, string_to_sign: String, url: Option<String> },
+    /// This `Authorization` value (last header) and string-to-sign; other added
+    /// headers are not checked (suites that do not list them).
+    SignedAuthorization { authorization: String, string_to_sign: String },
     /// Accepted, with this key id.
     KeyId(String),
     /// Refused, with any error kind (the gem returned false or raised).
@@ -29,9 +33,9 @@ enum Expect {
 
 const SHA_DIGESTS: [&str; 5] = ["sha1", "sha224", "sha256", "sha384", "sha512"];
 
-struct Case {
-    json: Value,
-    expect: Expect,
+pub struct Case {
+    pub json: Value,
+    pub expect: Expect,
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -190,7 +194,7 @@ fn cases_from_vectors(vectors: &Value) -> Vec<Case> {
                     headers.push((name.clone(), value.as_str().unwrap_or("").to_owned()));
                 }
             }
-            Expect::Signed { headers, string_to_sign: s(out, "canonical_string").to_owned() }
+            Expect::Signed { headers, string_to_sign: s(out, "canonical_string").to_owned(), url: None }
         };
         let signed_ok = matches!(expect, Expect::Signed { .. });
         cases.push(Case {
@@ -247,18 +251,31 @@ fn cases_from_vectors(vectors: &Value) -> Vec<Case> {
 fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
     let ok = result["ok"] == true;
     match expect {
-        Expect::Signed { headers, string_to_sign } => {
-            if !ok {
-                return Some(format!("expected a signature, got {} ({})", s(result, "error"), s(result, "message")));
-            }
+        Expect::Signed { .. } | Expect::SignedAuthorization { .. } if !ok => {
+            Some(format!("expected a signature, got {} ({})", s(result, "error"), s(result, "message")))
+        }
+        Expect::Signed { headers, string_to_sign, url } => {
             let got: Vec<(String, String)> = result["headers"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .map(|p| (p[0].as_str().unwrap_or("").to_ascii_lowercase(), p[1].as_str().unwrap_or("").to_owned()))
                 .collect();
-            if &got != headers {
-                return Some(format!("headers {got:?}, expected {headers:?}"));
+            let expected: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect();
+            if got != expected {
+                return Some(format!("headers {got:?}, expected {expected:?}"));
+            }
+            if result["url"].as_str() != url.as_deref() {
+                return Some(format!("url {}, expected {url:?}", result["url"]));
+            }
+            (s(result, "string_to_sign") != string_to_sign)
+                .then(|| format!("string_to_sign {:?}, expected {string_to_sign:?}", s(result, "string_to_sign")))
+        }
+        Expect::SignedAuthorization { authorization, string_to_sign } => {
+            let last = result["headers"].as_array().and_then(|h| h.last()).cloned().unwrap_or(Value::Null);
+            if last[0].as_str().map(str::to_ascii_lowercase).as_deref() != Some("authorization") || last[1].as_str() != Some(authorization)
+            {
+                return Some(format!("Authorization {last}, expected {authorization:?}"));
             }
             (s(result, "string_to_sign") != string_to_sign)
                 .then(|| format!("string_to_sign {:?}, expected {string_to_sign:?}", s(result, "string_to_sign")))
@@ -286,18 +303,32 @@ pub fn run_runner(lang: &str, cases: &Value) -> Result<Vec<Value>> {
     }
 }
 
-/// Runs the vectors through `langs` (already prepared). With `all`, a missing
-/// language is itself a failure.
+/// Runs every suite (the gem's api-auth vectors, the AWS SigV4 suites)
+/// through `langs` (already prepared). With `all`, a missing language is
+/// itself a failure.
 pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
     let path = shared_dir().join("vectors/api-auth/vectors.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let vectors: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cases = cases_from_vectors(&vectors);
+    let mut counts = check_suite("api-auth", &cases_from_vectors(&vectors), langs)?;
+    counts += check_suite("aws-sigv4", &crate::aws_suites::cases()?, langs)?;
+    if all && langs.len() < crate::LANGS.len() {
+        let missing: Vec<_> = crate::LANGS.iter().filter(|l| !langs.contains(l)).collect();
+        log(format!("FAIL conformance not run for {missing:?}: their set-up failed"));
+        counts.failed += missing.len() as u64;
+    }
+    Ok(counts)
+}
+
+/// One suite through every language: each result against its expectation,
+/// and every language against the first (Rust), field for field.
+fn check_suite(name: &str, cases: &[Case], langs: &[&str]) -> Result<Counts> {
     let case_json = Value::Array(cases.iter().map(|c| c.json.clone()).collect());
     let out_dir = target_dir().join("conformance");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
-    std::fs::write(out_dir.join("api-auth-cases.json"), serde_json::to_string_pretty(&case_json).unwrap()).map_err(|e| e.to_string())?;
-    log(format!("{} api-auth cases from {} (also in target/conformance/api-auth-cases.json)", cases.len(), path.display()));
+    std::fs::write(out_dir.join(format!("{name}-cases.json")), serde_json::to_string_pretty(&case_json).unwrap())
+        .map_err(|e| e.to_string())?;
+    log(format!("{} {name} cases (also in target/conformance/{name}-cases.json)", cases.len()));
 
     let mut counts = Counts::default();
     let mut reference: Option<Vec<Value>> = None;
@@ -315,7 +346,7 @@ pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
                 continue;
             }
         };
-        std::fs::write(out_dir.join(format!("api-auth-results-{lang}.json")), serde_json::to_string_pretty(&results).unwrap())
+        std::fs::write(out_dir.join(format!("{name}-results-{lang}.json")), serde_json::to_string_pretty(&results).unwrap())
             .map_err(|e| e.to_string())?;
         let mut lang_counts = Counts::default();
         for (case, result) in cases.iter().zip(&results) {
@@ -347,13 +378,8 @@ pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
                 }
             }
         }
-        log(format!("conformance {lang}: {} passed, {} failed", lang_counts.passed, lang_counts.failed));
+        log(format!("conformance {name} {lang}: {} passed, {} failed", lang_counts.passed, lang_counts.failed));
         counts += lang_counts;
-    }
-    if all && langs.len() < crate::LANGS.len() {
-        let missing: Vec<_> = crate::LANGS.iter().filter(|l| !langs.contains(l)).collect();
-        log(format!("FAIL conformance not run for {missing:?}: their set-up failed"));
-        counts.failed += missing.len() as u64;
     }
     Ok(counts)
 }

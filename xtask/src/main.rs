@@ -11,6 +11,7 @@
 //! Each command installs what it needs (Python venv, Maven dependencies, the
 //! Swift chroot) on a fresh machine.
 
+mod aws_suites;
 mod bindings;
 mod conformance;
 mod demo;
