@@ -377,6 +377,6 @@ def test_generate_secret():
 def test_public_names():
     for name in ("Scheme", "Policy", "Header", "Request", "SignedRequest", "sign_request", "verify_request",
                  "extract_key_id", "generate_secret", "Signer", "Credentials", "HmacSigError",
-                 "HeaderStyle", "Verifier", "KeyLookup", "KeyLookupError", "CallableKeyLookup", "ReplayGuard",
+                 "HeaderStyle", "SignatureType", "Verifier", "KeyLookup", "KeyLookupError", "CallableKeyLookup", "ReplayGuard",
                  "http_status"):
         assert name in hmacsig.__all__ and hasattr(hmacsig, name)

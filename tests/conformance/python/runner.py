@@ -16,9 +16,10 @@ import sys
 from typing import Any, Dict, List, Optional
 
 import hmacsig
-from hmacsig import Credentials, Header, HeaderStyle, HmacSigError, Policy, Request, Scheme, Signer
+from hmacsig import Credentials, Header, HeaderStyle, HmacSigError, Policy, Request, Scheme, SignatureType, Signer
 
 HEADER_STYLES = {"x-request": HeaderStyle.X_REQUEST, "authorization": HeaderStyle.AUTHORIZATION}
+SIGNATURE_TYPES = {"header": SignatureType.HEADER, "query": SignatureType.QUERY}
 
 
 class BadCase(Exception):
@@ -68,9 +69,14 @@ def string_list(o: Dict[str, Any], key: str) -> Optional[List[str]]:
 
 def bool_field(o: Dict[str, Any], key: str) -> bool:
     """A flag: absent or null is false; anything but a JSON boolean is unusable."""
+    return bool_or(o, key, False)
+
+
+def bool_or(o: Dict[str, Any], key: str, default: bool) -> bool:
+    """A flag: absent or null is `default`; anything but a JSON boolean is unusable."""
     value = o.get(key)
     if value is None:
-        return False
+        return default
     if isinstance(value, bool):
         return value
     raise BadCase(f"{key} must be true or false, not {show(value)}")
@@ -131,6 +137,33 @@ def scheme(case: Dict[str, Any]) -> Scheme:
         if style is None:
             raise Unsupported(f"timestamped header_style {show(style_name)} is not offered; use x-request or authorization")
         return Scheme.timestamped(header_style=style, lowercase_url=bool_field(s, "lowercase_url"))
+    if name == "aws-sigv4":
+        # The same order of checks as the Rust runner: signature_type first, then the
+        # arguments in order (keyword arguments are evaluated left to right).
+        type_name = str_field(s, "signature_type")
+        if type_name is None:
+            type_name = "header"
+        signature_type = SIGNATURE_TYPES.get(type_name)
+        if signature_type is None:
+            raise Unsupported(f"aws-sigv4 signature_type {show(type_name)} is not offered; use header or query")
+
+        def required(key: str) -> str:
+            value = str_field(s, key)
+            if value is None:
+                raise BadCase(f"aws-sigv4 needs {key}")
+            return value
+
+        return Scheme.aws_sigv4(
+            region=required("region"),
+            service=required("service"),
+            session_token=str_field(s, "session_token"),
+            omit_session_token=bool_field(s, "omit_session_token"),
+            normalize=bool_or(s, "normalize", True),
+            double_uri_encode=bool_or(s, "double_uri_encode", True),
+            sign_body=bool_field(s, "sign_body"),
+            signature_type=signature_type,
+            expires=seconds_field(s, "expires", 3600),
+        )
     raise Unsupported(f"scheme {show(name)} is not offered")
 
 
@@ -154,6 +187,8 @@ def policy(case: Dict[str, Any]) -> Optional[Policy]:
         )
     if name == "path-body-hex":
         return None  # no policy options; a policy in the case is ignored
+    if name == "aws-sigv4":
+        return Policy.aws_sigv4(max_skew=seconds_field(p, "max_skew", 900))
     if name == "timestamped":
         # Keyword arguments are evaluated in order, so the first bad field is reported, as in
         # the Rust runner.

@@ -9,9 +9,11 @@ idiomatic layer over it:
 - ``Signer(scheme, credentials).sign(method, target, headers, body, now=None)`` takes headers as a
   dict, ``(name, value)`` pairs or ``Header`` records, and the body as bytes-like, ``str`` or
   ``None``; a ``Signer`` is a context manager that frees the Rust object on exit.
-- Schemes: ``Scheme.api_auth(...)``, ``Scheme.path_body_hex(digest="sha1")`` and
-  ``Scheme.timestamped(header_style=HeaderStyle.X_REQUEST, lowercase_url=False)``; policies
-  ``Policy.api_auth(...)`` and ``Policy.timestamped(...)``.
+- Schemes: ``Scheme.api_auth(...)``, ``Scheme.path_body_hex(digest="sha1")``,
+  ``Scheme.timestamped(header_style=HeaderStyle.X_REQUEST, lowercase_url=False)`` and
+  ``Scheme.aws_sigv4(region, service, ..., signature_type=SignatureType.HEADER)`` (with
+  ``SignatureType.QUERY`` the signed request's ``url`` is the presigned target); policies
+  ``Policy.api_auth(...)``, ``Policy.timestamped(...)`` and ``Policy.aws_sigv4(max_skew=900)``.
 - Servers: ``Verifier.with_keys(scheme, {"key id": secret})`` or
   ``Verifier.with_lookup(scheme, lookup)`` where ``lookup`` is a ``KeyLookup`` subclass or a plain
   function ``key_id -> secret or None``; ``verify(method, target, headers, body, now=None)``
@@ -38,6 +40,7 @@ from ._ffi import (
     Policy,
     Request,
     Scheme,
+    SignatureType,
     SignedRequest,
     extract_key_id,
     generate_secret,
@@ -58,6 +61,7 @@ __all__ = [
     "ReplayGuard",
     "Request",
     "Scheme",
+    "SignatureType",
     "SignedRequest",
     "Signer",
     "Verifier",
