@@ -69,8 +69,11 @@ impl Default for Policy {
 impl Options {
     pub fn validate(&self) -> Result<()> {
         for (name, value) in [("region", &self.region), ("service", &self.service)] {
-            if value.is_empty() || value.contains(['/', ' ', '\n']) {
-                return Err(HmacSigError::unsupported(format!("aws-sigv4 {name} {value:?} must be non-empty, without '/' or spaces")));
+            // Regions and services are ASCII names such as `us-east-1` and `s3`.
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+                return Err(HmacSigError::unsupported(format!(
+                    "aws-sigv4 {name} {value:?} must be a non-empty name of letters, digits, '-', '_' or '.'"
+                )));
             }
         }
         if self.expires == 0 || self.expires > 604_800 {
@@ -700,7 +703,13 @@ mod tests {
 
     #[test]
     fn options_are_validated() {
-        assert_eq!(Options { region: String::new(), ..options(SignatureType::Header) }.validate().unwrap_err().kind(), "unsupported");
+        for region in ["", "us/east", "usé", "a b", "a\tb"] {
+            assert_eq!(
+                Options { region: region.into(), ..options(SignatureType::Header) }.validate().unwrap_err().kind(),
+                "unsupported",
+                "{region}"
+            );
+        }
         assert_eq!(Options { expires: 0, ..options(SignatureType::Query) }.validate().unwrap_err().kind(), "unsupported");
     }
 }
