@@ -165,8 +165,14 @@ private func stringList(_ obj: Any?, _ key: String) throws -> [String]? {
 /// A JSON boolean, false when absent or null; anything else is a bad case
 /// (the Rust runner's `bool_field`).
 private func boolField(_ obj: Any?, _ key: String) throws -> Bool {
+    try boolOr(obj, key, false)
+}
+
+/// A JSON boolean, `default` when absent or null; anything else is a bad case
+/// (the Rust runner's `bool_or`).
+private func boolOr(_ obj: Any?, _ key: String, _ defaultValue: Bool) throws -> Bool {
     let value = member(obj, key)
-    if isNull(value) { return false }
+    if isNull(value) { return defaultValue }
     guard let b = jsonBool(value) else { throw badCase("\(key) must be true or false, not \(jsonText(value))") }
     return b
 }
@@ -178,6 +184,17 @@ private func secondsField(_ obj: Any?, _ key: String, default value: UInt32) thr
     if isNull(raw) { return value }
     guard let n = jsonUInt64(raw), n <= UInt64(UInt32.max) else { throw badCase("\(key) must be a non-negative integer") }
     return UInt32(n)
+}
+
+/// `header` or `query`, as the cases spell them; anything else is `unsupported`
+/// with the Rust runner's message.
+private func signatureType(_ name: String) throws -> SignatureType {
+    switch name {
+    case "header": return .header
+    case "query": return .query
+    default:
+        throw HmacSigError.Unsupported(reason: "aws-sigv4 signature_type \(quoted(name)) is not offered; use header or query")
+    }
 }
 
 /// `x-request` or `authorization`, as the cases spell them; anything else is
@@ -210,6 +227,32 @@ private func scheme(_ c: [String: Any]) throws -> Scheme {
     case "timestamped":
         let style = try headerStyle(stringField(scheme, "header_style") ?? "x-request")
         return Scheme.timestamped(headerStyle: style, lowercaseUrl: try boolField(scheme, "lowercase_url"))
+    case "aws-sigv4":
+        // Read in the Rust runner's order: signature_type first, then the arguments in turn.
+        let type = try signatureType(stringField(scheme, "signature_type") ?? "header")
+        func required(_ key: String) throws -> String {
+            guard let value = try stringField(scheme, key) else { throw badCase("aws-sigv4 needs \(key)") }
+            return value
+        }
+        let region = try required("region")
+        let service = try required("service")
+        let sessionToken = try stringField(scheme, "session_token")
+        let omitSessionToken = try boolField(scheme, "omit_session_token")
+        let normalize = try boolOr(scheme, "normalize", true)
+        let doubleUriEncode = try boolOr(scheme, "double_uri_encode", true)
+        let signBody = try boolField(scheme, "sign_body")
+        let expires = try secondsField(scheme, "expires", default: 3600)
+        return try Scheme.awsSigv4(
+            region: region,
+            service: service,
+            sessionToken: sessionToken,
+            omitSessionToken: omitSessionToken,
+            normalize: normalize,
+            doubleUriEncode: doubleUriEncode,
+            signBody: signBody,
+            signatureType: type,
+            expires: expires
+        )
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
     }
@@ -231,6 +274,8 @@ private func policy(_ c: [String: Any]) throws -> Policy? {
     case "path-body-hex":
         // path-body-hex has no policy options.
         return nil
+    case "aws-sigv4":
+        return Policy.awsSigv4(maxSkew: try secondsField(policy, "max_skew", default: 900))
     case "timestamped":
         return try Policy.timestamped(
             maxAge: secondsField(policy, "max_age", default: 300),
