@@ -10,6 +10,7 @@ import dev.hmacsig.ffi.Credentials as FfiCredentials
 import dev.hmacsig.ffi.HeaderStyle as FfiHeaderStyle
 import dev.hmacsig.ffi.Policy as FfiPolicy
 import dev.hmacsig.ffi.Scheme as FfiScheme
+import dev.hmacsig.ffi.SignatureType as FfiSignatureType
 import dev.hmacsig.ffi.Signer as FfiSigner
 
 /*
@@ -79,11 +80,29 @@ enum class HeaderStyle(internal val ffi: FfiHeaderStyle) {
     AUTHORIZATION(FfiHeaderStyle.AUTHORIZATION),
 }
 
+/** Where the aws-sigv4 scheme puts the signature ([Scheme.awsSigv4]). */
+enum class SignatureType(internal val ffi: FfiSignatureType) {
+    /** `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` (and `X-Amz-Date`). */
+    HEADER(FfiSignatureType.HEADER),
+
+    /**
+     * A presigned URL ([SignedRequest.url]): `X-Amz-Algorithm`, `-Credential`, `-Date`,
+     * `-SignedHeaders`, `-Expires` (and `-Security-Token`) and `X-Amz-Signature` in the query.
+     */
+    QUERY(FfiSignatureType.QUERY),
+}
+
+/** `seconds` as a UInt, or IllegalArgumentException naming [what] when it is outside 0..4294967295. */
+private fun seconds(what: String, seconds: Long): UInt {
+    require(seconds in 0..UInt.MAX_VALUE.toLong()) { "$what must be 0..${UInt.MAX_VALUE} seconds, not $seconds" }
+    return seconds.toUInt()
+}
+
 /** How to sign: a scheme and its options. Immutable; share one across threads. Close it when done. */
 class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
     internal val owned = Owned(inner, "Scheme")
 
-    /** The scheme's name, as the conformance cases spell it (`api-auth`, `path-body-hex`, `timestamped`). */
+    /** The scheme's name, as the conformance cases spell it (`api-auth`, `path-body-hex`, `timestamped`, `aws-sigv4`). */
     val name: String get() = owned.with { it.name() }
 
     val isClosed: Boolean get() = owned.closed
@@ -123,6 +142,48 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
         @JvmOverloads
         fun timestamped(headerStyle: HeaderStyle = HeaderStyle.X_REQUEST, lowercaseUrl: Boolean = false): Scheme =
             Scheme(translated { FfiScheme.timestamped(headerStyle.ffi, lowercaseUrl) })
+
+        /**
+         * AWS Signature Version 4 (`AWS4-HMAC-SHA256`) for [region] and [service] (non-empty,
+         * without `/` or spaces, else [ErrorKind.UNSUPPORTED]). [sessionToken]: temporary
+         * credentials' token, sent as `X-Amz-Security-Token` (added unsigned when
+         * [omitSessionToken]). [normalize] and [doubleUriEncode]: path handling (S3 wants
+         * neither). [signBody]: add and sign `x-amz-content-sha256`. [signatureType]:
+         * [SignatureType.HEADER], or [SignatureType.QUERY] for a presigned URL
+         * ([SignedRequest.url]) valid [expires] seconds (1..604800, else
+         * [ErrorKind.UNSUPPORTED]; outside 0..4294967295 it is an IllegalArgumentException).
+         * Verify it with [Policy.awsSigv4].
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun awsSigv4(
+            region: String,
+            service: String,
+            sessionToken: String? = null,
+            omitSessionToken: Boolean = false,
+            normalize: Boolean = true,
+            doubleUriEncode: Boolean = true,
+            signBody: Boolean = false,
+            signatureType: SignatureType = SignatureType.HEADER,
+            expires: Long = 3600,
+        ): Scheme {
+            val expiresSeconds = seconds("expires", expires)
+            return Scheme(
+                translated {
+                    FfiScheme.awsSigv4(
+                        region,
+                        service,
+                        sessionToken,
+                        omitSessionToken,
+                        normalize,
+                        doubleUriEncode,
+                        signBody,
+                        signatureType.ffi,
+                        expiresSeconds,
+                    )
+                },
+            )
+        }
     }
 }
 
@@ -176,6 +237,18 @@ class Policy private constructor(inner: FfiPolicy) : AutoCloseable {
             require(maxAge in 0..max) { "maxAge must be 0..$max seconds, not $maxAge" }
             require(maxFuture in 0..max) { "maxFuture must be 0..$max seconds, not $maxFuture" }
             return Policy(translated { FfiPolicy.timestamped(maxAge.toUInt(), maxFuture.toUInt(), publicBaseUrl, trustForwarded) })
+        }
+
+        /**
+         * aws-sigv4 verification. [maxSkew]: most seconds between `X-Amz-Date` and now,
+         * either way (AWS: 900), 0..4294967295. A presigned URL is good from
+         * `X-Amz-Date - maxSkew` until `X-Amz-Date + X-Amz-Expires`.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun awsSigv4(maxSkew: Long = 900): Policy {
+            val skew = seconds("maxSkew", maxSkew)
+            return Policy(translated { FfiPolicy.awsSigv4(skew) })
         }
     }
 }

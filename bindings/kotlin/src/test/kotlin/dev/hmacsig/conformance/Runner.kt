@@ -14,6 +14,7 @@ import dev.hmacsig.HmacSigException
 import dev.hmacsig.Policy
 import dev.hmacsig.Request
 import dev.hmacsig.Scheme
+import dev.hmacsig.SignatureType
 import dev.hmacsig.Signer
 import dev.hmacsig.extractKeyId
 import dev.hmacsig.verifyRequest
@@ -74,12 +75,15 @@ private fun base64(field: String, text: String): ByteArray {
     return bytes
 }
 
-/** A JSON boolean; absent or null is false (the Rust runner's `bool_field`). */
-private fun boolField(obj: Any?, key: String): Boolean = when (val v = get(obj, key)) {
-    null, JSONObject.NULL -> false
+/** A JSON boolean; absent or null is [default] (the Rust runner's `bool_or`). */
+private fun boolOr(obj: Any?, key: String, default: Boolean): Boolean = when (val v = get(obj, key)) {
+    null, JSONObject.NULL -> default
     is Boolean -> v
     else -> throw badCase("$key must be true or false, not ${jsonText(v)}")
 }
+
+/** A JSON boolean; absent or null is false (the Rust runner's `bool_field`). */
+private fun boolField(obj: Any?, key: String): Boolean = boolOr(obj, key, false)
 
 /** A JSON integer in 0..2^32-1, or [default] when absent or null (the Rust runner's `seconds_field`). */
 private fun secondsField(obj: Any?, key: String, default: Long): Long {
@@ -94,6 +98,15 @@ private fun headerStyle(name: String): HeaderStyle = when (name) {
     else -> throw HmacSigException(
         ErrorKind.UNSUPPORTED,
         "timestamped header_style ${rustDebug(name)} is not offered; use x-request or authorization",
+    )
+}
+
+private fun signatureType(name: String): SignatureType = when (name) {
+    "header" -> SignatureType.HEADER
+    "query" -> SignatureType.QUERY
+    else -> throw HmacSigException(
+        ErrorKind.UNSUPPORTED,
+        "aws-sigv4 signature_type ${rustDebug(name)} is not offered; use header or query",
     )
 }
 
@@ -112,6 +125,20 @@ private fun scheme(case: JSONObject): Scheme {
             val style = headerStyle(strField(scheme, "header_style") ?: "x-request")
             Scheme.timestamped(style, boolField(scheme, "lowercase_url"))
         }
+        "aws-sigv4" -> {
+            // The Rust runner's order: signature_type, then region, service and the rest in argument order.
+            val type = signatureType(strField(scheme, "signature_type") ?: "header")
+            fun required(key: String) = strField(scheme, key) ?: throw badCase("aws-sigv4 needs $key")
+            val region = required("region")
+            val service = required("service")
+            val sessionToken = strField(scheme, "session_token")
+            val omitSessionToken = boolField(scheme, "omit_session_token")
+            val normalize = boolOr(scheme, "normalize", true)
+            val doubleUriEncode = boolOr(scheme, "double_uri_encode", true)
+            val signBody = boolField(scheme, "sign_body")
+            val expires = secondsField(scheme, "expires", 3600)
+            Scheme.awsSigv4(region, service, sessionToken, omitSessionToken, normalize, doubleUriEncode, signBody, type, expires)
+        }
         else -> throw unsupported("scheme", name)
     }
 }
@@ -128,6 +155,7 @@ private fun policy(case: JSONObject): Policy? {
         }
         // path-body-hex has no policy options; any policy in the case is ignored.
         "path-body-hex" -> null
+        "aws-sigv4" -> Policy.awsSigv4(secondsField(policy, "max_skew", 900))
         "timestamped" -> Policy.timestamped(
             secondsField(policy, "max_age", 300),
             secondsField(policy, "max_future", 5),

@@ -84,6 +84,44 @@ class RunnerTest {
     }
 
     @Test
+    fun `aws-sigv4 options are decoded in the Rust runner's order, with bool_or and seconds_field`() {
+        val rest = """"request": {"method": "GET", "target": "/", "headers": [["Host", "example.amazonaws.com"]]}, """ +
+            """"credentials": {"key_id": "AKIDEXAMPLE", "secret": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}, "now": 1440938160"""
+        val rs = """"region": "us-east-1", "service": "service""""
+        val r = run(
+            """[
+              {"id": "type-first", "op": "sign", "scheme": {"name": "aws-sigv4", "signature_type": "cookie"}, $rest},
+              {"id": "no-service", "op": "sign", "scheme": {"name": "aws-sigv4", "region": "r"}, $rest},
+              {"id": "region-number", "op": "sign", "scheme": {"name": "aws-sigv4", "region": 5}, $rest},
+              {"id": "normalize-text", "op": "sign", "scheme": {"name": "aws-sigv4", $rs, "normalize": "no", "expires": -1}, $rest},
+              {"id": "expires-neg", "op": "sign", "scheme": {"name": "aws-sigv4", $rs, "expires": -1}, $rest},
+              {"id": "expires-zero", "op": "sign", "scheme": {"name": "aws-sigv4", $rs, "expires": 0}, $rest},
+              {"id": "skew-float", "op": "verify", "scheme": {"name": "aws-sigv4", $rs}, $rest, "policy": {"max_skew": 1.0}},
+              {"id": "nulls-are-defaults", "op": "sign", "scheme": {"name": "aws-sigv4", $rs, "normalize": null, "double_uri_encode": null, "signature_type": null, "expires": null}, $rest},
+              {"id": "query", "op": "sign", "scheme": {"name": "aws-sigv4", $rs, "signature_type": "query", "expires": 60}, $rest}
+            ]""",
+        )
+        assertEquals("unsupported", r[0].getString("error"))
+        assertEquals("aws-sigv4 signature_type \"cookie\" is not offered; use header or query", r[0].getString("message"))
+        assertEquals("unusable case: aws-sigv4 needs service", r[1].getString("message"))
+        assertEquals("unusable case: region must be a string, not 5", r[2].getString("message"))
+        assertEquals("unusable case: normalize must be true or false, not \"no\"", r[3].getString("message"))
+        assertEquals("unusable case: expires must be a non-negative integer", r[4].getString("message"))
+        for (i in 1..4) assertEquals("invalid_request", r[i].getString("error"), r[i].toString())
+        assertEquals("unsupported", r[5].getString("error"), r[5].toString()) // the core's 1..604800
+        assertEquals("unusable case: max_skew must be a non-negative integer", r[6].getString("message"))
+        assertEquals(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, " +
+                "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+            r[7].getJSONArray("headers").getJSONArray(1).getString(1),
+        )
+        assertEquals(false, r[7].has("url"))
+        assertEquals(0, r[8].getJSONArray("headers").length())
+        assertEquals(true, r[8].getString("url").startsWith("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&"), r[8].toString())
+        assertEquals(true, "&X-Amz-Expires=60&" in r[8].getString("url"), r[8].toString())
+    }
+
+    @Test
     fun `rust debug quoting`() {
         assertEquals("\"a\\\"b\\\\c\\n\\u{1}é\"", rustDebug("a\"b\\c\n\u0001é"))
     }
