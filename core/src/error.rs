@@ -26,7 +26,9 @@ pub enum HmacSigError {
     #[error("{reason}")]
     UnknownKey { reason: String, key_id: String },
     /// The signature does not match. `string_to_sign` is what the server
-    /// MACed (lossy UTF-8), for comparing with the client's.
+    /// MACed (lossy UTF-8), for comparing with the client's; empty when the
+    /// request was refused before anything was MACed (an AWS credential scope
+    /// for another region or service).
     #[error("{reason}")]
     BadSignature { reason: String, string_to_sign: String },
     /// The request's timestamp is older than the policy allows.

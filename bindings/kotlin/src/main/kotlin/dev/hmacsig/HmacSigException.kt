@@ -64,7 +64,9 @@ enum class ErrorKind(val code: String) {
  *
  * [message] is the core's complete, human-readable sentence. [keyId] is set for
  * [ErrorKind.UNKNOWN_KEY], [stringToSign] for [ErrorKind.BAD_SIGNATURE] (the text the
- * server MACed, to compare with the client's). No field ever holds secret key material.
+ * server MACed, to compare with the client's; empty when the request was refused before
+ * anything was MACed, such as an AWS credential scope for another region). No field ever
+ * holds secret key material.
  */
 class HmacSigException(
     val kind: ErrorKind,
