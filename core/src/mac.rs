@@ -79,6 +79,26 @@ impl Algorithm {
     }
 }
 
+/// Lower-case hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of lower-case hex text; `None` for anything else (upper case
+/// included: the schemes that use hex compare it as text).
+pub fn from_lower_hex(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let b = text.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks(2).map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?)).collect()
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
@@ -102,6 +122,16 @@ mod tests {
         assert!(Algorithm::Sha256.verify(b"Jefe", &[b"what do ya want for nothing?"], &tag));
         assert!(!Algorithm::Sha256.verify(b"Jefe", &[b"what do ya want for nothing!"], &tag));
         assert!(!Algorithm::Sha256.verify(b"Jefe", &[b"what do ya want for nothing?"], &tag[..31]));
+    }
+
+    #[test]
+    fn hex_round_trips_lower_case_only() {
+        assert_eq!(to_hex(&[0x00, 0xab, 0xff]), "00abff");
+        assert_eq!(from_lower_hex("00abff"), Some(vec![0x00, 0xab, 0xff]));
+        assert_eq!(from_lower_hex(""), Some(vec![]));
+        for bad in ["0", "AB", "0g", "a b"] {
+            assert_eq!(from_lower_hex(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -77,6 +77,12 @@ impl<'a> RequestView<'a> {
     /// RFC 9110 token, header names that are not tokens, and header values with
     /// CR, LF or NUL (they would split or truncate the field line).
     pub fn validate(&self) -> Result<()> {
+        self.validate_with(Folding::Refused)
+    }
+
+    /// As [`Self::validate`], optionally accepting obsolete line folding in
+    /// values (a line break followed by a space or tab).
+    pub fn validate_with(&self, folding: Folding) -> Result<()> {
         if !is_token(self.method) {
             return Err(HmacSigError::invalid_request(format!("the method {:?} is not an HTTP token", self.method)));
         }
@@ -84,12 +90,30 @@ impl<'a> RequestView<'a> {
             if !is_token(&header.name) {
                 return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
             }
-            if header.value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-                return Err(HmacSigError::invalid_request(format!("the value of header {:?} contains CR, LF or NUL", header.name)));
+            let v = header.value.as_bytes();
+            let byte_ok = |i: usize, b: u8| match (b, folding) {
+                (0, _) | (b'\r' | b'\n', Folding::Refused) => false,
+                (b'\r', Folding::Allowed) => v.get(i + 1) == Some(&b'\n'),
+                (b'\n', Folding::Allowed) => matches!(v.get(i + 1), Some(b' ' | b'\t')),
+                _ => true,
+            };
+            if !v.iter().enumerate().all(|(i, &b)| byte_ok(i, b)) {
+                let why = match folding {
+                    Folding::Refused => "contains CR, LF or NUL",
+                    Folding::Allowed => "has NUL or a line break that is not a fold",
+                };
+                return Err(HmacSigError::invalid_request(format!("the value of header {:?} {why}", header.name)));
             }
         }
         Ok(())
     }
+}
+
+/// Whether header values may carry obsolete line folding (RFC 9112 section 5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folding {
+    Refused,
+    Allowed,
 }
 
 /// RFC 9110 `token`: one or more `tchar`.

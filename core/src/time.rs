@@ -20,11 +20,35 @@ pub fn now_or_system(now: Option<i64>) -> i64 {
 /// httpdate panics outside 1970..=9999, so that range is checked first and
 /// reported as an error instead.
 pub fn format_http_date(unix: i64) -> Result<String> {
+    check_date_range(unix)?;
+    Ok(httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix as u64)))
+}
+
+/// Dates are written for the years 1970..=9999 only (httpdate's range, and
+/// the four-digit years of SigV4).
+fn check_date_range(unix: i64) -> Result<()> {
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
     if !(0..=MAX).contains(&unix) {
-        return Err(HmacSigError::invalid_request(format!("the clock {unix} is outside the years 1970..9999 an HTTP date can express")));
+        return Err(HmacSigError::invalid_request(format!("the clock {unix} is outside the years 1970..9999 a date can express")));
     }
-    Ok(httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix as u64)))
+    Ok(())
+}
+
+/// `(year, month, day, hour, minute, second)` in UTC of Unix seconds in 1970..=9999.
+pub fn utc_fields(unix: i64) -> Result<(i64, i64, i64, i64, i64, i64)> {
+    check_date_range(unix)?;
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // Civil from days (H. Hinnant), the inverse of `days_from_civil`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Ok((year, month, day, secs / 3600, secs % 3600 / 60, secs % 60))
 }
 
 const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -112,7 +136,7 @@ fn civil_to_unix(year: i64, month: i64, day: i64, h: i64, m: i64, s: i64) -> Opt
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

@@ -21,8 +21,8 @@
 //!   `X-Amz-Content-Sha256` value (e.g. `UNSIGNED-PAYLOAD`) when it has one.
 
 use crate::error::{HmacSigError, Result};
-use crate::mac::{Algorithm, sha256};
-use crate::request::{Header, RequestView};
+use crate::mac::{Algorithm, from_lower_hex, sha256, to_hex};
+use crate::request::{Folding, Header, RequestView};
 use crate::signed::{SignedRequest, Verified};
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -85,23 +85,9 @@ impl Options {
 
 /// `20150830T123600Z` and `20150830` for Unix seconds.
 pub fn amz_date(unix: i64) -> Result<(String, String)> {
-    if !(0..=253_402_300_799).contains(&unix) {
-        return Err(HmacSigError::invalid_request(format!("the clock {unix} is outside the years 1970..9999")));
-    }
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Civil from days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day, h, m, sec) = crate::time::utc_fields(unix)?;
     let date = format!("{year:04}{month:02}{day:02}");
-    Ok((format!("{date}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60), date))
+    Ok((format!("{date}T{h:02}{m:02}{sec:02}Z"), date))
 }
 
 /// Parses `20150830T123600Z`.
@@ -115,12 +101,7 @@ fn parse_amz_date(text: &str) -> Option<i64> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    let (yy, mm) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    let unix = days * 86_400 + h * 3600 + mi * 60 + s;
+    let unix = crate::time::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
     // Refuse dates that do not exist (Feb 30) by formatting back.
     (amz_date(unix).ok()?.0 == text).then_some(unix)
 }
@@ -291,12 +272,8 @@ fn signing_key(secret: &[u8], date: &str, options: &Options) -> Vec<u8> {
 }
 
 fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    let hash: String = sha256(canonical_request.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let hash = to_hex(&sha256(canonical_request.as_bytes()));
     format!("{ALGORITHM}\n{amz_date}\n{scope}\n{hash}")
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The header lines as (name, value) pairs, values with folds kept for trimall.
@@ -307,31 +284,15 @@ fn header_pairs(request: &RequestView<'_>) -> Vec<(String, String)> {
 fn payload_hash(request: &RequestView<'_>) -> String {
     match request.header_values("X-Amz-Content-Sha256").next() {
         Some(v) => v.trim().to_owned(),
-        None => hex(&sha256(request.body)),
+        None => to_hex(&sha256(request.body)),
     }
 }
 
-/// Header values may carry obsolete line folding (`\n` + space) here; other
-/// line breaks and NUL are refused.
+/// The request's method and fields, where header values may carry obsolete
+/// line folding (the suites' multi-line headers), and a target without line
+/// breaks, NUL or fragment.
 fn validate(request: &RequestView<'_>) -> Result<()> {
-    if !crate::request::is_token(request.method) {
-        return Err(HmacSigError::invalid_request(format!("the method {:?} is not an HTTP token", request.method)));
-    }
-    for h in request.headers {
-        if !crate::request::is_token(&h.name) {
-            return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", h.name)));
-        }
-        let v = h.value.as_bytes();
-        let folded_ok = v.iter().enumerate().all(|(i, &b)| match b {
-            0 => false,
-            b'\r' => v.get(i + 1) == Some(&b'\n'),
-            b'\n' => matches!(v.get(i + 1), Some(b' ' | b'\t')),
-            _ => true,
-        });
-        if !folded_ok {
-            return Err(HmacSigError::invalid_request(format!("the value of header {:?} has a line break that is not a fold", h.name)));
-        }
-    }
+    request.validate_with(Folding::Allowed)?;
     if request.target.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0 | b'#')) {
         return Err(HmacSigError::invalid_request(format!("the request target {:?} has a line break, NUL or fragment", request.target)));
     }
@@ -364,7 +325,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
             added.push(Header::new("X-Amz-Date", amz_date.clone()));
             headers.push(("X-Amz-Date".into(), amz_date.clone()));
             let payload = if options.sign_body && request.header_values("X-Amz-Content-Sha256").next().is_none() {
-                let hash = hex(&sha256(request.body));
+                let hash = to_hex(&sha256(request.body));
                 added.push(Header::new("x-amz-content-sha256", hash.clone()));
                 headers.push(("x-amz-content-sha256".into(), hash.clone()));
                 hash
@@ -374,7 +335,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
             let mut params = encoded_params(query, false);
             let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
             let sts = string_to_sign(&amz_date, &scope, &canonical.request);
-            let signature = hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
+            let signature = to_hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
             added.push(Header::new(
                 "Authorization",
                 format!("{ALGORITHM} Credential={key_id}/{scope}, SignedHeaders={}, Signature={signature}", canonical.signed_headers),
@@ -407,7 +368,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
             }
             let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
             let sts = string_to_sign(&amz_date, &scope, &canonical.request);
-            let signature = hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
+            let signature = to_hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
             if let Some(token) = &options.session_token {
                 auth_params.push(("X-Amz-Security-Token", token.clone()));
             }
@@ -553,12 +514,12 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     let payload = payload_hash(request);
     let canonical = canonical_request(options, request.method, path, &mut params, &header_pairs(request), Some(&names), &payload)?;
     let sts = string_to_sign(amz_date, &scope, &canonical.request);
-    let tag = (claim.signature.len() == 64 && claim.signature.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-        .then(|| (0..64).step_by(2).map(|i| u8::from_str_radix(&claim.signature[i..i + 2], 16).unwrap_or(0)).collect::<Vec<u8>>());
+    // Any length but SHA-256's fails verify_slice.
+    let tag = from_lower_hex(&claim.signature);
     if !tag.is_some_and(|t| Algorithm::Sha256.verify(&signing_key(secret, &claim.scope_date, options), &[sts.as_bytes()], &t)) {
         return Err(HmacSigError::bad_signature(sts.as_bytes()));
     }
-    if payload != "UNSIGNED-PAYLOAD" && payload != hex(&sha256(request.body)) {
+    if payload != "UNSIGNED-PAYLOAD" && payload != to_hex(&sha256(request.body)) {
         return Err(HmacSigError::body_mismatch("the body's SHA-256 does not match x-amz-content-sha256"));
     }
     let skew = i64::from(policy.max_skew);

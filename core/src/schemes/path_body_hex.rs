@@ -13,7 +13,7 @@
 //! post's code, the compare is constant-time.
 
 use crate::error::{HmacSigError, Result};
-use crate::mac::Algorithm;
+use crate::mac::{Algorithm, from_lower_hex, to_hex};
 use crate::request::{Header, RequestView};
 use crate::signed::{SignedRequest, Verified};
 use crate::target::Target;
@@ -49,10 +49,6 @@ pub fn string_to_sign(request: &RequestView<'_>) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8]) -> Result<SignedRequest> {
     request.validate()?;
     if key_id.contains(':') {
@@ -61,7 +57,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
         )));
     }
     let data = string_to_sign(request)?;
-    let signature = hex(&options.algorithm.hmac(secret, &[&data]));
+    let signature = to_hex(&options.algorithm.hmac(secret, &[&data]));
     Ok(SignedRequest { headers: vec![Header::new("Authorization", format!("{key_id}:{signature}"))], string_to_sign: data, url: None })
 }
 
@@ -95,8 +91,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret
     }
     let data = string_to_sign(request)?;
     // Lower-case hex only, as the filter compares strings.
-    let tag = (signature.len() % 2 == 0 && signature.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-        .then(|| (0..signature.len()).step_by(2).map(|i| u8::from_str_radix(&signature[i..i + 2], 16).unwrap_or(0)).collect::<Vec<u8>>());
+    let tag = from_lower_hex(signature);
     if !tag.is_some_and(|tag| options.algorithm.verify(secret, &[&data], &tag)) {
         return Err(HmacSigError::bad_signature(&data));
     }
