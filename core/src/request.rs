@@ -33,6 +33,17 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
+/// An HTTP response to sign or verify (RFC 9421 only).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Response {
+    /// The status code, e.g. `200`.
+    pub status: u16,
+    /// Header field lines in order; a name may repeat.
+    pub headers: Vec<Header>,
+    /// The body bytes; empty when there is no body.
+    pub body: Vec<u8>,
+}
+
 /// A borrowed view of a request: what schemes work on, so that the flat
 /// hot-path calls need not build a `Request`.
 #[derive(Debug, Clone, Copy)]
@@ -86,27 +97,33 @@ impl<'a> RequestView<'a> {
         if !is_token(self.method) {
             return Err(HmacSigError::invalid_request(format!("the method {:?} is not an HTTP token", self.method)));
         }
-        for header in self.headers {
-            if !is_token(&header.name) {
-                return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
-            }
-            let v = header.value.as_bytes();
-            let byte_ok = |i: usize, b: u8| match (b, folding) {
-                (0, _) | (b'\r' | b'\n', Folding::Refused) => false,
-                (b'\r', Folding::Allowed) => v.get(i + 1) == Some(&b'\n'),
-                (b'\n', Folding::Allowed) => matches!(v.get(i + 1), Some(b' ' | b'\t')),
-                _ => true,
-            };
-            if !v.iter().enumerate().all(|(i, &b)| byte_ok(i, b)) {
-                let why = match folding {
-                    Folding::Refused => "contains CR, LF or NUL",
-                    Folding::Allowed => "has NUL or a line break that is not a fold",
-                };
-                return Err(HmacSigError::invalid_request(format!("the value of header {:?} {why}", header.name)));
-            }
-        }
-        Ok(())
+        validate_header_lines(self.headers, folding)
     }
+}
+
+/// Rejects header names that are not tokens and values with NUL, or with CR
+/// or LF other than (when `folding` allows it) an obsolete line fold.
+pub fn validate_header_lines(headers: &[Header], folding: Folding) -> Result<()> {
+    for header in headers {
+        if !is_token(&header.name) {
+            return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
+        }
+        let v = header.value.as_bytes();
+        let byte_ok = |i: usize, b: u8| match (b, folding) {
+            (0, _) | (b'\r' | b'\n', Folding::Refused) => false,
+            (b'\r', Folding::Allowed) => v.get(i + 1) == Some(&b'\n'),
+            (b'\n', Folding::Allowed) => matches!(v.get(i + 1), Some(b' ' | b'\t')),
+            _ => true,
+        };
+        if !v.iter().enumerate().all(|(i, &b)| byte_ok(i, b)) {
+            let why = match folding {
+                Folding::Refused => "contains CR, LF or NUL",
+                Folding::Allowed => "has NUL or a line break that is not a fold",
+            };
+            return Err(HmacSigError::invalid_request(format!("the value of header {:?} {why}", header.name)));
+        }
+    }
+    Ok(())
 }
 
 /// Whether header values may carry obsolete line folding (RFC 9112 section 5.2).

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use crate::content_digest::ContentDigest;
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
 use crate::schemes::aws_sigv4::SignatureType;
 use crate::schemes::timestamped::HeaderStyle;
-use crate::schemes::{api_auth, aws_sigv4, path_body_hex, timestamped};
+use crate::schemes::{api_auth, aws_sigv4, path_body_hex, rfc9421, timestamped};
 
 /// A signing scheme with its options.
 #[derive(Debug, uniffi::Object)]
@@ -21,6 +22,7 @@ pub(crate) enum SchemeKind {
     PathBodyHex(path_body_hex::Options),
     Timestamped(timestamped::Options),
     AwsSigV4(aws_sigv4::Options),
+    Rfc9421(rfc9421::Options),
 }
 
 #[uniffi::export]
@@ -93,6 +95,39 @@ impl Scheme {
         Ok(Arc::new(Self { kind: SchemeKind::AwsSigV4(options) }))
     }
 
+    /// RFC 9421 HTTP Message Signatures with `hmac-sha256`. `components`:
+    /// what to cover, in order, e.g. `["@method", "@target-uri",
+    /// "content-type", "@query-param;name=\"id\""]` (`None`: `@method`,
+    /// `@authority`, `@target-uri`). `label`: the signature's name in the
+    /// headers. `created`: Unix seconds (`None`: now). `expires`: Unix
+    /// seconds. `nonce`, `tag`: signed parameters. `include_alg`: add
+    /// `alg="hmac-sha256"`. `content_digest`: add a `Content-Digest` of the
+    /// body and cover it.
+    #[uniffi::constructor(default(
+        components = None,
+        label = "sig1",
+        created = None,
+        expires = None,
+        nonce = None,
+        tag = None,
+        include_alg = false,
+        content_digest = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn rfc9421(
+        components: Option<Vec<String>>,
+        label: String,
+        created: Option<i64>,
+        expires: Option<i64>,
+        nonce: Option<String>,
+        tag: Option<String>,
+        include_alg: bool,
+        content_digest: Option<ContentDigest>,
+    ) -> Result<Arc<Self>> {
+        let options = rfc9421::Options::new(components, label, created, expires, nonce, tag, include_alg, content_digest)?;
+        Ok(Arc::new(Self { kind: SchemeKind::Rfc9421(options) }))
+    }
+
     /// The scheme's name, as the conformance cases spell it (`api-auth`).
     pub fn name(&self) -> String {
         self.kind.name().into()
@@ -111,6 +146,7 @@ pub(crate) enum PolicyKind {
     ApiAuth(api_auth::Policy),
     Timestamped(timestamped::Policy),
     AwsSigV4(aws_sigv4::Policy),
+    Rfc9421(rfc9421::Policy),
 }
 
 impl SchemeKind {
@@ -120,6 +156,7 @@ impl SchemeKind {
             Self::PathBodyHex(_) => "path-body-hex",
             Self::Timestamped(_) => "timestamped",
             Self::AwsSigV4(_) => "aws-sigv4",
+            Self::Rfc9421(_) => "rfc9421",
         }
     }
 }
@@ -130,6 +167,7 @@ impl PolicyKind {
             Self::ApiAuth(_) => "api-auth",
             Self::Timestamped(_) => "timestamped",
             Self::AwsSigV4(_) => "aws-sigv4",
+            Self::Rfc9421(_) => "rfc9421",
         }
     }
 }
@@ -160,6 +198,34 @@ impl Policy {
         Arc::new(Self { kind: PolicyKind::AwsSigV4(aws_sigv4::Policy { max_skew }) })
     }
 
+    /// RFC 9421 verification. `max_age`: oldest accepted `created`, seconds
+    /// before now. `required_components`: what each signature must cover
+    /// (`None`: `@method` and `@target-uri` for a request, `@status` for a
+    /// response). `clock_skew`: tolerance, in seconds, on `created`,
+    /// `expires` and `max_age`. `label`, `tag`: verify only the signature with
+    /// this label, or these tags (otherwise every signature by the key).
+    /// `allow_unsigned_body`: accept a body no signed `Content-Digest` covers.
+    #[uniffi::constructor(default(
+        max_age = 300,
+        required_components = None,
+        clock_skew = 5,
+        label = None,
+        tag = None,
+        allow_unsigned_body = false
+    ))]
+    pub fn rfc9421(
+        max_age: u32,
+        required_components: Option<Vec<String>>,
+        clock_skew: u32,
+        label: Option<String>,
+        tag: Option<String>,
+        allow_unsigned_body: bool,
+    ) -> Result<Arc<Self>> {
+        let required_components = rfc9421::Policy::parse_components(required_components)?;
+        let policy = rfc9421::Policy { max_age, clock_skew, required_components, label, tag, allow_unsigned_body };
+        Ok(Arc::new(Self { kind: PolicyKind::Rfc9421(policy) }))
+    }
+
     /// timestamped verification. `max_age`: oldest accepted timestamp, in
     /// seconds before now. `max_future`: latest accepted, in seconds after now.
     /// `public_base_url`: the URL clients see (`https://api.example.com/v1`),
@@ -182,6 +248,7 @@ impl Scheme {
             SchemeKind::PathBodyHex(_) => None,
             SchemeKind::Timestamped(_) => Some(PolicyKind::Timestamped(timestamped::Policy::default())),
             SchemeKind::AwsSigV4(_) => Some(PolicyKind::AwsSigV4(aws_sigv4::Policy::default())),
+            SchemeKind::Rfc9421(_) => Some(PolicyKind::Rfc9421(rfc9421::Policy::default())),
         }
     }
 }

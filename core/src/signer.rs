@@ -8,9 +8,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
-use crate::request::{Header, Request, RequestView};
+use crate::request::{Header, Request, RequestView, Response};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
-use crate::schemes::{api_auth, aws_sigv4, path_body_hex, timestamped};
+use crate::schemes::rfc9421::MessageView;
+use crate::schemes::{api_auth, aws_sigv4, path_body_hex, rfc9421, timestamped};
 use crate::signed::{SignedRequest, Verified};
 use crate::time::now_or_system;
 
@@ -22,6 +23,7 @@ pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &Re
         SchemeKind::PathBodyHex(options) => path_body_hex::sign(request, options, key_id, secret),
         SchemeKind::Timestamped(options) => timestamped::sign(request, options, key_id, secret, now),
         SchemeKind::AwsSigV4(options) => aws_sigv4::sign(request, options, key_id, secret, now),
+        SchemeKind::Rfc9421(options) => rfc9421::sign(&MessageView::request(*request), options, key_id, secret, now),
     }
 }
 
@@ -44,6 +46,9 @@ pub(crate) fn verify_view(
         }
         (SchemeKind::AwsSigV4(options), Some(PolicyKind::AwsSigV4(policy))) => {
             aws_sigv4::verify(request, options, &policy, key_id, secret, now)
+        }
+        (SchemeKind::Rfc9421(_), Some(PolicyKind::Rfc9421(policy))) => {
+            rfc9421::verify(&MessageView::request(*request), &policy, key_id, secret, now)
         }
         _ => unreachable!("resolve_policy pairs every scheme with its own policy kind"),
     }
@@ -88,16 +93,64 @@ pub fn verify_request(
 /// It is not verified yet.
 #[uniffi::export]
 pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
-    extract_key_id_view(&scheme, &request.view())
+    extract_key_id_view(&scheme, None, &request.view())
 }
 
-pub(crate) fn extract_key_id_view(scheme: &Scheme, request: &RequestView<'_>) -> Result<String> {
+/// As [`extract_key_id`]; an rfc9421 `policy` selects which signature's key id.
+pub(crate) fn extract_key_id_view(scheme: &Scheme, policy: Option<&Policy>, request: &RequestView<'_>) -> Result<String> {
     match &scheme.kind {
         SchemeKind::ApiAuth(_) => api_auth::key_id(request),
         SchemeKind::PathBodyHex(_) => path_body_hex::key_id(request),
         SchemeKind::Timestamped(options) => timestamped::key_id(request, options),
         SchemeKind::AwsSigV4(_) => aws_sigv4::key_id(request),
+        SchemeKind::Rfc9421(_) => rfc9421::key_id(&MessageView::request(*request), &rfc9421_policy(scheme, policy)?),
     }
+}
+
+fn rfc9421_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<rfc9421::Policy> {
+    match resolve_policy(scheme, policy)? {
+        Some(PolicyKind::Rfc9421(policy)) => Ok(policy),
+        _ => Err(HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses", scheme.kind.name()))),
+    }
+}
+
+fn response_view<'a>(response: &'a Response, request: Option<&'a Request>) -> MessageView<'a> {
+    MessageView { headers: &response.headers, body: &response.body, status: Some(response.status), request: request.map(Request::view) }
+}
+
+/// Signs a response (rfc9421 only); `request` is the request it answers,
+/// needed when the scheme covers request components with `req`. Returns
+/// the headers to set on the response and the signature base.
+#[uniffi::export(default(request = None, now = None))]
+pub fn sign_response(
+    scheme: Arc<Scheme>,
+    credentials: Arc<Credentials>,
+    response: Response,
+    request: Option<Request>,
+    now: Option<i64>,
+) -> Result<SignedRequest> {
+    let SchemeKind::Rfc9421(options) = &scheme.kind else {
+        return Err(HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses", scheme.kind.name())));
+    };
+    let message = response_view(&response, request.as_ref());
+    rfc9421::sign(&message, options, credentials.key_id_str(), credentials.secret(), now_or_system(now))
+}
+
+/// Verifies a response (rfc9421 only) against the secret held for
+/// `credentials.key_id`; returns that key id. `request` is the request it
+/// answers. `policy` `None`: the signature must cover `@status`.
+#[uniffi::export(default(request = None, policy = None, now = None))]
+pub fn verify_response(
+    scheme: Arc<Scheme>,
+    credentials: Arc<Credentials>,
+    response: Response,
+    request: Option<Request>,
+    policy: Option<Arc<Policy>>,
+    now: Option<i64>,
+) -> Result<String> {
+    let policy = rfc9421_policy(&scheme, policy.as_deref())?;
+    let message = response_view(&response, request.as_ref());
+    rfc9421::verify(&message, &policy, credentials.key_id_str(), credentials.secret(), now_or_system(now)).map(|v| v.key_id)
 }
 
 /// A new random secret, as the gem's `generate_secret_key` makes them: the

@@ -119,7 +119,7 @@ impl Verifier {
 
     fn verify_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<String> {
         let now = crate::time::now_or_system(now);
-        let key_id = extract_key_id_view(&self.scheme, request)?;
+        let key_id = extract_key_id_view(&self.scheme, self.policy.as_deref(), request)?;
         let credentials = Credentials::new(key_id.clone(), self.secret_for(&key_id)?);
         let verified = verify_view(&self.scheme, self.policy.as_deref(), &credentials, request, Some(now))?;
         if let Some(guard) = &self.replay_guard {

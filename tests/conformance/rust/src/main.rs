@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmacsig::schemes::timestamped::HeaderStyle;
-use hmacsig::{Credentials, Header, HmacSigError, Policy, Request, Scheme, SignatureType, Signer};
+use hmacsig::{ContentDigest, Credentials, Header, HmacSigError, Policy, Request, Response, Scheme, SignatureType, Signer};
 use serde_json::{Map, Value, json};
 
 /// A case the runner cannot decode; reported as `invalid_request`.
@@ -79,7 +79,24 @@ fn scheme(case: &Value) -> Result<Arc<Scheme>, HmacSigError> {
                 seconds_field(scheme, "expires", 3600)?,
             )
         }
+        Some("rfc9421") => Scheme::rfc9421(
+            string_list(scheme, "components")?,
+            str_field(scheme, "label")?.unwrap_or("sig1").to_owned(),
+            int_field(scheme, "created")?,
+            int_field(scheme, "expires")?,
+            str_field(scheme, "nonce")?.map(str::to_owned),
+            str_field(scheme, "tag")?.map(str::to_owned),
+            bool_field(scheme, "include_alg")?,
+            str_field(scheme, "content_digest")?.map(ContentDigest::from_name).transpose()?,
+        ),
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
+    }
+}
+
+fn int_field(obj: &Value, key: &str) -> Result<Option<i64>, HmacSigError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_i64().map(Some).ok_or_else(|| bad_case(format!("{key} must be an integer"))),
     }
 }
 
@@ -127,6 +144,15 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
             bool_field(policy, "trust_forwarded")?,
         )
         .map(Some),
+        Some("rfc9421") => Policy::rfc9421(
+            seconds_field(policy, "max_age", 300)?,
+            string_list(policy, "required_components")?,
+            seconds_field(policy, "clock_skew", 5)?,
+            str_field(policy, "label")?.map(str::to_owned),
+            str_field(policy, "tag")?.map(str::to_owned),
+            bool_field(policy, "allow_unsigned_body")?,
+        )
+        .map(Some),
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
 }
@@ -142,8 +168,7 @@ fn credentials(case: &Value) -> Result<Arc<Credentials>, HmacSigError> {
     Ok(Arc::new(Credentials::new(key_id, secret)))
 }
 
-fn request(case: &Value) -> Result<Request, HmacSigError> {
-    let r = case.get("request").ok_or_else(|| bad_case("no request"))?;
+fn headers_and_body(r: &Value) -> Result<(Vec<Header>, Vec<u8>), HmacSigError> {
     let headers = match r.get("headers") {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(pairs)) => pairs
@@ -159,12 +184,28 @@ fn request(case: &Value) -> Result<Request, HmacSigError> {
         None => vec![],
         Some(b64) => BASE64.decode(b64).map_err(|e| bad_case(format!("body_b64: {e}")))?,
     };
+    Ok((headers, body))
+}
+
+fn request(case: &Value) -> Result<Request, HmacSigError> {
+    let r = case.get("request").ok_or_else(|| bad_case("no request"))?;
+    let (headers, body) = headers_and_body(r)?;
     Ok(Request {
         method: str_field(r, "method")?.ok_or_else(|| bad_case("no method"))?.to_owned(),
         target: str_field(r, "target")?.ok_or_else(|| bad_case("no target"))?.to_owned(),
         headers,
         body,
     })
+}
+
+/// Our extension for rfc9421: a case with `response` signs or verifies that
+/// response; its `request`, if any, is the request it answers.
+fn response(case: &Value) -> Result<Option<(Response, Option<Request>)>, HmacSigError> {
+    let Some(r) = case.get("response").filter(|r| !r.is_null()) else { return Ok(None) };
+    let status = r.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).ok_or_else(|| bad_case("response.status"))?;
+    let (headers, body) = headers_and_body(r)?;
+    let answered = case.get("request").filter(|r| !r.is_null()).map(|_| request(case)).transpose()?;
+    Ok(Some((Response { status, headers, body }, answered)))
 }
 
 fn now(case: &Value) -> Result<Option<i64>, HmacSigError> {
@@ -178,9 +219,14 @@ fn run_case(case: &Value) -> Result<Map<String, Value>, HmacSigError> {
     let mut out = Map::new();
     match case.get("op").and_then(Value::as_str) {
         Some("sign") => {
-            let signer = Signer::new(scheme(case)?, credentials(case)?);
-            let r = request(case)?;
-            let signed = signer.sign(r.method, r.target, r.headers, &r.body, now(case)?)?;
+            let signed = match response(case)? {
+                Some((response, answered)) => hmacsig::sign_response(scheme(case)?, credentials(case)?, response, answered, now(case)?)?,
+                None => {
+                    let signer = Signer::new(scheme(case)?, credentials(case)?);
+                    let r = request(case)?;
+                    signer.sign(r.method, r.target, r.headers, &r.body, now(case)?)?
+                }
+            };
             out.insert("headers".into(), signed.headers.iter().map(|h| json!([h.name, h.value])).collect());
             match String::from_utf8(signed.string_to_sign) {
                 Ok(text) => out.insert("string_to_sign".into(), text.into()),
@@ -191,7 +237,12 @@ fn run_case(case: &Value) -> Result<Map<String, Value>, HmacSigError> {
             }
         }
         Some("verify") => {
-            let key_id = hmacsig::verify_request(scheme(case)?, credentials(case)?, request(case)?, policy(case)?, now(case)?)?;
+            let key_id = match response(case)? {
+                Some((response, answered)) => {
+                    hmacsig::verify_response(scheme(case)?, credentials(case)?, response, answered, policy(case)?, now(case)?)?
+                }
+                None => hmacsig::verify_request(scheme(case)?, credentials(case)?, request(case)?, policy(case)?, now(case)?)?,
+            };
             out.insert("key_id".into(), key_id.into());
         }
         Some("key_id") => {
