@@ -23,6 +23,9 @@ pub enum Expect {
     /// This `Authorization` value (last header) and string-to-sign; other added
     /// headers are not checked (suites that do not list them).
     SignedAuthorization { authorization: String, string_to_sign: String },
+    /// This `Signature-Input` (RFC 9421) and string-to-sign; the signature
+    /// value is not checked (the RFC's examples that use public-key algorithms).
+    SignedInput { signature_input: String, string_to_sign: String },
     /// Accepted, with this key id.
     KeyId(String),
     /// Refused, with any error kind (the gem returned false or raised).
@@ -251,7 +254,7 @@ fn cases_from_vectors(vectors: &Value) -> Vec<Case> {
 fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
     let ok = result["ok"] == true;
     match expect {
-        Expect::Signed { .. } | Expect::SignedAuthorization { .. } if !ok => {
+        Expect::Signed { .. } | Expect::SignedAuthorization { .. } | Expect::SignedInput { .. } if !ok => {
             Some(format!("expected a signature, got {} ({})", s(result, "error"), s(result, "message")))
         }
         Expect::Signed { headers, string_to_sign, url } => {
@@ -280,6 +283,18 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
             (s(result, "string_to_sign") != string_to_sign)
                 .then(|| format!("string_to_sign {:?}, expected {string_to_sign:?}", s(result, "string_to_sign")))
         }
+        Expect::SignedInput { signature_input, string_to_sign } => {
+            let input = result["headers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case("signature-input")));
+            if input.and_then(|h| h[1].as_str()) != Some(signature_input) {
+                return Some(format!("Signature-Input {input:?}, expected {signature_input:?}"));
+            }
+            (s(result, "string_to_sign") != string_to_sign)
+                .then(|| format!("string_to_sign {:?}, expected {string_to_sign:?}", s(result, "string_to_sign")))
+        }
         Expect::KeyId(k) => (!ok || s(result, "key_id") != k).then(|| format!("expected key id {k:?}, got {result}")),
         Expect::Refused => ok.then(|| format!("expected a refusal, got {result}")),
         Expect::Stricter { kind, why } => (s(result, "error") != *kind).then(|| format!("expected {kind} ({why}), got {result}")),
@@ -303,7 +318,7 @@ pub fn run_runner(lang: &str, cases: &Value) -> Result<Vec<Value>> {
     }
 }
 
-/// Runs every suite (the gem's api-auth vectors, the AWS SigV4 suites)
+/// Runs every suite (the gem's api-auth vectors, the AWS SigV4 suites, RFC 9421)
 /// through `langs` (already prepared). With `all`, a missing language is
 /// itself a failure.
 pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
@@ -312,6 +327,7 @@ pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
     let vectors: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut counts = check_suite("api-auth", &cases_from_vectors(&vectors), langs)?;
     counts += check_suite("aws-sigv4", &crate::aws_suites::cases()?, langs)?;
+    counts += check_suite("rfc9421", &crate::rfc9421_suite::cases()?, langs)?;
     if all && langs.len() < crate::LANGS.len() {
         let missing: Vec<_> = crate::LANGS.iter().filter(|l| !langs.contains(l)).collect();
         log(format!("FAIL conformance not run for {missing:?}: their set-up failed"));

@@ -17,6 +17,7 @@ mod conformance;
 mod demo;
 mod kotlin;
 mod python;
+mod rfc9421_suite;
 mod rust;
 mod sample;
 mod swift;

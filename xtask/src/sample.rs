@@ -43,6 +43,7 @@ fn schemes() -> Vec<Value> {
         json!({"name": "timestamped", "header_style": "authorization", "lowercase_url": true}),
         json!({"name": "aws-sigv4", "region": "us-east-1", "service": "service", "sign_body": true}),
         json!({"name": "aws-sigv4", "region": "eu-west-1", "service": "s3", "signature_type": "query", "normalize": false, "double_uri_encode": false}),
+        json!({"name": "rfc9421", "components": ["@method", "@target-uri", "content-type", "x-request-id"], "content_digest": "sha-256", "include_alg": true}),
     ]
 }
 
