@@ -152,3 +152,14 @@ fn timestamped_round_trips_and_detects_one_byte_changes() {
         check_scheme(0x7135, true, Scheme::timestamped(Some(style), false), None, &["X-Request-Timestamp"], true);
     }
 }
+
+#[test]
+fn rfc9421_round_trips_and_detects_one_byte_changes() {
+    use hmacsig::ContentDigest;
+    let components = Some(["@method", "@target-uri", "x-request-id"].map(str::to_owned).to_vec());
+    for (absolute, digest) in [(false, ContentDigest::Sha256), (true, ContentDigest::Sha512)] {
+        let scheme = Scheme::rfc9421(components.clone(), "sig1".into(), None, None, None, None, true, Some(digest)).unwrap();
+        // Signature-Input carries `created`; Content-Digest covers the body.
+        check_scheme(0x9421, absolute, scheme, None, &["X-Request-Id", "Signature-Input", "Content-Digest"], true);
+    }
+}
