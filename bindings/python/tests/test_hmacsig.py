@@ -378,5 +378,5 @@ def test_public_names():
     for name in ("Scheme", "Policy", "Header", "Request", "SignedRequest", "sign_request", "verify_request",
                  "extract_key_id", "generate_secret", "Signer", "Credentials", "HmacSigError",
                  "HeaderStyle", "SignatureType", "Verifier", "KeyLookup", "KeyLookupError", "CallableKeyLookup", "ReplayGuard",
-                 "http_status"):
+                 "http_status", "ContentDigest", "Response", "sign_response", "verify_response"):
         assert name in hmacsig.__all__ and hasattr(hmacsig, name)

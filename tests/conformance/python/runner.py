@@ -13,13 +13,26 @@ import base64
 import binascii
 import json
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import hmacsig
-from hmacsig import Credentials, Header, HeaderStyle, HmacSigError, Policy, Request, Scheme, SignatureType, Signer
+from hmacsig import (
+    ContentDigest,
+    Credentials,
+    Header,
+    HeaderStyle,
+    HmacSigError,
+    Policy,
+    Request,
+    Response,
+    Scheme,
+    SignatureType,
+    Signer,
+)
 
 HEADER_STYLES = {"x-request": HeaderStyle.X_REQUEST, "authorization": HeaderStyle.AUTHORIZATION}
 SIGNATURE_TYPES = {"header": SignatureType.HEADER, "query": SignatureType.QUERY}
+CONTENT_DIGESTS = {"sha-256": ContentDigest.SHA256, "sha-512": ContentDigest.SHA512}
 
 
 class BadCase(Exception):
@@ -90,6 +103,27 @@ def seconds_field(o: Dict[str, Any], key: str, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
         raise BadCase(f"{key} must be a non-negative integer")
     return value
+
+
+def int_field(o: Dict[str, Any], key: str) -> Optional[int]:
+    """A JSON integer that fits 64 bits (Unix seconds), or None when absent or null."""
+    value = o.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+        raise BadCase(f"{key} must be an integer")
+    return value
+
+
+def content_digest(o: Dict[str, Any], key: str) -> Optional[ContentDigest]:
+    """`sha-256` or `sha-512`, or None when absent or null; any other name is `unsupported`."""
+    name = str_field(o, key)
+    if name is None:
+        return None
+    digest = CONTENT_DIGESTS.get(name)
+    if digest is None:
+        raise Unsupported(f"content digest {show(name)} is not offered; use sha-256 or sha-512")
+    return digest
 
 
 def b64(text: str, what: str) -> bytes:
@@ -164,6 +198,19 @@ def scheme(case: Dict[str, Any]) -> Scheme:
             signature_type=signature_type,
             expires=seconds_field(s, "expires", 3600),
         )
+    if name == "rfc9421":
+        # Keyword arguments are evaluated in order, as the Rust runner reads the fields.
+        label = str_field(s, "label")
+        return Scheme.rfc9421(
+            components=string_list(s, "components"),
+            label="sig1" if label is None else label,
+            created=int_field(s, "created"),
+            expires=int_field(s, "expires"),
+            nonce=str_field(s, "nonce"),
+            tag=str_field(s, "tag"),
+            include_alg=bool_field(s, "include_alg"),
+            content_digest=content_digest(s, "content_digest"),
+        )
     raise Unsupported(f"scheme {show(name)} is not offered")
 
 
@@ -198,6 +245,15 @@ def policy(case: Dict[str, Any]) -> Optional[Policy]:
             public_base_url=str_field(p, "public_base_url"),
             trust_forwarded=bool_field(p, "trust_forwarded"),
         )
+    if name == "rfc9421":
+        return Policy.rfc9421(
+            max_age=seconds_field(p, "max_age", 300),
+            required_components=string_list(p, "required_components"),
+            clock_skew=seconds_field(p, "clock_skew", 5),
+            label=str_field(p, "label"),
+            tag=str_field(p, "tag"),
+            allow_unsigned_body=bool_field(p, "allow_unsigned_body"),
+        )
     raise Unsupported(f"scheme {show(name)} is not offered")
 
 
@@ -215,10 +271,8 @@ def credentials(case: Dict[str, Any]) -> Credentials:
     raise BadCase("credentials need secret or secret_b64")
 
 
-def request(case: Dict[str, Any]) -> Request:
-    if "request" not in case:
-        raise BadCase("no request")
-    r = obj(case, "request")
+def headers_and_body(r: Dict[str, Any]) -> Tuple[List[Header], bytes]:
+    """The `headers` ([name, value] pairs) and `body_b64` of a request or a response."""
     raw_headers = r.get("headers")
     if raw_headers is None:
         raw_headers = []
@@ -231,6 +285,14 @@ def request(case: Dict[str, Any]) -> Request:
         headers.append(Header(name=pair[0], value=pair[1]))
     body_b64 = str_field(r, "body_b64")
     body = b64(body_b64, "body_b64") if body_b64 else b""
+    return headers, body
+
+
+def request(case: Dict[str, Any]) -> Request:
+    if "request" not in case:
+        raise BadCase("no request")
+    r = obj(case, "request")
+    headers, body = headers_and_body(r)
     method = str_field(r, "method")
     if method is None:
         raise BadCase("no method")
@@ -238,6 +300,20 @@ def request(case: Dict[str, Any]) -> Request:
     if target is None:
         raise BadCase("no target")
     return Request(method=method, target=target, headers=headers, body=body)
+
+
+def response(case: Dict[str, Any]) -> Optional[Tuple[Response, Optional[Request]]]:
+    """Our extension for rfc9421: a case with `response` signs or verifies that response; its
+    `request`, if any, is the request it answers (for components with `;req`)."""
+    if case.get("response") is None:
+        return None
+    r = obj(case, "response")
+    status = r.get("status")
+    if isinstance(status, bool) or not isinstance(status, int) or not 0 <= status <= 0xFFFF:
+        raise BadCase("response.status")
+    headers, body = headers_and_body(r)
+    answered = None if case.get("request") is None else request(case)
+    return Response(status=status, headers=headers, body=body), answered
 
 
 def now(case: Dict[str, Any]) -> Optional[int]:
@@ -252,9 +328,14 @@ def now(case: Dict[str, Any]) -> Optional[int]:
 def run_case(case: Dict[str, Any]) -> Dict[str, Any]:
     op = case.get("op")
     if op == "sign":
-        with Signer(scheme(case), credentials(case)) as signer:
-            r = request(case)
-            signed = signer.sign(r.method, r.target, r.headers, r.body, now(case))
+        message = response(case)
+        if message is not None:
+            resp, answered = message
+            signed = hmacsig.sign_response(scheme(case), credentials(case), resp, answered, now(case))
+        else:
+            with Signer(scheme(case), credentials(case)) as signer:
+                r = request(case)
+                signed = signer.sign(r.method, r.target, r.headers, r.body, now(case))
         out: Dict[str, Any] = {"headers": [[h.name, h.value] for h in signed.headers]}
         try:
             out["string_to_sign"] = signed.string_to_sign.decode("utf-8")
@@ -264,7 +345,12 @@ def run_case(case: Dict[str, Any]) -> Dict[str, Any]:
             out["url"] = signed.url
         return out
     if op == "verify":
-        key_id = hmacsig.verify_request(scheme(case), credentials(case), request(case), policy(case), now(case))
+        message = response(case)
+        if message is not None:
+            resp, answered = message
+            key_id = hmacsig.verify_response(scheme(case), credentials(case), resp, answered, policy(case), now(case))
+        else:
+            key_id = hmacsig.verify_request(scheme(case), credentials(case), request(case), policy(case), now(case))
         return {"key_id": key_id}
     if op == "key_id":
         return {"key_id": hmacsig.extract_key_id(scheme(case), request(case))}

@@ -10,10 +10,19 @@ idiomatic layer over it:
   dict, ``(name, value)`` pairs or ``Header`` records, and the body as bytes-like, ``str`` or
   ``None``; a ``Signer`` is a context manager that frees the Rust object on exit.
 - Schemes: ``Scheme.api_auth(...)``, ``Scheme.path_body_hex(digest="sha1")``,
-  ``Scheme.timestamped(header_style=HeaderStyle.X_REQUEST, lowercase_url=False)`` and
+  ``Scheme.timestamped(header_style=HeaderStyle.X_REQUEST, lowercase_url=False)``,
   ``Scheme.aws_sigv4(region, service, ..., signature_type=SignatureType.HEADER)`` (with
-  ``SignatureType.QUERY`` the signed request's ``url`` is the presigned target); policies
-  ``Policy.api_auth(...)``, ``Policy.timestamped(...)`` and ``Policy.aws_sigv4(max_skew=900)``.
+  ``SignatureType.QUERY`` the signed request's ``url`` is the presigned target) and
+  ``Scheme.rfc9421(components=None, label="sig1", created=None, expires=None, nonce=None,
+  tag=None, include_alg=False, content_digest=None)`` (RFC 9421 HTTP Message Signatures with
+  ``hmac-sha256``; ``content_digest=ContentDigest.SHA256`` or ``SHA512`` adds and covers a
+  ``Content-Digest`` of the body); policies ``Policy.api_auth(...)``, ``Policy.timestamped(...)``,
+  ``Policy.aws_sigv4(max_skew=900)`` and ``Policy.rfc9421(max_age=300,
+  required_components=None, clock_skew=5, label=None, tag=None, allow_unsigned_body=False)``.
+- Responses (rfc9421 only): ``sign_response(scheme, credentials, Response(status=200,
+  headers=[...], body=b"..."), request=None, now=None)`` and ``verify_response(scheme,
+  credentials, response, request=None, policy=None, now=None)``; ``request`` is the request the
+  response answers, needed for components with ``;req``.
 - Servers: ``Verifier.with_keys(scheme, {"key id": secret})`` or
   ``Verifier.with_lookup(scheme, lookup)`` where ``lookup`` is a ``KeyLookup`` subclass or a plain
   function ``key_id -> secret or None``; ``verify(method, target, headers, body, now=None)``
@@ -33,23 +42,28 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Iterable, Ma
 
 from . import _ffi
 from ._ffi import (
+    ContentDigest,
     Header,
     HeaderStyle,
     InternalError,
     KeyLookup,
     Policy,
     Request,
+    Response,
     Scheme,
     SignatureType,
     SignedRequest,
     extract_key_id,
     generate_secret,
     sign_request,
+    sign_response,
     verify_request,
+    verify_response,
 )
 
 __all__ = [
     "CallableKeyLookup",
+    "ContentDigest",
     "Credentials",
     "Header",
     "HeaderStyle",
@@ -60,6 +74,7 @@ __all__ = [
     "Policy",
     "ReplayGuard",
     "Request",
+    "Response",
     "Scheme",
     "SignatureType",
     "SignedRequest",
@@ -69,7 +84,9 @@ __all__ = [
     "generate_secret",
     "http_status",
     "sign_request",
+    "sign_response",
     "verify_request",
+    "verify_response",
 ]
 
 BytesLike = Union[bytes, bytearray, memoryview]
@@ -230,7 +247,7 @@ def _record_repr(self: object) -> str:
     return f"{type(self).__name__}({fields})"
 
 
-for _record in (Header, Request, SignedRequest):
+for _record in (Header, Request, Response, SignedRequest):
     _record.__repr__ = _record_repr  # type: ignore[method-assign]
     _record.__str__ = _record_repr  # type: ignore[method-assign]
 del _record
@@ -459,7 +476,8 @@ class Verifier(_Closeable[_ffi.Verifier]):
     ) -> "Verifier":
         """A verifier whose secrets are in ``keys``: key id -> secret (bytes-like, or ``str``
         meaning its UTF-8 bytes). The keys are copied into Rust once. ``policy``: ``None``
-        means the scheme's defaults."""
+        means the scheme's defaults; for rfc9421 its ``label`` or ``tag`` also picks the
+        signature whose key id is looked up."""
         if not isinstance(keys, Mapping):
             raise TypeError(f"keys must be a mapping of key id to secret, not {type(keys).__name__}")
         secrets: dict[str, bytes] = {}
