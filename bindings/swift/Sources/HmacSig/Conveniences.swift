@@ -67,3 +67,11 @@ extension Request {
         self.init(method: method, target: target, headers: headers.map { Header(name: $0.0, value: $0.1) }, body: body)
     }
 }
+
+extension Response {
+    /// A response from `(name, value)` header pairs, in order (rfc9421's
+    /// `signResponse` / `verifyResponse`).
+    public init(status: UInt16, headers: [(String, String)], body: Data = Data()) {
+        self.init(status: status, headers: headers.map { Header(name: $0.0, value: $0.1) }, body: body)
+    }
+}

@@ -186,6 +186,26 @@ private func secondsField(_ obj: Any?, _ key: String, default value: UInt32) thr
     return UInt32(n)
 }
 
+/// A JSON integer that fits Int64, nil when absent or null; anything else is
+/// a bad case (the Rust runner's `int_field`).
+private func intField(_ obj: Any?, _ key: String) throws -> Int64? {
+    let raw = member(obj, key)
+    if isNull(raw) { return nil }
+    guard let n = jsonInt64(raw) else { throw badCase("\(key) must be an integer") }
+    return n
+}
+
+/// `sha-256` or `sha-512`, as the cases spell them; anything else is
+/// `unsupported` with the core's message (`ContentDigest::from_name`).
+private func contentDigest(_ name: String) throws -> ContentDigest {
+    switch name {
+    case "sha-256": return .sha256
+    case "sha-512": return .sha512
+    default:
+        throw HmacSigError.Unsupported(reason: "content digest \(quoted(name)) is not offered; use sha-256 or sha-512")
+    }
+}
+
 /// `header` or `query`, as the cases spell them; anything else is `unsupported`
 /// with the Rust runner's message.
 private func signatureType(_ name: String) throws -> SignatureType {
@@ -253,6 +273,26 @@ private func scheme(_ c: [String: Any]) throws -> Scheme {
             signatureType: type,
             expires: expires
         )
+    case "rfc9421":
+        // Read in the Rust runner's order: the arguments in turn.
+        let components = try stringList(scheme, "components")
+        let label = try stringField(scheme, "label") ?? "sig1"
+        let created = try intField(scheme, "created")
+        let expires = try intField(scheme, "expires")
+        let nonce = try stringField(scheme, "nonce")
+        let tag = try stringField(scheme, "tag")
+        let includeAlg = try boolField(scheme, "include_alg")
+        let digest = try stringField(scheme, "content_digest").map(contentDigest)
+        return try Scheme.rfc9421(
+            components: components,
+            label: label,
+            created: created,
+            expires: expires,
+            nonce: nonce,
+            tag: tag,
+            includeAlg: includeAlg,
+            contentDigest: digest
+        )
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
     }
@@ -283,6 +323,15 @@ private func policy(_ c: [String: Any]) throws -> Policy? {
             publicBaseUrl: stringField(policy, "public_base_url"),
             trustForwarded: boolField(policy, "trust_forwarded")
         )
+    case "rfc9421":
+        return try Policy.rfc9421(
+            maxAge: secondsField(policy, "max_age", default: 300),
+            requiredComponents: stringList(policy, "required_components"),
+            clockSkew: secondsField(policy, "clock_skew", default: 5),
+            label: stringField(policy, "label"),
+            tag: stringField(policy, "tag"),
+            allowUnsignedBody: boolField(policy, "allow_unsigned_body")
+        )
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
     }
@@ -304,8 +353,8 @@ private func credentials(_ c: [String: Any]) throws -> Credentials {
     return Credentials(keyId: keyId, secret: text)
 }
 
-private func request(_ c: [String: Any]) throws -> Request {
-    guard let r = c["request"] else { throw badCase("no request") }
+/// The headers and body of a request or response object (the Rust runner's `headers_and_body`).
+private func headersAndBody(_ r: Any?) throws -> ([Header], Data) {
     var headers: [Header] = []
     let rawHeaders = member(r, "headers")
     if !isNull(rawHeaders) {
@@ -325,9 +374,27 @@ private func request(_ c: [String: Any]) throws -> Request {
             throw badCase("body_b64: \(error)")
         }
     }
+    return (headers, body)
+}
+
+private func request(_ c: [String: Any]) throws -> Request {
+    guard let r = c["request"] else { throw badCase("no request") }
+    let (headers, body) = try headersAndBody(r)
     guard let method = try stringField(r, "method") else { throw badCase("no method") }
     guard let target = try stringField(r, "target") else { throw badCase("no target") }
     return Request(method: method, target: target, headers: headers, body: body)
+}
+
+/// Our extension for rfc9421: a case with `response` signs or verifies that
+/// response; its `request`, if any, is the request it answers.
+private func response(_ c: [String: Any]) throws -> (Response, Request?)? {
+    let r = c["response"]
+    if isNull(r) { return nil }
+    guard let status = jsonUInt64(member(r, "status")), status <= UInt64(UInt16.max) else { throw badCase("response.status") }
+    let (headers, body) = try headersAndBody(r)
+    var answered: Request?
+    if !isNull(c["request"]) { answered = try request(c) }
+    return (Response(status: UInt16(status), headers: headers, body: body), answered)
 }
 
 private func now(_ c: [String: Any]) throws -> Int64? {
@@ -344,9 +411,16 @@ private func runCase(_ c: [String: Any]) throws -> [String: Any] {
     let op = c["op"] as? String
     switch op {
     case "sign":
-        let signer = Signer(scheme: try scheme(c), credentials: try credentials(c))
-        let r = try request(c)
-        let signed = try signer.sign(method: r.method, target: r.target, headers: r.headers, body: r.body, now: try now(c))
+        let signed: SignedRequest
+        if case let (message, answered)? = try response(c) {
+            signed = try signResponse(
+                scheme: try scheme(c), credentials: try credentials(c), response: message, request: answered, now: try now(c)
+            )
+        } else {
+            let signer = Signer(scheme: try scheme(c), credentials: try credentials(c))
+            let r = try request(c)
+            signed = try signer.sign(method: r.method, target: r.target, headers: r.headers, body: r.body, now: try now(c))
+        }
         out["headers"] = signed.headers.map { [$0.name, $0.value] }
         if let text = signed.stringToSignText {
             out["string_to_sign"] = text
@@ -357,9 +431,16 @@ private func runCase(_ c: [String: Any]) throws -> [String: Any] {
             out["url"] = url
         }
     case "verify":
-        out["key_id"] = try verifyRequest(
-            scheme: try scheme(c), credentials: try credentials(c), request: try request(c), policy: try policy(c), now: try now(c)
-        )
+        if case let (message, answered)? = try response(c) {
+            out["key_id"] = try verifyResponse(
+                scheme: try scheme(c), credentials: try credentials(c), response: message, request: answered,
+                policy: try policy(c), now: try now(c)
+            )
+        } else {
+            out["key_id"] = try verifyRequest(
+                scheme: try scheme(c), credentials: try credentials(c), request: try request(c), policy: try policy(c), now: try now(c)
+            )
+        }
     case "key_id":
         out["key_id"] = try extractKeyId(scheme: try scheme(c), request: try request(c))
     default:
