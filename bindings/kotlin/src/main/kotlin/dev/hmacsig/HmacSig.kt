@@ -6,9 +6,11 @@ import java.nio.ByteBuffer
 import java.util.concurrent.locks.ReentrantReadWriteLock
 import kotlin.concurrent.read
 import kotlin.concurrent.write
+import dev.hmacsig.ffi.ContentDigest as FfiContentDigest
 import dev.hmacsig.ffi.Credentials as FfiCredentials
 import dev.hmacsig.ffi.HeaderStyle as FfiHeaderStyle
 import dev.hmacsig.ffi.Policy as FfiPolicy
+import dev.hmacsig.ffi.Response as FfiResponse
 import dev.hmacsig.ffi.Scheme as FfiScheme
 import dev.hmacsig.ffi.SignatureType as FfiSignatureType
 import dev.hmacsig.ffi.Signer as FfiSigner
@@ -32,6 +34,28 @@ typealias Request = dev.hmacsig.ffi.Request
  * in order; `stringToSign`, the exact bytes that were MACed; `url` for query-signing schemes.
  */
 typealias SignedRequest = dev.hmacsig.ffi.SignedRequest
+
+/**
+ * An HTTP response to sign or verify with the rfc9421 scheme ([signResponse],
+ * [verifyResponse]): the [status] code (100..999 for the core; outside 0..65535 it is an
+ * IllegalArgumentException), ordered [headers] where a name may repeat, and the [body]
+ * bytes (empty when there is none). Two responses are equal when their status, headers and
+ * body bytes are.
+ */
+data class Response @JvmOverloads constructor(val status: Int, val headers: List<Header>, val body: ByteArray = ByteArray(0)) {
+    init {
+        require(status in 0..UShort.MAX_VALUE.toInt()) { "status must be 0..${UShort.MAX_VALUE}, not $status" }
+    }
+
+    internal fun toFfi(): FfiResponse = FfiResponse(status.toUShort(), headers, body)
+
+    override fun equals(other: Any?): Boolean =
+        this === other || (other is Response && status == other.status && headers == other.headers && body.contentEquals(other.body))
+
+    override fun hashCode(): Int = (status * 31 + headers.hashCode()) * 31 + body.contentHashCode()
+
+    override fun toString(): String = "Response(status=$status, headers=$headers, body=${body.size} bytes)"
+}
 
 /** Headers from `name to value` pairs, in order. */
 fun headersOf(vararg pairs: Pair<String, String>): List<Header> = pairs.map { (name, value) -> Header(name, value) }
@@ -92,6 +116,18 @@ enum class SignatureType(internal val ffi: FfiSignatureType) {
     QUERY(FfiSignatureType.QUERY),
 }
 
+/**
+ * The `Content-Digest` (RFC 9530) an rfc9421 scheme adds and covers ([Scheme.rfc9421]);
+ * verifying accepts these two only.
+ */
+enum class ContentDigest(internal val ffi: FfiContentDigest) {
+    /** `sha-256`: `Content-Digest: sha-256=:<base64 SHA-256 of the body>:`. */
+    SHA256(FfiContentDigest.SHA256),
+
+    /** `sha-512`: `Content-Digest: sha-512=:<base64 SHA-512 of the body>:`. */
+    SHA512(FfiContentDigest.SHA512),
+}
+
 /** `seconds` as a UInt, or IllegalArgumentException naming [what] when it is outside 0..4294967295. */
 private fun seconds(what: String, seconds: Long): UInt {
     require(seconds in 0..UInt.MAX_VALUE.toLong()) { "$what must be 0..${UInt.MAX_VALUE} seconds, not $seconds" }
@@ -102,7 +138,10 @@ private fun seconds(what: String, seconds: Long): UInt {
 class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
     internal val owned = Owned(inner, "Scheme")
 
-    /** The scheme's name, as the conformance cases spell it (`api-auth`, `path-body-hex`, `timestamped`, `aws-sigv4`). */
+    /**
+     * The scheme's name, as the conformance cases spell it (`api-auth`, `path-body-hex`,
+     * `timestamped`, `aws-sigv4`, `rfc9421`).
+     */
     val name: String get() = owned.with { it.name() }
 
     val isClosed: Boolean get() = owned.closed
@@ -184,6 +223,41 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
                 },
             )
         }
+
+        /**
+         * RFC 9421 HTTP Message Signatures with `hmac-sha256`: adds `Signature-Input` and
+         * `Signature` (and `Content-Digest` with [contentDigest]). Sign a request as any other
+         * scheme, a response with [signResponse].
+         *
+         * - [components]: what to cover, in order, as lower-case identifiers such as
+         *   `@method`, `@target-uri`, `content-type`, `@query-param;name="id"`, or for a
+         *   response `@status` and the request's `@method;req` (null: `@method`, `@authority`,
+         *   `@target-uri`). An unknown or upper-case one, or one listed twice, is
+         *   [ErrorKind.UNSUPPORTED] here, before anything is signed.
+         * - [label]: the signature's name in both headers, a Structured Field key (lower case).
+         * - [created]: Unix seconds (null: the signing time); [expires]: Unix seconds, or none.
+         * - [nonce], [tag]: signed parameters, when not null.
+         * - [includeAlg]: add `alg="hmac-sha256"`.
+         * - [contentDigest]: add a `Content-Digest` of the body and cover it (needed for the
+         *   default [Policy.rfc9421] to accept a body).
+         *
+         * Verify it with [Policy.rfc9421]; the signed headers are set on the message by the
+         * caller, replacing any of the same name.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun rfc9421(
+            components: List<String>? = null,
+            label: String = "sig1",
+            created: Long? = null,
+            expires: Long? = null,
+            nonce: String? = null,
+            tag: String? = null,
+            includeAlg: Boolean = false,
+            contentDigest: ContentDigest? = null,
+        ): Scheme = Scheme(
+            translated { FfiScheme.rfc9421(components, label, created, expires, nonce, tag, includeAlg, contentDigest?.ffi) },
+        )
     }
 }
 
@@ -249,6 +323,35 @@ class Policy private constructor(inner: FfiPolicy) : AutoCloseable {
         fun awsSigv4(maxSkew: Long = 900): Policy {
             val skew = seconds("maxSkew", maxSkew)
             return Policy(translated { FfiPolicy.awsSigv4(skew) })
+        }
+
+        /**
+         * rfc9421 verification (requests and responses).
+         *
+         * - [maxAge]: oldest accepted `created`, in seconds before now.
+         * - [requiredComponents]: what every verified signature must cover (null: `@method`
+         *   and `@target-uri` for a request, `@status` for a response; an empty list: nothing).
+         *   A bad identifier is [ErrorKind.UNSUPPORTED].
+         * - [clockSkew]: tolerance in seconds on `created`, `expires` and [maxAge].
+         * - [label], [tag]: verify only the signature with this label, or with this tag
+         *   (otherwise every signature made with the verifying key id).
+         * - [allowUnsignedBody]: accept a body that no signed, matching `Content-Digest` covers.
+         *
+         * Seconds are 0..4294967295, else an IllegalArgumentException.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun rfc9421(
+            maxAge: Long = 300,
+            requiredComponents: List<String>? = null,
+            clockSkew: Long = 5,
+            label: String? = null,
+            tag: String? = null,
+            allowUnsignedBody: Boolean = false,
+        ): Policy {
+            val age = seconds("maxAge", maxAge)
+            val skew = seconds("clockSkew", clockSkew)
+            return Policy(translated { FfiPolicy.rfc9421(age, requiredComponents, skew, label, tag, allowUnsignedBody) })
         }
     }
 }
@@ -362,6 +465,47 @@ fun verifyRequest(scheme: Scheme, credentials: Credentials, request: Request, po
             }
         }
     }
+
+/**
+ * Signs [response] with an rfc9421 [scheme] (any other scheme is [ErrorKind.UNSUPPORTED]);
+ * [request] is the request it answers, needed when the scheme covers request components
+ * with `;req` (`@method;req`, `content-digest;req`). [now] is Unix seconds (the system
+ * clock when null). Returns the headers to set on the response and the signature base
+ * ([SignedRequest.stringToSign]).
+ */
+@JvmOverloads
+fun signResponse(scheme: Scheme, credentials: Credentials, response: Response, request: Request? = null, now: Long? = null): SignedRequest {
+    val ffiResponse = response.toFfi()
+    return scheme.owned.with { s ->
+        credentials.owned.with { c -> translated { dev.hmacsig.ffi.signResponse(s, c, ffiResponse, request, now) } }
+    }
+}
+
+/**
+ * Verifies [response] with an rfc9421 [scheme] against the secret held for
+ * `credentials.keyId`; returns that key id. [request] is the request it answers (for
+ * `;req` components). [policy] null means [Policy.rfc9421] defaults: the signature must
+ * cover `@status`. [now] is Unix seconds (the system clock when null). Throws
+ * [HmacSigException] saying why it does not verify.
+ */
+@JvmOverloads
+fun verifyResponse(
+    scheme: Scheme,
+    credentials: Credentials,
+    response: Response,
+    request: Request? = null,
+    policy: Policy? = null,
+    now: Long? = null,
+): String {
+    val ffiResponse = response.toFfi()
+    return scheme.owned.with { s ->
+        credentials.owned.with { c ->
+            Owned.withOptional(policy?.owned) { p ->
+                translated { dev.hmacsig.ffi.verifyResponse(s, c, ffiResponse, request, p, now) }
+            }
+        }
+    }
+}
 
 /** The key id a request claims, to look its secret up before verifying. Not verified yet. */
 fun extractKeyId(scheme: Scheme, request: Request): String =

@@ -149,7 +149,7 @@ class AwsSigV4Test {
             sigv4Failure { Scheme.awsSigv4("us-east-1", "s3/x") },
         )) {
             assertEquals(ErrorKind.UNSUPPORTED, e.kind, e.message)
-            assertTrue(e.message!!.startsWith("aws-sigv4 "), e.message)
+            assertTrue(e.message.startsWith("aws-sigv4 "), e.message)
         }
         Scheme.awsSigv4("us-east-1", "s3", signatureType = SignatureType.QUERY, expires = 604_800).close()
     }

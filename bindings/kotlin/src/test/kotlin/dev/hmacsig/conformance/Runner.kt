@@ -6,6 +6,7 @@
 
 package dev.hmacsig.conformance
 
+import dev.hmacsig.ContentDigest
 import dev.hmacsig.Credentials
 import dev.hmacsig.ErrorKind
 import dev.hmacsig.Header
@@ -13,11 +14,14 @@ import dev.hmacsig.HeaderStyle
 import dev.hmacsig.HmacSigException
 import dev.hmacsig.Policy
 import dev.hmacsig.Request
+import dev.hmacsig.Response
 import dev.hmacsig.Scheme
 import dev.hmacsig.SignatureType
 import dev.hmacsig.Signer
 import dev.hmacsig.extractKeyId
+import dev.hmacsig.signResponse
 import dev.hmacsig.verifyRequest
+import dev.hmacsig.verifyResponse
 import org.json.JSONArray
 import org.json.JSONObject
 import org.json.JSONTokener
@@ -62,6 +66,13 @@ private fun asLong(v: Any?): Long? = when (v) {
     is Long -> v
     is BigInteger -> if (v.bitLength() < 64) v.toLong() else null
     else -> null
+}
+
+/** A JSON integer that fits 64 bits, or null when absent or null (the Rust runner's `int_field`). */
+private fun intField(obj: Any?, key: String): Long? {
+    val v = get(obj, key)
+    if (isAbsent(v)) return null
+    return asLong(v) ?: throw badCase("$key must be an integer")
 }
 
 /** Standard base64, padded and canonical (as Rust's `STANDARD` engine demands). */
@@ -110,6 +121,16 @@ private fun signatureType(name: String): SignatureType = when (name) {
     )
 }
 
+/** `sha-256` or `sha-512`, as the core's `ContentDigest::from_name` reads them. */
+private fun contentDigest(name: String): ContentDigest = when (name) {
+    "sha-256" -> ContentDigest.SHA256
+    "sha-512" -> ContentDigest.SHA512
+    else -> throw HmacSigException(
+        ErrorKind.UNSUPPORTED,
+        "content digest ${rustDebug(name)} is not offered; use sha-256 or sha-512",
+    )
+}
+
 private fun scheme(case: JSONObject): Scheme {
     if (!case.has("scheme")) throw badCase("no scheme")
     val scheme = case.get("scheme")
@@ -139,6 +160,18 @@ private fun scheme(case: JSONObject): Scheme {
             val expires = secondsField(scheme, "expires", 3600)
             Scheme.awsSigv4(region, service, sessionToken, omitSessionToken, normalize, doubleUriEncode, signBody, type, expires)
         }
+        "rfc9421" -> {
+            // Decoded in argument order, as in the Rust runner.
+            val components = stringList(scheme, "components")
+            val label = strField(scheme, "label") ?: "sig1"
+            val created = intField(scheme, "created")
+            val expires = intField(scheme, "expires")
+            val nonce = strField(scheme, "nonce")
+            val tag = strField(scheme, "tag")
+            val includeAlg = boolField(scheme, "include_alg")
+            val digest = strField(scheme, "content_digest")?.let(::contentDigest)
+            Scheme.rfc9421(components, label, created, expires, nonce, tag, includeAlg, digest)
+        }
         else -> throw unsupported("scheme", name)
     }
 }
@@ -162,6 +195,14 @@ private fun policy(case: JSONObject): Policy? {
             strField(policy, "public_base_url"),
             boolField(policy, "trust_forwarded"),
         )
+        "rfc9421" -> Policy.rfc9421(
+            secondsField(policy, "max_age", 300),
+            stringList(policy, "required_components"),
+            secondsField(policy, "clock_skew", 5),
+            strField(policy, "label"),
+            strField(policy, "tag"),
+            boolField(policy, "allow_unsigned_body"),
+        )
         else -> throw unsupported("scheme", name)
     }
 }
@@ -179,9 +220,8 @@ private fun credentials(case: JSONObject): Credentials {
     }
 }
 
-private fun request(case: JSONObject): Request {
-    if (!case.has("request")) throw badCase("no request")
-    val r = case.get("request")
+/** The `headers` and `body_b64` of a request or response object (the Rust runner's `headers_and_body`). */
+private fun headersAndBody(r: Any?): Pair<List<Header>, ByteArray> {
     val headers = when (val h = get(r, "headers")) {
         null, JSONObject.NULL -> emptyList()
         is JSONArray -> (0 until h.length()).map { i ->
@@ -194,9 +234,29 @@ private fun request(case: JSONObject): Request {
         else -> throw badCase("headers must be a list, not ${jsonText(h)}")
     }
     val body = strField(r, "body_b64")?.let { base64("body_b64", it) } ?: ByteArray(0)
+    return headers to body
+}
+
+private fun request(case: JSONObject): Request {
+    if (!case.has("request")) throw badCase("no request")
+    val r = case.get("request")
+    val (headers, body) = headersAndBody(r)
     val method = strField(r, "method") ?: throw badCase("no method")
     val target = strField(r, "target") ?: throw badCase("no target")
     return Request(method, target, headers, body)
+}
+
+/**
+ * Our extension for rfc9421: a case with `response` signs or verifies that response; its
+ * `request`, if any, is the request it answers. Null when the case has no response.
+ */
+private fun response(case: JSONObject): Pair<Response, Request?>? {
+    val r = case.opt("response")
+    if (isAbsent(r)) return null
+    val status = asLong(get(r, "status"))?.takeIf { it in 0..UShort.MAX_VALUE.toLong() } ?: throw badCase("response.status")
+    val (headers, body) = headersAndBody(r)
+    val answered = if (isAbsent(case.opt("request"))) null else request(case)
+    return Response(status.toInt(), headers, body) to answered
 }
 
 private fun now(case: JSONObject): Long? {
@@ -219,11 +279,16 @@ private fun utf8(bytes: ByteArray): String? = try {
 /** The result fields of a successful case (after `id` and `ok`). */
 private fun runCase(case: JSONObject): List<Pair<String, Any>> = when (val op = case.opt("op") as? String) {
     "sign" -> {
+        val response = response(case)
         val signed = scheme(case).use { scheme ->
             credentials(case).use { credentials ->
-                Signer(scheme, credentials).use { signer ->
-                    val r = request(case)
-                    signer.sign(r.method, r.target, r.headers, r.body, now(case))
+                if (response != null) {
+                    signResponse(scheme, credentials, response.first, response.second, now(case))
+                } else {
+                    Signer(scheme, credentials).use { signer ->
+                        val r = request(case)
+                        signer.sign(r.method, r.target, r.headers, r.body, now(case))
+                    }
                 }
             }
         }
@@ -239,12 +304,17 @@ private fun runCase(case: JSONObject): List<Pair<String, Any>> = when (val op = 
         out
     }
     "verify" -> {
+        val response = response(case)
         val keyId = scheme(case).use { scheme ->
             credentials(case).use { credentials ->
-                val r = request(case)
+                val r = if (response == null) request(case) else null
                 val policy = policy(case)
                 try {
-                    verifyRequest(scheme, credentials, r, policy, now(case))
+                    if (response != null) {
+                        verifyResponse(scheme, credentials, response.first, response.second, policy, now(case))
+                    } else {
+                        verifyRequest(scheme, credentials, r!!, policy, now(case))
+                    }
                 } finally {
                     policy?.close()
                 }

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
 import java.io.File
 
+private const val B25_SECRET = "uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ=="
+
 class RunnerTest {
     private fun run(json: String): List<JSONObject> = results(JSONArray(json)).let { a -> (0 until a.length()).map { a.getJSONObject(it) } }
 
@@ -119,6 +121,85 @@ class RunnerTest {
         assertEquals(0, r[8].getJSONArray("headers").length())
         assertEquals(true, r[8].getString("url").startsWith("/?X-Amz-Algorithm=AWS4-HMAC-SHA256&"), r[8].toString())
         assertEquals(true, "&X-Amz-Expires=60&" in r[8].getString("url"), r[8].toString())
+    }
+
+    @Test
+    fun `rfc9421 scheme and policy fields are decoded as the Rust runner's int_field, string_list and bool_field`() {
+        val rest = """"request": {"method": "POST", "target": "/foo?param=Value&Pet=dog", "headers": [["Host", "example.com"], """ +
+            """["Date", "Tue, 20 Apr 2021 02:07:55 GMT"], ["Content-Type", "application/json"]]}, """ +
+            """"credentials": {"key_id": "test-shared-secret", "secret_b64": "$B25_SECRET"}"""
+        val b25 = """"name": "rfc9421", "components": ["date", "@authority", "content-type"], "label": "sig-b25", "created": 1618884473"""
+        val r = run(
+            """[
+              {"id": "b25", "op": "sign", "scheme": {$b25}, $rest, "now": 1},
+              {"id": "md5", "op": "sign", "scheme": {"name": "rfc9421", "created": 1, "content_digest": "md5"}, $rest},
+              {"id": "created-text", "op": "sign", "scheme": {"name": "rfc9421", "created": "1", "content_digest": "md5"}, $rest},
+              {"id": "components-num", "op": "sign", "scheme": {"name": "rfc9421", "components": [1]}, $rest},
+              {"id": "alg-text", "op": "sign", "scheme": {"name": "rfc9421", "include_alg": 1}, $rest},
+              {"id": "upper", "op": "sign", "scheme": {"name": "rfc9421", "components": ["Content-Type"]}, $rest},
+              {"id": "params", "op": "sign", "scheme": {"name": "rfc9421", "components": ["@method"], "label": null, "created": 5, "expires": -5, "nonce": "n", "tag": "t", "include_alg": true, "content_digest": "sha-256"}, $rest, "now": 1},
+              {"id": "required-num", "op": "verify", "scheme": {$b25}, $rest, "policy": {"required_components": [5]}},
+              {"id": "skew-neg", "op": "verify", "scheme": {$b25}, $rest, "policy": {"clock_skew": -1}},
+              {"id": "unsigned-text", "op": "verify", "scheme": {$b25}, $rest, "policy": {"allow_unsigned_body": "true"}}
+            ]""",
+        )
+        assertEquals(
+            "[[\"Signature-Input\",\"sig-b25=(\\\"date\\\" \\\"@authority\\\" \\\"content-type\\\");created=1618884473;keyid=\\\"test-shared-secret\\\"\"]," +
+                "[\"Signature\",\"sig-b25=:pxcQw6G3AjtMBQjwo8XzkZf/bws5LelbaMk5rGIGtE8=:\"]]",
+            r[0].getJSONArray("headers").toString(),
+        )
+        assertEquals("unsupported", r[1].getString("error"))
+        assertEquals("content digest \"md5\" is not offered; use sha-256 or sha-512", r[1].getString("message"))
+        assertEquals("unusable case: created must be an integer", r[2].getString("message"))
+        assertEquals("unusable case: components must hold strings", r[3].getString("message"))
+        assertEquals("unusable case: include_alg must be true or false, not 1", r[4].getString("message"))
+        for (i in 2..4) assertEquals("invalid_request", r[i].getString("error"), r[i].toString())
+        assertEquals("unsupported", r[5].getString("error"))
+        assertEquals("component name \"Content-Type\" must be lower case and not empty", r[5].getString("message"))
+        val headers = r[6].getJSONArray("headers")
+        assertEquals("Content-Digest", headers.getJSONArray(0).getString(0))
+        assertEquals(
+            "sig1=(\"@method\" \"content-digest\");created=5;keyid=\"test-shared-secret\";alg=\"hmac-sha256\";expires=-5;nonce=\"n\";tag=\"t\"",
+            headers.getJSONArray(1).getString(1),
+        )
+        assertEquals("unusable case: required_components must hold strings", r[7].getString("message"))
+        assertEquals("unusable case: clock_skew must be a non-negative integer", r[8].getString("message"))
+        assertEquals("unusable case: allow_unsigned_body must be true or false, not \"true\"", r[9].getString("message"))
+    }
+
+    @Test
+    fun `response cases sign and verify the response, with its request when given`() {
+        val creds = """"credentials": {"key_id": "test-key-ecc-p256", "secret": "s"}"""
+        val scheme = """"scheme": {"name": "rfc9421", "components": ["@status", "content-type", "@method;req"], "created": 1618884473}"""
+        val response = """"response": {"status": 200, "headers": [["Content-Type", "application/json"]]}"""
+        val request = """"request": {"method": "POST", "target": "https://example.com/foo"}"""
+        val signed = run("""[{"id": "s", "op": "sign", $scheme, $creds, $response, $request, "now": 1}]""")[0]
+        val base = "\"@status\": 200\n\"content-type\": application/json\n\"@method\";req: POST\n" +
+            "\"@signature-params\": (\"@status\" \"content-type\" \"@method\";req);created=1618884473;keyid=\"test-key-ecc-p256\""
+        assertEquals(base, signed.getString("string_to_sign"))
+        val added = signed.getJSONArray("headers")
+        val signedResponse = """"response": {"status": 200, "headers": [["Content-Type", "application/json"], """ +
+            """["Signature-Input", ${JSONObject.quote(added.getJSONArray(0).getString(1))}], ["Signature", ${JSONObject.quote(added.getJSONArray(1).getString(1))}]]}"""
+        val r = run(
+            """[
+              {"id": "ok", "op": "verify", $scheme, $creds, $signedResponse, $request, "now": 1618884473},
+              {"id": "put", "op": "verify", $scheme, $creds, $signedResponse, "request": {"method": "PUT", "target": "https://example.com/foo"}, "now": 1618884473},
+              {"id": "no-request", "op": "verify", $scheme, $creds, $signedResponse, "now": 1618884473},
+              {"id": "stale", "op": "verify", $scheme, $creds, $signedResponse, $request, "policy": {"max_age": 10}, "now": 1618884500},
+              {"id": "status", "op": "sign", $scheme, $creds, "response": {"status": 65536}, "now": 1},
+              {"id": "status-order", "op": "sign", "scheme": {"name": "hawk"}, $creds, "response": {"status": "200"}, "now": 1},
+              {"id": "api-auth", "op": "sign", "scheme": {"name": "api-auth"}, $creds, $response, "now": 1}
+            ]""",
+        )
+        assertEquals("test-key-ecc-p256", r[0].getString("key_id"), r[0].toString())
+        assertEquals("bad_signature", r[1].getString("error"), r[1].toString())
+        assertEquals("@method needs the request this response answers", r[2].getString("message"))
+        assertEquals("invalid_request", r[2].getString("error"))
+        assertEquals("stale", r[3].getString("error"), r[3].toString())
+        // The response is decoded before the scheme, as in the Rust runner.
+        for (i in 4..5) assertEquals("unusable case: response.status", r[i].getString("message"), r[i].toString())
+        assertEquals("the api-auth scheme signs requests only, not responses", r[6].getString("message"))
+        assertEquals("unsupported", r[6].getString("error"))
     }
 
     @Test
