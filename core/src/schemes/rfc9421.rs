@@ -240,6 +240,8 @@ struct Uri<'a> {
     scheme: &'a str,
     authority: &'a str,
     path: &'a str,
+    /// Whether the target spelled a path (`https://host?q` does not).
+    path_given: bool,
     query: Option<&'a str>,
 }
 
@@ -263,7 +265,9 @@ impl<'a> Uri<'a> {
                 ("https", host.trim_matches([' ', '\t']))
             }
         };
-        Ok(Self { scheme, authority, path: target.path, query: target.query })
+        let path_given = target.scheme.is_none()
+            || request.target.split('?').next().is_some_and(|t| t[t.find("://").map_or(0, |i| i + 3)..].contains('/'));
+        Ok(Self { scheme, authority, path: target.path, path_given, query: target.query })
     }
 
     fn query_suffix(&self) -> String {
@@ -449,6 +453,10 @@ fn resolve_derived(message: &MessageView<'_>, component: &Component) -> std::res
     let uri = Uri::of(&request)?;
     Ok(match name {
         "@method" => request.method.to_owned(),
+        // RFC 9110 section 4.2.3: an empty OPTIONS path means the whole server, not `/`.
+        "@target-uri" if request.method == "OPTIONS" && !uri.path_given => {
+            format!("{}://{}{}", uri.scheme, uri.authority, uri.query_suffix())
+        }
         "@target-uri" => format!("{}://{}{}{}", uri.scheme, uri.authority, uri.path, uri.query_suffix()),
         "@authority" => uri.normalized_authority(),
         "@scheme" => uri.scheme.to_ascii_lowercase(),
@@ -994,6 +1002,19 @@ mod tests {
                 "\"@query-param\";name=\"Pet\": dog",
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_options_path_stays_empty_in_the_target_uri() {
+        let target_uri = |method: &str, target: &str| {
+            let r = Request { method: method.into(), target: target.into(), headers: vec![Header::new("Host", "h")], body: vec![] };
+            resolve(&MessageView::request(r.view()), &Component::parse("@target-uri").unwrap()).unwrap()
+        };
+        assert_eq!(target_uri("OPTIONS", "https://example.com"), "https://example.com");
+        assert_eq!(target_uri("OPTIONS", "https://example.com?a=/b"), "https://example.com?a=/b");
+        assert_eq!(target_uri("OPTIONS", "https://example.com/"), "https://example.com/");
+        assert_eq!(target_uri("GET", "https://example.com"), "https://example.com/");
+        assert_eq!(target_uri("OPTIONS", "/x"), "https://h/x");
     }
 
     #[test]
