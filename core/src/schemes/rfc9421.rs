@@ -397,7 +397,7 @@ fn structured_type(name: &str) -> Option<&'static str> {
 
 fn resolve_field(headers: &[Header], component: &Component) -> std::result::Result<String, Fault> {
     let name = component.name();
-    let lines: Vec<String> = headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)).map(|h| normalize_line(&h.value)).collect();
+    let lines = field_lines(headers, name);
     if lines.is_empty() {
         return Err(Fault::Absent(format!("the message has no {name} header")));
     }
@@ -418,9 +418,7 @@ fn resolve_field(headers: &[Header], component: &Component) -> std::result::Resu
     if let Some(key) = component.string_param("key") {
         let dict = Parser::new(&joined).parse::<Dictionary>().map_err(|_| not_sf("dictionary"))?;
         let member = dict.get(key).ok_or_else(|| Fault::Absent(format!("the {name} header has no member {key:?}")))?;
-        let mut ser = sfv::ListSerializer::new();
-        ser.members(std::iter::once(member));
-        return Ok(ser.finish().unwrap_or_default());
+        return Ok(serialize_entry(member));
     }
     if component.flag("sf") {
         return match structured_type(name) {
@@ -495,12 +493,18 @@ fn resolve(message: &MessageView<'_>, component: &Component) -> std::result::Res
 }
 
 /// The signature base and the serialized `@signature-params` inner list.
-fn signature_base(
-    message: &MessageView<'_>,
-    components: &[Component],
-    params: &Parameters,
-) -> std::result::Result<(String, InnerList), Fault> {
+/// A signature base, with what went into it.
+struct Base {
+    text: String,
+    /// The `@signature-params` inner list, for `Signature-Input`.
+    signature_params: InnerList,
+    /// Each covered component's value, in order.
+    values: Vec<String>,
+}
+
+fn signature_base(message: &MessageView<'_>, components: &[Component], params: &Parameters) -> std::result::Result<Base, Fault> {
     let mut base = String::new();
+    let mut values = Vec::with_capacity(components.len());
     let mut seen = Vec::with_capacity(components.len());
     for component in components {
         let identity = component.identity();
@@ -513,11 +517,12 @@ fn signature_base(
         base.push_str(": ");
         base.push_str(&value);
         base.push('\n');
+        values.push(value);
     }
     let inner = InnerList::with_params(components.iter().map(|c| c.item.clone()).collect(), params.clone());
     base.push_str("\"@signature-params\": ");
     base.push_str(&serialize_entry(&ListEntry::InnerList(inner.clone())));
-    Ok((base, inner))
+    Ok(Base { text: base, signature_params: inner, values })
 }
 
 fn serialize_entry(entry: &ListEntry) -> String {
@@ -635,10 +640,15 @@ impl Policy {
     }
 }
 
+/// Every line of the field `name`, each normalized as a component value.
+fn field_lines(headers: &[Header], name: &str) -> Vec<String> {
+    headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)).map(|h| normalize_line(&h.value)).collect()
+}
+
+/// The field's lines joined with `", "`; `None` when it is absent.
 fn combined(headers: &[Header], name: &str) -> Option<String> {
-    let mut values = headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)).map(|h| normalize_line(&h.value));
-    let first = values.next()?;
-    Some(values.fold(first, |acc, v| format!("{acc}, {v}")))
+    let lines = field_lines(headers, name);
+    (!lines.is_empty()).then(|| lines.join(", "))
 }
 
 /// Collects a dictionary's keys in order, duplicates included.
@@ -722,7 +732,7 @@ pub fn sign(message: &MessageView<'_>, options: &Options, key_id: &str, secret: 
     }
     let params = options.parameters(key_id, now)?;
     let view = MessageView { headers: &headers, ..*message };
-    let (base, inner) = signature_base(&view, &components, &params).map_err(Fault::when_signing)?;
+    let Base { text: base, signature_params: inner, .. } = signature_base(&view, &components, &params).map_err(Fault::when_signing)?;
     let signature = Algorithm::Sha256.hmac(secret, &[base.as_bytes()]);
     inputs.insert(label.to_owned(), ListEntry::InnerList(inner));
     signatures.insert(label.to_owned(), ListEntry::Item(Item::new(BareItem::ByteSequence(signature))));
@@ -868,7 +878,8 @@ pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: 
                 candidate.label
             )));
         }
-        let (base, _) = signature_base(message, &candidate.components, &candidate.params).map_err(Fault::when_verifying)?;
+        let Base { text: base, values, .. } =
+            signature_base(message, &candidate.components, &candidate.params).map_err(Fault::when_verifying)?;
         if !Algorithm::Sha256.verify(secret, &[base.as_bytes()], &candidate.signature) {
             return Err(HmacSigError::bad_signature(base.as_bytes()));
         }
@@ -880,9 +891,9 @@ pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: 
                 missing.serialized()
             )));
         }
-        for component in candidate.components.iter().filter(|c| c.is_content_digest()) {
-            let value = resolve(message, component).map_err(Fault::when_verifying)?;
-            content_digest::check(&value, component.string_param("key"), message.body)?;
+        // The digest value as signed, already resolved for the base.
+        for (component, value) in candidate.components.iter().zip(&values).filter(|(c, _)| c.is_content_digest()) {
+            content_digest::check(value, component.string_param("key"), message.body)?;
             digests_checked.push(candidate.label.clone());
         }
     }
