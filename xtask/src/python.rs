@@ -2,18 +2,40 @@
 //!
 //! The package is `bindings/python/` (maturin, `bindings = "uniffi"`, generated module in
 //! `hmacsig._ffi`, hand-written `hmacsig` over it). `prepare` makes the venv
-//! `target/py-venv` with pinned maturin and pytest, builds the wheel into `target/wheels`
-//! and installs it into the venv (only when the wheel changed). Tests and the runner use
-//! the installed package, as a user would.
+//! `target/py-venv` with the pinned tools and test dependencies, builds the wheel into
+//! `target/wheels` and installs it into the venv (only when the wheel changed). Tests, the
+//! runner and the end-to-end servers and clients use the installed package, as a user would.
 
+use std::ffi::{OsStr, OsString};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, target_dir};
 
-/// Build and test tools, pinned.
-const TOOLS: [(&str, &str); 2] = [("maturin", "1.16.0"), ("pytest", "9.2.0")];
+/// Build and test tools, and what the integration tests and end-to-end servers import
+/// (the package itself has no runtime dependencies), pinned. Versions from `pip index
+/// versions NAME` for Python 3.11; the frameworks' own dependencies that decide what goes
+/// on the wire (urllib3, httpcore, h11, starlette, werkzeug) are pinned too.
+const TOOLS: [(&str, &str); 17] = [
+    ("maturin", "1.16.0"),
+    ("pytest", "9.2.0"),
+    ("mypy", "2.4.1"),
+    ("types-requests", "2.33.0.20261030"),
+    ("requests", "2.34.2"),
+    ("urllib3", "2.8.0"),
+    ("httpx", "0.28.1"),
+    ("httpcore", "1.0.9"),
+    ("h11", "0.16.0"),
+    ("anyio", "4.16.0"),
+    ("fastapi", "0.165.0"),
+    ("starlette", "1.10.0"),
+    ("pydantic", "2.14.3"),
+    ("uvicorn", "0.54.0"),
+    ("flask", "3.1.3"),
+    ("werkzeug", "3.1.9"),
+    ("idna", "3.20"),
+];
 
 fn project() -> PathBuf {
     root().join("bindings").join("python")
@@ -109,17 +131,22 @@ pub fn prepare() -> Result {
     Ok(())
 }
 
-/// Runs the python test suite (after `prepare`).
+/// Runs the python test suite (after `prepare`): the binding, the integrations over
+/// loopback HTTP, the examples, `mypy --strict`, and `pip install ./bindings/python` into a
+/// fresh venv (which reuses this target dir's compiled artifacts).
 pub fn test() -> Result<Counts> {
-    let (ok, out) = run_tee(Command::new(venv_python()).current_dir(project()).env("PYTHONDONTWRITEBYTECODE", "1").args([
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--color=no",
-        "-q",
-        "tests",
-    ]))?;
+    pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
+}
+
+/// Runs `pytest ARGS` in `dir` with `env` added; the counts come from its closing line.
+fn pytest(dir: &Path, env: &[(OsString, OsString)], args: &[&OsStr]) -> Result<Counts> {
+    let mut cmd = Command::new(venv_python());
+    cmd.current_dir(dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(["-m", "pytest", "-p", "no:cacheprovider", "--color=no", "-q"])
+        .args(args);
+    let (ok, out) = run_tee(&mut cmd)?;
     // pytest's closing line: "3 failed, 67 passed, 1 error in 0.31s" (any subset, any order).
     let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
     let counts = summary.map(|l| Counts {
@@ -128,8 +155,51 @@ pub fn test() -> Result<Counts> {
     });
     match counts {
         Some(c) if ok || c.failed > 0 => Ok(c),
-        _ => Err("pytest did not run the python tests".into()),
+        _ => Err(format!("pytest did not run the tests in {}", dir.display())),
     }
+}
+
+fn e2e_dir() -> PathBuf {
+    root().join("tests").join("e2e").join("python")
+}
+
+/// The end-to-end ASGI server (`tests/e2e/python/asgi_server.py`, FastAPI verifying with
+/// `hmacsig.asgi.HmacSigMiddleware`) under uvicorn on 127.0.0.1:`port` (after `prepare`).
+/// The caller sets `HMACSIG_E2E_KEY_ID` and `HMACSIG_E2E_SECRET`.
+pub fn e2e_asgi_server(port: u16) -> Result<Command> {
+    let mut cmd = Command::new(venv_python());
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1").args(["-m", "uvicorn", "--app-dir"]).arg(e2e_dir()).args([
+        "asgi_server:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--log-level",
+        "warning",
+    ]);
+    Ok(cmd)
+}
+
+/// The end-to-end tamper proxy (`tests/e2e/python/tamper_proxy.py`) on 127.0.0.1:`port`,
+/// forwarding to `upstream` (`http://127.0.0.1:PORT`).
+pub fn e2e_tamper_proxy(port: u16, upstream: &str) -> Result<Command> {
+    let mut cmd = Command::new(venv_python());
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1").arg(e2e_dir().join("tamper_proxy.py")).args([
+        "--port",
+        &port.to_string(),
+        "--upstream",
+        upstream,
+    ]);
+    Ok(cmd)
+}
+
+/// The Python client suite of the end-to-end phase (requests, httpx, httpx async and the
+/// example clients; `tests/e2e/python/test_python_clients.py`) with `env` (the servers'
+/// URLs and the key, tests/e2e/README.md).
+pub fn e2e_clients(env: &[(String, String)]) -> Result<Counts> {
+    let dir = e2e_dir();
+    let env: Vec<(OsString, OsString)> = env.iter().map(|(k, v)| (k.into(), v.into())).collect();
+    pytest(&dir, &env, &[OsStr::new("--rootdir"), dir.as_os_str(), dir.as_os_str()])
 }
 
 /// The command that runs the python conformance runner (after `prepare`):

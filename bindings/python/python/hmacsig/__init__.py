@@ -32,6 +32,11 @@ idiomatic layer over it:
   with ``kind`` (``"bad_signature"``), ``reason`` (also ``str(e)``) and the kind's fields.
 
 ``now`` is Unix seconds (``int``); ``None`` means the system clock.
+
+Integrations, each in its own module, importing its framework only when imported:
+``hmacsig.requests.HmacSigAuth`` and ``hmacsig.httpx.HmacSigAuth`` sign outgoing requests;
+``hmacsig.asgi.HmacSigMiddleware`` (Starlette, FastAPI) and ``hmacsig.wsgi.HmacSigMiddleware``
+(Flask) verify incoming ones.
 """
 
 from __future__ import annotations

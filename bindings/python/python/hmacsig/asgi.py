@@ -1,0 +1,224 @@
+"""Verify signed requests in an ASGI application (Starlette, FastAPI, any ASGI framework).
+
+::
+
+    from hmacsig.asgi import HmacSigMiddleware, verified_key_id
+
+    app = FastAPI()
+    app.add_middleware(HmacSigMiddleware, verifier=verifier, pass_paths=["/health"])
+
+    @app.post("/orders")
+    async def create_order(key_id: str = Depends(verified_key_id)) -> dict[str, str]:
+        return {"client": key_id}
+
+For each HTTP request whose path is not a pass path, the middleware reads the whole body (up
+to ``max_body_bytes``, else ``413``), verifies the method, the target as received
+(``raw_path`` and ``?query_string``; never ``X-Forwarded-*``), the headers and the body with
+the ``Verifier``, and then:
+
+- refused: answers ``hmacsig.http_status(error)`` (401 no usable credentials, 403 refused,
+  503 the key lookup failed) with a ``text/plain`` body ``<kind>: <reason>``, e.g.
+  ``bad_signature: signature does not match; ...``; the application is not called. A failed
+  key lookup's details go to the ``hmacsig`` logger, not to the client.
+- verified: calls the application with the key id in ``scope["hmacsig.key_id"]`` (and in
+  Starlette's ``request.state.hmacsig_key_id``) and the body replayed from memory.
+
+Pass paths (seed 000's ``pass``) go through unsigned and carry no key id. They are exact paths
+compared with the path the application routes on (percent-decoded, ``root_path`` removed).
+
+WebSocket handshakes are verified too (a ``GET`` with an empty body); a refused one is answered
+with its status and body where the server offers the ``websocket.http.response`` extension, and
+closed with code 1008 (the server answers 403) where it does not. Lifespan messages pass
+through.
+
+The verifier runs on the event loop: it is fast with in-memory keys (``Verifier.with_keys``); a
+``KeyLookup`` that queries a database should be quick or cached.
+
+Standard library only; ``verified_key_id`` is typed for Starlette's ``HTTPConnection`` so that
+FastAPI injects the request into it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Collection, List, MutableMapping, Optional, Tuple
+from urllib.parse import quote
+
+from . import HmacSigError, Verifier
+from ._http import (
+    DEFAULT_MAX_BODY_BYTES,
+    KEY_ID,
+    body_too_large,
+    check_max_body_bytes,
+    check_verifier,
+    pass_path_set,
+    refusal,
+)
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+else:
+    try:
+        # FastAPI injects the request into a dependency whose parameter has this type.
+        from starlette.requests import HTTPConnection
+    except ImportError:  # plain ASGI, no Starlette: the accessor takes anything with a scope
+        HTTPConnection = Any
+
+__all__ = ["HmacSigMiddleware", "KEY_ID", "request_target", "verified_key_id"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STATE_KEY = "hmacsig_key_id"
+"""The name under ``scope["state"]`` (Starlette's ``request.state``) of the verified key id."""
+
+
+class HmacSigMiddleware:
+    """ASGI middleware verifying every request with ``verifier`` (an ``hmacsig.Verifier``).
+
+    ``pass_paths``: exact paths let through unsigned (``["/health"]``). ``max_body_bytes``: the
+    largest body read and verified (default 1 MiB); a larger one is answered ``413``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: Verifier,
+        *,
+        pass_paths: Collection[str] = (),
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.app = app
+        self.verifier = check_verifier(verifier)
+        self.pass_paths = pass_path_set(pass_paths)
+        self.max_body_bytes = check_max_body_bytes(max_body_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket") or _route_path(scope) in self.pass_paths:
+            await self.app(scope, receive, send)
+        elif kind == "http":
+            await self._http(scope, receive, send)
+        else:
+            await self._websocket(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _headers(scope)
+        declared = _content_length(headers)
+        if declared is not None and declared > self.max_body_bytes:
+            await _answer(send, 413, body_too_large(self.max_body_bytes))
+            return
+        chunks: List[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left before sending its body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await _answer(send, 413, body_too_large(self.max_body_bytes))
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        try:
+            key_id = self.verifier.verify(scope["method"], request_target(scope), headers, body)
+        except HmacSigError as e:
+            await _answer(send, *refusal(e))
+            return
+        _set_key_id(scope, key_id)
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # then http.disconnect, when the client leaves
+
+        await self.app(scope, replay, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            key_id = self.verifier.verify("GET", request_target(scope), _headers(scope), b"")
+        except HmacSigError as e:
+            status, text = refusal(e)
+            message = await receive()  # websocket.connect, before any answer
+            if message["type"] != "websocket.connect":
+                return
+            if "websocket.http.response" in scope.get("extensions", {}):
+                data = text.encode("utf-8")
+                await send({"type": "websocket.http.response.start", "status": status, "headers": _text_headers(data)})
+                await send({"type": "websocket.http.response.body", "body": data})
+            else:
+                await send({"type": "websocket.close", "code": 1008, "reason": text[:120]})
+            return
+        _set_key_id(scope, key_id)
+        await self.app(scope, receive, send)
+
+
+def verified_key_id(request: HTTPConnection) -> str:
+    """The key id the middleware verified for this request (a Starlette/FastAPI ``Request`` or
+    ``WebSocket``, or anything with an ASGI ``scope``); a FastAPI dependency as it is:
+    ``key_id: str = Depends(verified_key_id)``.
+
+    Raises ``LookupError`` when there is none: the middleware is not installed, or the path is
+    a pass path."""
+    key_id = request.scope.get(KEY_ID)
+    if not isinstance(key_id, str):
+        raise LookupError("no verified key id: is HmacSigMiddleware installed, and is this path not a pass path?")
+    return key_id
+
+
+def request_target(scope: Scope) -> str:
+    """The request target as the client sent it: ``raw_path`` and ``?query_string`` (what the
+    middleware verifies). Without ``raw_path``, the percent-encoded ``path``."""
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, bytes) and raw_path:
+        path = raw_path.decode("latin-1")
+    else:
+        path = quote(scope["path"], safe="/!$&'()*+,;=:@~")
+    query: bytes = scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+def _route_path(scope: Scope) -> str:
+    # What Starlette routes on: `path` without the `root_path` a mount or proxy prefix adds.
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path or "/"
+
+
+def _headers(scope: Scope) -> List[Tuple[str, str]]:
+    # ASGI gives the bytes received; latin-1 maps each byte to one character, as WSGI does.
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope.get("headers", ())]
+
+
+def _content_length(headers: List[Tuple[str, str]]) -> Optional[int]:
+    for name, value in headers:
+        if name.lower() == "content-length" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def _set_key_id(scope: Scope, key_id: str) -> None:
+    scope[KEY_ID] = key_id
+    # Starlette's request.state reads (and creates) this dict; the server copies it per request.
+    scope.setdefault("state", {})[STATE_KEY] = key_id
+
+
+def _text_headers(data: bytes) -> List[Tuple[bytes, bytes]]:
+    return [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(data)).encode("ascii"))]
+
+
+async def _answer(send: Send, status: int, text: str) -> None:
+    data = text.encode("utf-8")
+    await send({"type": "http.response.start", "status": status, "headers": _text_headers(data)})
+    await send({"type": "http.response.body", "body": data})
