@@ -7,13 +7,19 @@
 //! classpath in `target/runner.classpath`. The runner then starts `java` directly on
 //! the jar (not `target/classes`), the test classes and that classpath.
 //! Maven's local repository lives in the shared cache (`util::cache_dir()/m2`).
+//!
+//! `test` also runs the OkHttp example (`examples/kotlin/`, compiled with the test classes)
+//! on the jar and its runtime dependencies alone, with no library path: the proof that the
+//! jar carries the native library. `e2e_server` and `e2e_clients` are the Kotlin side of
+//! the end-to-end phase (`tests/e2e/README.md`).
 
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
 use crate::bindings::{cdylib, generate, generated_dir};
-use crate::util::{Counts, Result, cache_dir, log, number_after, root, run, run_tee, sync_file, target_dir};
+use crate::util::{Counts, Result, cache_dir, log, number_after, number_before, root, run, run_tee, sync_file, target_dir};
 
 /// The Maven project.
 fn project() -> PathBuf {
@@ -23,6 +29,16 @@ fn project() -> PathBuf {
 /// Written by Maven's `package` (dependency:build-classpath): the runner's dependencies.
 fn classpath_file() -> PathBuf {
     project().join("target").join("runner.classpath")
+}
+
+/// Written by Maven's `package` too: what a user of the jar gets (kotlin-stdlib, JNA, OkHttp).
+fn runtime_classpath_file() -> PathBuf {
+    project().join("target").join("runtime.classpath")
+}
+
+/// The OkHttp example, compiled with the test classes (pom.xml).
+fn example_dir() -> PathBuf {
+    root().join("examples").join("kotlin")
 }
 
 /// Touched after a successful build; newer than every input means nothing to rebuild.
@@ -109,14 +125,18 @@ fn up_to_date() -> bool {
     let Some(stamp) = mtime(&stamp_file()) else { return false };
     let p = project();
     let mut inputs = walk(&p.join("src"), true);
+    inputs.extend(walk(&example_dir(), true));
     inputs.push(p.join("pom.xml"));
     if inputs.iter().any(|f| mtime(f).is_none_or(|t| t > stamp)) {
         return false;
     }
-    let Ok(cp) = std::fs::read_to_string(classpath_file()) else { return false };
+    let all_exist = |file: PathBuf| {
+        std::fs::read_to_string(file).is_ok_and(|cp| cp.trim().split(':').filter(|e| !e.is_empty()).all(|e| Path::new(e).exists()))
+    };
     jar().is_some()
         && p.join("target").join("test-classes").join("dev").join("hmacsig").join("conformance").is_dir()
-        && cp.trim().split(':').filter(|e| !e.is_empty()).all(|e| Path::new(e).exists())
+        && all_exist(classpath_file())
+        && all_exist(runtime_classpath_file())
 }
 
 /// Generates the bindings, syncs them and the cdylib into the Maven tree, builds the jar
@@ -159,15 +179,31 @@ pub fn prepare() -> Result {
     // target/runner.classpath; tests run in `test()`. `clean` first: the Kotlin plugin
     // recompiles everything anyway, and it never removes the classes of deleted sources.
     run(mvn().args(["-q", "clean", "package", "-DskipTests"]))?;
-    if jar().is_none() || !classpath_file().is_file() {
-        return Err("mvn package did not produce the jar and target/runner.classpath".into());
+    if jar().is_none() || !classpath_file().is_file() || !runtime_classpath_file().is_file() {
+        return Err("mvn package did not produce the jar, target/runner.classpath and target/runtime.classpath".into());
     }
     std::fs::write(stamp_file(), b"").map_err(|e| format!("writing {}: {e}", stamp_file().display()))?;
     Ok(())
 }
 
-/// `mvn test`; counts from surefire's closing summary.
+/// `mvn test` (counts from surefire's closing summary), then the example on the jar alone.
 pub fn test() -> Result<Counts> {
+    let mut counts = surefire()?;
+    match example_on_jar_only() {
+        Ok(()) => {
+            log("kotlin: the OkHttp example ran on the jar alone (native library from the jar): passed");
+            counts.passed += 1;
+        }
+        Err(e) => {
+            log(format!("kotlin: the OkHttp example on the jar alone: FAILED: {e}"));
+            counts.failed += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// `mvn test`; counts from surefire's closing summary.
+fn surefire() -> Result<Counts> {
     let (ok, out) = run_tee(mvn().arg("test"))?;
     // Per-class lines carry "Time elapsed"; the closing summary (one per surefire run,
     // after "Results:") does not. Take the last summary only.
@@ -184,11 +220,11 @@ pub fn test() -> Result<Counts> {
     Ok(counts)
 }
 
-/// `java` on the jar (which carries the native library), the test classes and the
-/// dependencies: `dev.hmacsig.conformance.RunnerKt`, cases on stdin, results on stdout.
-pub fn runner() -> Result<Command> {
+/// The jar (which carries the native library), the test classes (with the example) and
+/// the dependencies listed in `deps_file`, as a class path.
+fn class_path(deps_file: &Path) -> Result<std::ffi::OsString> {
     let jar = jar().ok_or("no hmacsig jar in bindings/kotlin/target: run prepare first")?;
-    let deps = std::fs::read_to_string(classpath_file()).map_err(|e| format!("reading {}: {e}", classpath_file().display()))?;
+    let deps = std::fs::read_to_string(deps_file).map_err(|e| format!("reading {}: {e}", deps_file.display()))?;
     let mut cp = std::ffi::OsString::from(jar.as_os_str());
     cp.push(":");
     cp.push(project().join("target").join("test-classes").as_os_str());
@@ -197,9 +233,139 @@ pub fn runner() -> Result<Command> {
         cp.push(":");
         cp.push(deps);
     }
+    Ok(cp)
+}
+
+/// `java` on the jar, the test classes and every test dependency, to run `main_class`.
+/// Short-lived processes: quick start-up matters more than peak JIT.
+fn java_on_test_classpath(main_class: &str) -> Result<Command> {
     let mut cmd = Command::new("java");
     without_cargo_library_path(&mut cmd);
-    // A short-lived process: quick start-up matters more than peak JIT.
-    cmd.args(["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp"]).arg(cp).arg("dev.hmacsig.conformance.RunnerKt");
+    cmd.args(["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp"]).arg(class_path(&classpath_file())?).arg(main_class);
     Ok(cmd)
+}
+
+/// `java` on the jar (which carries the native library), the test classes and the
+/// dependencies: `dev.hmacsig.conformance.RunnerKt`, cases on stdin, results on stdout.
+pub fn runner() -> Result<Command> {
+    java_on_test_classpath("dev.hmacsig.conformance.RunnerKt")
+}
+
+/// The Kotlin verifying server of the end-to-end phase on 127.0.0.1:`port`
+/// (`bindings/kotlin/src/test/kotlin/dev/hmacsig/e2e/E2eServer.kt`); the caller sets
+/// `HMACSIG_E2E_KEY_ID` and `HMACSIG_E2E_SECRET`. It prints `listening on URL` once up.
+pub fn e2e_server(port: u16) -> Result<Command> {
+    let mut cmd = java_on_test_classpath("dev.hmacsig.e2e.E2eServer")?;
+    cmd.arg(port.to_string());
+    Ok(cmd)
+}
+
+/// The Kotlin client suite of the end-to-end phase (`dev.hmacsig.e2e.EndToEndTest`: OkHttp
+/// and `HmacSigInterceptor`) with the servers' environment `env`, through the JUnit
+/// Platform console launcher on the prepared classes (no Maven, no compiling); counts from
+/// the launcher's summary.
+pub fn e2e_clients(env: &[(String, String)]) -> Result<Counts> {
+    let mut cmd = java_on_test_classpath("org.junit.platform.console.ConsoleLauncher")?;
+    cmd.envs(env.iter().map(|(k, v)| (k, v))).args([
+        "execute",
+        "--disable-banner",
+        "--disable-ansi-colors",
+        "--details=tree",
+        "--fail-if-no-tests",
+        "--select-class=dev.hmacsig.e2e.EndToEndTest",
+    ]);
+    let (ok, out) = run_tee(&mut cmd)?;
+    let counts = launcher_counts(&out).ok_or("the JUnit console launcher printed no summary (see the log above)")?;
+    if !ok && counts.failed == 0 {
+        return Err("the JUnit console launcher failed after its tests passed (see the log above)".into());
+    }
+    Ok(counts)
+}
+
+/// Counts from the console launcher's closing summary (`[  7 tests successful  ]`, ...).
+/// A test aborted (an assumption failed: a skip) and a container that failed (a class that
+/// could not even start its tests) count as failures: the suite never skips.
+fn launcher_counts(out: &str) -> Option<Counts> {
+    // The summary is last; a test's name could contain the same words.
+    let count = |what: &str| out.lines().rev().find(|l| l.contains(what)).and_then(|l| number_before(l, what));
+    let passed = count("tests successful")?;
+    let failed = count("tests failed")? + count("tests aborted").unwrap_or(0) + count("containers failed").unwrap_or(0);
+    Some(Counts { passed, failed })
+}
+
+/// Runs the OkHttp example with nothing but the jar, its runtime dependencies (the
+/// `runtime.classpath` a user of the jar has: kotlin-stdlib, JNA, OkHttp) and the example's
+/// classes, with no `LD_LIBRARY_PATH` and no `jna.library.path`, against the Kotlin e2e
+/// server; passes when the signed call verifies and JNA says it loaded the library from the jar.
+fn example_on_jar_only() -> Result {
+    const KEY_ID: &str = "example-client";
+    // A throwaway key, for this loopback check only.
+    const SECRET: &str = "kotlin-example-loopback-secret";
+    let mut server = e2e_server(0)?
+        .env("HMACSIG_E2E_KEY_ID", KEY_ID)
+        .env("HMACSIG_E2E_SECRET", SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting the Kotlin e2e server: {e}"))?;
+    let result = (|| {
+        let mut first = String::new();
+        let stdout = server.stdout.take().ok_or("no stdout from the Kotlin e2e server")?;
+        std::io::BufReader::new(stdout).read_line(&mut first).map_err(|e| e.to_string())?;
+        let url = first.trim().strip_prefix("listening on ").ok_or_else(|| format!("the Kotlin e2e server did not start: {first:?}"))?;
+
+        let jar = jar().ok_or("no hmacsig jar")?;
+        let mut example = Command::new("java");
+        example
+            .env_remove("LD_LIBRARY_PATH")
+            .env("HMACSIG_KEY_ID", KEY_ID)
+            .env("HMACSIG_SECRET", SECRET)
+            .arg("-Djna.debug_load=true")
+            .arg("-cp")
+            .arg(class_path(&runtime_classpath_file())?)
+            .args(["dev.hmacsig.examples.SignedOkHttpCall", url]);
+        log(format!(
+            "$ java -Djna.debug_load=true -cp <the jar, the example, runtime.classpath> dev.hmacsig.examples.SignedOkHttpCall {url}"
+        ));
+        let out = example.output().map_err(|e| format!("cannot start java: {e}"))?;
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let Some(answer) = stdout.lines().find(|l| l.starts_with("200 ") && l.contains(KEY_ID)).filter(|_| out.status.success()) else {
+            return Err(format!("the example's signed call did not get a verified 200 ({}):\n{stdout}{stderr}", out.status));
+        };
+        // JNA's debug log names where it found the library: the jar, not a folder.
+        let resource = format!("{}!/{}/{}", jar.display(), jna_resource().0, jna_resource().1);
+        let Some(found) = stderr.lines().find(|l| l.contains("Found library resource at") && l.contains(jna_resource().1)) else {
+            return Err(format!("JNA did not load the library from a classpath resource:\n{stderr}"));
+        };
+        if !found.ends_with(&resource) {
+            return Err(format!("JNA loaded the library from elsewhere than the jar: {found}"));
+        }
+        log(format!("kotlin: {answer}"));
+        log(format!("kotlin: JNA: {}", found.trim_start_matches("INFO: ")));
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_console_launchers_summary() {
+        let out = "\
+      ├─ a signed POST verifies, 9 tests failed before () ✔
+Test run finished after 944 ms
+[         2 containers found      ]
+[         1 containers failed     ]
+[         7 tests found           ]
+[         1 tests aborted         ]
+[         5 tests successful      ]
+[         1 tests failed          ]
+";
+        assert_eq!(launcher_counts(out), Some(Counts { passed: 5, failed: 3 }));
+        assert_eq!(launcher_counts("Exception in thread main"), None);
+    }
 }

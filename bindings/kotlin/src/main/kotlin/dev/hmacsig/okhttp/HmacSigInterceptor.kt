@@ -1,0 +1,134 @@
+package dev.hmacsig.okhttp
+
+import dev.hmacsig.ErrorKind
+import dev.hmacsig.Header
+import dev.hmacsig.HmacSigException
+import dev.hmacsig.Signer
+import okhttp3.HttpUrl
+import okhttp3.HttpUrl.Companion.toHttpUrlOrNull
+import okhttp3.Interceptor
+import okhttp3.Request
+import okhttp3.RequestBody.Companion.toRequestBody
+import okhttp3.Response
+import okio.Buffer
+import java.io.IOException
+
+/**
+ * Signs every request of an OkHttp client with [signer]:
+ *
+ * ```kotlin
+ * val client = OkHttpClient.Builder().addInterceptor(HmacSigInterceptor(signer)).build()
+ * ```
+ *
+ * What is signed is what is sent. The body is read once and sent as those exact bytes;
+ * `Content-Type` (the body's media type, which OkHttp would set at send time, charset
+ * included), `Content-Length` and `Host` are set on the request before signing, with the
+ * values OkHttp itself would send; the path and query are signed as OkHttp writes them on
+ * the request line (query order and encoding kept). api-auth, path-body-hex and aws-sigv4
+ * sign the origin-form target (`/path?query`, what a server sees); timestamped and rfc9421
+ * sign the absolute URL (`http://host:port/path?query`), since they cover its scheme.
+ * An aws-sigv4 presigned scheme moves the signature into the URL's query.
+ *
+ * Headers OkHttp adds later (`Accept-Encoding`, `Connection`, `User-Agent`, `Cookie`) are not
+ * signed: a scheme told to cover one of them needs it set on the request first.
+ *
+ * As an application interceptor (`addInterceptor`) it signs once per call; as a network
+ * interceptor (`addNetworkInterceptor`) every attempt, redirects and retries included, is
+ * signed again for where it goes.
+ *
+ * A request the core refuses to sign fails the call with [HmacSigIOException] (OkHttp hands
+ * only IOExceptions to `Callback.onFailure`); its [HmacSigIOException.error] is the typed
+ * [HmacSigException]. The interceptor does not own [signer]: close it after the client's
+ * last call. [clock] gives the signing time in Unix seconds (null: the system clock).
+ */
+class HmacSigInterceptor @JvmOverloads constructor(
+    private val signer: Signer,
+    private val clock: (() -> Long)? = null,
+) : Interceptor {
+    /** Whether the scheme covers the URL's scheme (and authority), so signs the absolute URL. */
+    private val signsAbsoluteUrl = signer.schemeName in ABSOLUTE_URL_SCHEMES
+
+    @Throws(IOException::class)
+    override fun intercept(chain: Interceptor.Chain): Response {
+        val signed = try {
+            sign(chain.request())
+        } catch (e: HmacSigException) {
+            throw HmacSigIOException(e)
+        }
+        return chain.proceed(signed)
+    }
+
+    /**
+     * [request] as it will be sent, signed: the signature headers set (replacing any of the
+     * same name), the body as bytes, and `Content-Type`, `Content-Length` and `Host` explicit.
+     * Throws [HmacSigException] when the core refuses to sign it, IOException when its body
+     * cannot be read.
+     */
+    @Throws(HmacSigException::class, IOException::class)
+    fun sign(request: Request): Request {
+        val builder = request.newBuilder()
+        val original = request.body
+        var body = ByteArray(0)
+        if (original != null) {
+            if (original.isDuplex()) {
+                throw HmacSigException(ErrorKind.UNSUPPORTED, "a duplex request body is still being written while the response arrives: it cannot be signed")
+            }
+            // Read once (a one-shot body allows no second read) and send these bytes.
+            body = Buffer().also { original.writeTo(it) }.readByteArray()
+            val mediaType = original.contentType()
+            // OkHttp's BridgeInterceptor sets these from the body at send time, replacing
+            // what the request says: set the same values now, so they are what is signed.
+            if (mediaType != null) builder.header("Content-Type", mediaType.toString())
+            builder.header("Content-Length", body.size.toString()).removeHeader("Transfer-Encoding")
+            builder.method(request.method, body.toRequestBody(mediaType))
+        }
+        if (request.header("Host") == null) builder.header("Host", hostHeader(request.url))
+
+        val unsigned = builder.build()
+        val target = if (signsAbsoluteUrl) absoluteForm(request.url) else originForm(request.url)
+        val headers = unsigned.headers.map { (name, value) -> Header(name, value) }
+        val signed = signer.sign(unsigned.method, target, headers, body, clock?.invoke())
+
+        for (name in signed.headers.map { it.name.lowercase() }.distinct()) builder.removeHeader(name)
+        for (header in signed.headers) builder.addHeader(header.name, header.value)
+        signed.url?.let { builder.url(presignedUrl(request.url, it)) }
+        return builder.build()
+    }
+
+    /** The URL of a presigned target, refused unless OkHttp would send it exactly so. */
+    private fun presignedUrl(original: HttpUrl, signedTarget: String): HttpUrl {
+        val url = if (signsAbsoluteUrl) signedTarget.toHttpUrlOrNull() else original.resolve(signedTarget)
+        val sent = url?.let { if (signsAbsoluteUrl) absoluteForm(it) else originForm(it) }
+        if (url == null || sent != signedTarget) {
+            throw HmacSigException(ErrorKind.INVALID_REQUEST, "OkHttp would send the presigned target $signedTarget as ${sent ?: "nothing (it does not parse)"}")
+        }
+        return url
+    }
+
+    override fun toString(): String = "HmacSigInterceptor(${signer.schemeName}, keyId=${signer.keyId})"
+
+    private companion object {
+        val ABSOLUTE_URL_SCHEMES = setOf("timestamped", "rfc9421")
+    }
+}
+
+/**
+ * A request that could not be signed, as OkHttp needs it: an IOException. [error] is the
+ * typed reason ([HmacSigException.kind], message), also the [cause].
+ */
+class HmacSigIOException(val error: HmacSigException) : IOException("cannot sign the request: ${error.kind.code}: ${error.message}", error) {
+    /** The error kind, `error.kind`. */
+    val kind: ErrorKind get() = error.kind
+}
+
+/** `/path?query` as OkHttp writes it on the request line (an empty query keeps its `?`). */
+internal fun originForm(url: HttpUrl): String = url.encodedPath + (url.encodedQuery?.let { "?$it" } ?: "")
+
+/** `scheme://authority/path?query`, the authority as in [hostHeader]; no user info or fragment (never sent). */
+internal fun absoluteForm(url: HttpUrl): String = "${url.scheme}://${hostHeader(url)}${originForm(url)}"
+
+/** The `Host` header OkHttp sends: the host (an IPv6 one in brackets), `:port` unless the scheme's default. */
+internal fun hostHeader(url: HttpUrl): String {
+    val host = if (':' in url.host) "[${url.host}]" else url.host
+    return if (url.port == HttpUrl.defaultPort(url.scheme)) host else "$host:${url.port}"
+}
