@@ -7,8 +7,11 @@
 //! repository (at `/src`) are mounted inside the chroot only for the life of
 //! that command, so nothing stays mounted on the host.
 //!
-//! The package is `bindings/swift/`; xtask copies the generated bindings and
-//! `libhmacsig.so` into it (git-ignored) before `swift build`.
+//! The package is `bindings/swift/`; xtask copies the generated bindings,
+//! `libhmacsig.so` and its pkg-config file into it (git-ignored) before
+//! `swift build`. SwiftPM finds the library through `PKG_CONFIG_PATH`, as it
+//! would for any package depending on this one: `examples/swift/signed-request/`
+//! is such a package, built with the tests and run against the end-to-end servers.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +22,16 @@ use crate::util::{Counts, Result, have, log, number_after, number_before, root, 
 /// The package folder, relative to the repository root (= to `/src` in the chroot).
 const PACKAGE: &str = "bindings/swift";
 
+/// The example application that depends on the package, relative to the repository root.
+const EXAMPLE: &str = "examples/swift/signed-request";
+
+/// The example's executable target.
+const EXAMPLE_PRODUCT: &str = "SignedRequest";
+
+/// The XCTest class that needs the end-to-end servers (tests/e2e/README.md):
+/// left out of the unit run, run alone by `e2e_clients`.
+const E2E_TESTS: &str = "EndToEndTests";
+
 /// Where the repository is mounted inside the chroot.
 const SRC: &str = "/src";
 
@@ -26,6 +39,31 @@ const SRC: &str = "/src";
 /// `HmacSigFFI.modulemap` has no `link` line; this one makes every client of
 /// the module link `libhmacsig.so`.
 const MODULE_MAP: &str = "module HmacSigFFI {\n    header \"HmacSigFFI.h\"\n    link \"hmacsig\"\n    export *\n}\n";
+
+/// `lib/hmacsig.pc`: SwiftPM reads `-L` from it for the `.systemLibrary`
+/// target (`pkgConfig: "hmacsig"`), so the package needs no unsafe linker flags
+/// and can be a dependency. `${pcfiledir}` is the file's own folder, wherever
+/// the package is.
+fn pkg_config_text() -> Result<String> {
+    let version = core_version()?;
+    Ok(format!(
+        "# libhmacsig.so sits beside this file: PKG_CONFIG_PATH=<this folder>.\n\
+         libdir=${{pcfiledir}}\n\n\
+         Name: hmacsig\n\
+         Description: HMAC request signing, the C ABI of the Rust core for the UniFFI bindings\n\
+         Version: {version}\n\
+         Libs: -L${{libdir}} -lhmacsig\n"
+    ))
+}
+
+/// The `version` of `core/Cargo.toml` (the library's).
+fn core_version() -> Result<String> {
+    let manifest = root().join("core/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| format!("reading {}: {e}", manifest.display()))?;
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("version = \"")?.strip_suffix('"').map(str::to_owned))
+        .ok_or_else(|| format!("no version in {}", manifest.display()))
+}
 
 fn chroot_dir() -> PathBuf {
     crate::util::cache_dir().join("swift-trixie")
@@ -44,22 +82,74 @@ pub fn prepare() -> Result {
     run(&mut swift("swift build"))
 }
 
-/// Runs the swift test suite (after `prepare`).
+/// Runs the swift test suite but the end-to-end class (after `prepare`), and
+/// builds the example application as a package depending on this one (one
+/// more test: it must build as a user's package would).
 pub fn test() -> Result<Counts> {
-    let (ok, out) = run_tee(&mut swift("swift test"))?;
+    let mut counts = xctest_run(&format!("swift test --skip {E2E_TESTS}"), &[])?;
+    match run(&mut swift_in(EXAMPLE, "swift build", &[])) {
+        Ok(()) => counts.passed += 1,
+        Err(e) => {
+            log(format!("{EXAMPLE} does not build against the package: {e}"));
+            counts.failed += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// The end-to-end client checks (tests/e2e/README.md), after `test`: the
+/// `EndToEndTests` XCTest class, then the example application, each with
+/// `env` (the servers' URLs and the key). The chroot shares the host's
+/// network, so the servers on 127.0.0.1 are reachable. The example counts as
+/// one test: it must print the server's `200` and the echoed key id.
+pub fn e2e_clients(env: &[(String, String)]) -> Result<Counts> {
+    if let Some((name, _)) = env.iter().find(|(name, _)| !is_env_name(name)) {
+        return Err(format!("{name:?} cannot be passed into the Swift chroot: not a shell variable name"));
+    }
+    let mut counts = xctest_run(&format!("swift test --filter {E2E_TESTS}"), env)?;
+    let example = format!(".build/debug/{EXAMPLE_PRODUCT}");
+    let outcome = run(&mut swift_in(EXAMPLE, "swift build", &[]))
+        .and_then(|()| run_tee(&mut swift_in(EXAMPLE, &example, env)))
+        .and_then(|(ok, out)| example_verdict(ok, &out));
+    match outcome {
+        Ok(()) => counts.passed += 1,
+        Err(e) => {
+            log(format!("{EXAMPLE}: {e}"));
+            counts.failed += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// Whether the example's run shows a request the server verified: a line
+/// `200 {"key_id": ...}`.
+fn example_verdict(ok: bool, output: &str) -> Result {
+    if !ok {
+        return Err("the example exited with an error (see the log above)".into());
+    }
+    if output.lines().any(|line| line.starts_with("200 ") && line.contains("\"key_id\"")) {
+        Ok(())
+    } else {
+        Err("the example did not print a verified 200 answer (see the log above)".into())
+    }
+}
+
+/// Runs an XCTest command line in the package; counts its results.
+fn xctest_run(command_line: &str, env: &[(String, String)]) -> Result<Counts> {
+    let (ok, out) = run_tee(&mut swift_in(PACKAGE, command_line, env))?;
     match xctest_counts(&out) {
         Some(counts) => {
             if !ok && counts.failed == 0 {
                 // E.g. a crash in a later suite after earlier ones passed.
-                log("swift test failed although no XCTest case failed (see the log above): counted as one failure");
+                log(format!("`{command_line}` failed although no XCTest case failed (see the log above): counted as one failure"));
                 return Ok(Counts { failed: 1, ..counts });
             }
             Ok(counts)
         }
         None => Err(if ok {
-            "swift test printed no XCTest summary".into()
+            format!("`{command_line}` printed no XCTest summary")
         } else {
-            "swift test failed before running its tests (see the log above)".into()
+            format!("`{command_line}` failed before running its tests (see the log above)")
         }),
     }
 }
@@ -78,11 +168,22 @@ pub fn runner() -> Result<Command> {
 /// mount namespace. The chroot's stdin and stdout are the command's: the
 /// mounts print nothing to stdout.
 fn swift(command_line: &str) -> Command {
+    swift_in(PACKAGE, command_line, &[])
+}
+
+/// `command_line` inside the chroot, in the folder `dir` of the repository,
+/// with a clean environment plus `env` (names that are not shell variable
+/// names are left out). The values of `env` travel in the process environment
+/// and are named only by reference in the command line, which xtask logs: a
+/// secret among them is never printed.
+fn swift_in(dir: &str, command_line: &str, env: &[(String, String)]) -> Command {
     let root = chroot_dir();
+    let forwarded: String = env.iter().filter(|(name, _)| is_env_name(name)).map(|(name, _)| format!(" {name}=\"${name}\"")).collect();
     let inside = format!(
-        "cd {SRC}/{PACKAGE} && exec env -i HOME=/root TMPDIR=/tmp LANG=C.UTF-8 \
+        "cd {SRC}/{dir} && exec env -i HOME=/root TMPDIR=/tmp LANG=C.UTF-8 \
          PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-         LD_LIBRARY_PATH=/usr/libexec/swift/lib/swift/linux:{SRC}/{PACKAGE}/lib {command_line}"
+         PKG_CONFIG_PATH={SRC}/{PACKAGE}/lib \
+         LD_LIBRARY_PATH=/usr/libexec/swift/lib/swift/linux:{SRC}/{PACKAGE}/lib{forwarded} {command_line}"
     );
     // $1: the chroot, $2: the repository, $3: the command inside.
     let script = r#"set -e
@@ -92,7 +193,14 @@ mount --bind "$2" "$1/src" >&2
 exec chroot "$1" /bin/sh -c "$3""#;
     let mut cmd = Command::new("unshare");
     cmd.args(["--mount", "--propagation", "private", "sh", "-c", script, "sh"]).arg(&root).arg(root_for_mount()).arg(inside);
+    cmd.envs(env.iter().filter(|(name, _)| is_env_name(name)).map(|(n, v)| (n, v)));
     cmd
+}
+
+/// A name safe to write unquoted in a shell command: letters, digits, `_`, not
+/// starting with a digit.
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The repository folder bind-mounted at `/src` (canonical, so symlinks work).
@@ -198,6 +306,7 @@ fn sync_generated() -> Result {
     sync_file(&generated.join("HmacSig.swift"), &package.join("Sources/HmacSig/HmacSig.swift"))?;
     sync_file(&generated.join("HmacSigFFI.h"), &package.join("Sources/HmacSigFFI/HmacSigFFI.h"))?;
     sync_text(MODULE_MAP, &package.join("Sources/HmacSigFFI/module.modulemap"))?;
+    sync_text(&pkg_config_text()?, &package.join("lib/hmacsig.pc"))?;
     sync_file(&bindings::cdylib(), &package.join("lib/libhmacsig.so"))
 }
 
@@ -240,6 +349,37 @@ mod tests {
         let legacy = "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://other.example/debian/ bookworm main\n";
         assert_eq!(mirror_from_apt_sources(&[legacy.into()]).as_deref(), Some("http://other.example/debian/"));
         assert_eq!(mirror_from_apt_sources(&["deb http://x.example/debian-security bookworm-security main".into()]), None);
+    }
+
+    #[test]
+    fn the_pkg_config_file_points_beside_itself() {
+        let text = pkg_config_text().unwrap();
+        assert!(text.contains("libdir=${pcfiledir}\n"), "{text}");
+        assert!(text.contains("\nLibs: -L${libdir} -lhmacsig\n"), "{text}");
+        assert!(text.contains(&format!("\nVersion: {}\n", core_version().unwrap())), "{text}");
+    }
+
+    #[test]
+    fn forwards_env_by_name_only() {
+        let env = [("HMACSIG_E2E_SECRET".to_string(), "s3cr3t value".to_string()), ("BAD NAME".to_string(), "x".to_string())];
+        let cmd = swift_in(EXAMPLE, "true", &env);
+        let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let inside = args.last().unwrap();
+        assert!(inside.contains(r#" HMACSIG_E2E_SECRET="$HMACSIG_E2E_SECRET" true"#), "{inside}");
+        assert!(inside.starts_with("cd /src/examples/swift/signed-request && "), "{inside}");
+        assert!(!args.iter().any(|a| a.contains("s3cr3t")), "{args:?}");
+        assert!(!inside.contains("BAD"), "{inside}");
+        let envs: Vec<_> = cmd.get_envs().map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned()))).collect();
+        assert_eq!(envs, vec![("HMACSIG_E2E_SECRET".into(), Some("s3cr3t value".into()))]);
+        assert!(!is_env_name("1X") && !is_env_name("") && is_env_name("_A1"));
+    }
+
+    #[test]
+    fn the_example_must_show_a_verified_answer() {
+        assert!(example_verdict(true, "200 {\"key_id\": \"e2e-client\"}\n").is_ok());
+        assert!(example_verdict(true, "403 bad_signature: ...\n").is_err());
+        assert!(example_verdict(true, "not signed: unsupported ...\n").is_err());
+        assert!(example_verdict(false, "200 {\"key_id\": \"e2e-client\"}\n").is_err());
     }
 
     #[test]

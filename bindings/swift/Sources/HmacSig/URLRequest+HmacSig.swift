@@ -1,0 +1,173 @@
+// Hand-written: signing a Foundation `URLRequest` for URLSession.
+//
+// What is signed must be what goes on the wire. URLSession changes a request at
+// send time (FoundationNetworking on Linux hands it to libcurl), so before
+// signing, the request is given those changes explicitly, or refused with an
+// `HmacSigError` when it cannot be signed as it will be sent. Measured with
+// FoundationNetworking 6.0.3 / libcurl 8.14 against a raw socket:
+// - a POST with a non-empty body and no Content-Type gets
+//   `Content-Type: application/x-www-form-urlencoded`;
+// - dot segments (`.`, `..`, `%2E`) are removed from the path;
+// - an empty query (`?`) and the fragment are not sent; a default port (80,
+//   443) is left out of `Host`;
+// - header values are sent verbatim, and HTTP parsers drop surrounding blanks;
+// - `user:password@` in the URL becomes `Authorization: Basic`;
+// - Accept, Accept-Encoding, Accept-Language, Connection, User-Agent,
+//   Content-Length (and cookies) are added; a header the request already has
+//   is sent as set, `Host` included.
+
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+extension URLRequest {
+    /// Signs this request with `signer` so that URLSession sends exactly what
+    /// was signed. Sets the scheme's headers (replacing any of the same name),
+    /// or, for an aws-sigv4 presigned scheme, the signed URL. `now` is Unix
+    /// seconds (nil: the system clock). Returns what was signed (its
+    /// `stringToSign` helps to compare with a server's).
+    ///
+    /// Before signing, the request gets what URLSession would change at send time:
+    /// - a `POST` with a body and no `Content-Type` gets
+    ///   `Content-Type: application/x-www-form-urlencoded` (URLSession's default);
+    /// - dot segments (`/./`, `/../`) are removed from the URL's path;
+    /// - blanks around header values are trimmed.
+    ///
+    /// The target is signed as `scheme://authority/path?query`, path and query
+    /// percent-encoded exactly as the URL holds them (query order kept), the
+    /// authority being the `Host` header when set, else the URL's host with its
+    /// port unless it is the default one. Each scheme takes from it what it
+    /// covers (api-auth and path-body-hex: path and query).
+    ///
+    /// Headers URLSession adds later (`Accept`, `Accept-Encoding`, `User-Agent`,
+    /// `Content-Length`, cookies, a session's `httpAdditionalHeaders`) are not
+    /// signed: set one on the request first if the scheme must cover it.
+    /// A redirect is not signed again.
+    ///
+    /// Throws `HmacSigError.Unsupported` for an `httpBodyStream` body (its bytes
+    /// are read only while sending: set `httpBody`), `HmacSigError.InvalidRequest`
+    /// for a URL that is missing, not `http`/`https`, without a host, or with a
+    /// user name or password (URLSession would send them as
+    /// `Authorization: Basic`), and any error of the signer. On error the
+    /// request is left unchanged.
+    @discardableResult
+    public mutating func sign(with signer: Signer, now: Int64? = nil) throws -> SignedRequest {
+        var prepared = self
+        let request = try prepared.prepareForSigning()
+        let signed = try signer.signRequest(request: request, now: now)
+        if let signedURL = signed.url {
+            // Presigned: the signature travels in the query.
+            guard let url = URL(string: signedURL, relativeTo: prepared.url)?.absoluteURL else {
+                throw HmacSigError.InvalidRequest(reason: "the signed URL \(signedURL) is not a URL Foundation can parse")
+            }
+            prepared.url = url
+        }
+        for header in signed.headers {
+            prepared.setValue(header.value, forHTTPHeaderField: header.name)
+        }
+        self = prepared
+        return signed
+    }
+
+    /// A signed copy of this request (see `sign(with:now:)`); this one is unchanged.
+    public func signed(with signer: Signer, now: Int64? = nil) throws -> URLRequest {
+        var copy = self
+        try copy.sign(with: signer, now: now)
+        return copy
+    }
+
+    /// Applies URLSession's send-time changes to this request and returns it
+    /// as hmacsig signs it.
+    mutating func prepareForSigning() throws -> Request {
+        if httpBodyStream != nil {
+            throw HmacSigError.Unsupported(
+                reason: "a request with an httpBodyStream cannot be signed: its bytes are read only while it is sent; set httpBody instead"
+            )
+        }
+        guard let url else {
+            throw HmacSigError.InvalidRequest(reason: "the request has no URL")
+        }
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else {
+            throw HmacSigError.InvalidRequest(reason: "the URL \(url.absoluteString) cannot be split into its components")
+        }
+        guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw HmacSigError.InvalidRequest(reason: "only http and https URLs can be signed, not \(url.absoluteString)")
+        }
+        guard let host = components.percentEncodedHost, !host.isEmpty else {
+            throw HmacSigError.InvalidRequest(reason: "the URL \(url.absoluteString) has no host")
+        }
+        if components.percentEncodedUser != nil || components.percentEncodedPassword != nil {
+            throw HmacSigError.InvalidRequest(
+                reason: "the URL carries a user name or password, which URLSession would send as an unsigned Authorization: Basic; remove it from the URL"
+            )
+        }
+
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        let sentPath = removingDotSegments(path)
+        if sentPath != path {
+            components.percentEncodedPath = sentPath
+            guard let rewritten = components.url else {
+                throw HmacSigError.InvalidRequest(reason: "the URL \(url.absoluteString) has no valid form without its dot segments")
+            }
+            self.url = rewritten
+        }
+        let query = components.percentEncodedQuery.map { $0.isEmpty ? "" : "?" + $0 } ?? ""
+
+        let method = httpMethod ?? "GET"
+        let body = httpBody ?? Data()
+        if method.uppercased() == "POST", !body.isEmpty, value(forHTTPHeaderField: "Content-Type") == nil {
+            setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        }
+
+        var headers: [Header] = []
+        for (name, value) in (allHTTPHeaderFields ?? [:]).sorted(by: { $0.key.lowercased() < $1.key.lowercased() }) {
+            let trimmed = value.trimmingCharacters(in: httpBlanks)
+            if trimmed != value {
+                setValue(trimmed, forHTTPHeaderField: name)
+            }
+            headers.append(Header(name: name, value: trimmed))
+        }
+
+        let authority = headers.first { $0.name.caseInsensitiveCompare("Host") == .orderedSame }?.value
+            ?? host + (components.port.map { $0 == defaultPort(of: scheme) ? "" : ":\($0)" } ?? "")
+        return Request(method: method, target: "\(scheme)://\(authority)\(sentPath)\(query)", headers: headers, body: body)
+    }
+}
+
+/// Spaces and horizontal tabs: the blanks HTTP drops around a field value (RFC 9110 5.5).
+private let httpBlanks = CharacterSet(charactersIn: " \t")
+
+private func defaultPort(of scheme: String) -> Int {
+    scheme == "https" ? 443 : 80
+}
+
+/// `path` without dot segments (RFC 3986 5.2.4), as libcurl sends it: a segment
+/// `.` or `..` in any mix of `.` and `%2E`/`%2e` counts.
+private func removingDotSegments(_ path: String) -> String {
+    let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+    var kept: [Substring] = []
+    for (index, segment) in segments.enumerated() {
+        let isLast = index == segments.count - 1
+        switch dotCount(segment) {
+        case 1:
+            if isLast { kept.append("") }
+        case 2:
+            if !kept.isEmpty { kept.removeLast() }
+            if isLast { kept.append("") }
+        default:
+            kept.append(segment)
+        }
+    }
+    return "/" + kept.joined(separator: "/")
+}
+
+/// 1 for a `.` segment, 2 for a `..` segment (dots literal or `%2E`), else 0.
+private func dotCount(_ segment: Substring) -> Int {
+    let decoded = segment.replacingOccurrences(of: "%2E", with: ".", options: .caseInsensitive)
+    switch decoded {
+    case ".": return 1
+    case "..": return 2
+    default: return 0
+    }
+}
