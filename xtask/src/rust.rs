@@ -1,17 +1,77 @@
-//! Rust: the workspace's tests and the Rust conformance runner.
+//! Rust: the workspace's tests, the Rust conformance runner, and the `hmacsig`
+//! CLI with its end-to-end suite.
 
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{Counts, Result, number_before, root, run, run_tee, sum_counts, target_dir};
+use crate::util::{Counts, Result, ensure_program, log, number_before, root, run, run_tee, sum_counts, target_dir};
 
 pub fn prepare() -> Result {
     run(Command::new("cargo").current_dir(root()).args(["build", "--release", "--quiet", "-p", "hmacsig-conformance"]))
 }
 
-/// `cargo test` for the core, the runner crate and xtask's own vector conversion.
+/// `cargo test` for the core, the runner crate, the CLI and xtask's own vector conversion,
+/// then the Rust example (one test: it must verify its request and refuse the tampered one).
 pub fn test() -> Result<Counts> {
-    let (ok, out) =
-        run_tee(Command::new("cargo").current_dir(root()).args(["test", "-p", "hmacsig", "-p", "hmacsig-conformance", "-p", "xtask"]))?;
+    need_curl()?;
+    let mut counts = cargo_test(Command::new("cargo").current_dir(root()).args([
+        "test",
+        "-p",
+        "hmacsig",
+        "-p",
+        "hmacsig-conformance",
+        "-p",
+        "hmacsig-cli",
+        "-p",
+        "xtask",
+    ]))?;
+    counts += example_counts();
+    Ok(counts)
+}
+
+fn example_counts() -> Counts {
+    let out = Command::new("cargo").current_dir(root()).args(["run", "--quiet", "-p", "hmacsig", "--example", "sign_and_verify"]).output();
+    let text = out.as_ref().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let ok = out.is_ok_and(|o| o.status.success()) && text.contains("verified key id 1044") && text.contains("refused (bad_signature)");
+    log(format!("rust: example sign_and_verify {}", if ok { "passed" } else { "FAILED" }));
+    if !ok {
+        log(text);
+    }
+    Counts { passed: u64::from(ok), failed: u64::from(!ok) }
+}
+
+pub fn runner() -> Result<Command> {
+    Ok(Command::new(target_dir().join("release").join("hmacsig-conformance")))
+}
+
+/// Builds the `hmacsig` CLI (the debug build its tests use) and returns its
+/// path, for `HMACSIG_CLI`.
+pub fn cli_binary() -> Result<PathBuf> {
+    run(Command::new("cargo").current_dir(root()).args(["build", "--quiet", "-p", "hmacsig-cli", "--bin", "hmacsig"]))?;
+    let path = target_dir().join("debug").join(format!("hmacsig{}", std::env::consts::EXE_SUFFIX));
+    if path.is_file() { Ok(path) } else { Err(format!("cargo built hmacsig-cli but {} is missing", path.display())) }
+}
+
+/// The CLI's end-to-end suite (`bindings/cli/tests/e2e_curl.rs`: `hmacsig
+/// sign` through curl to the running servers), whose tests a plain `cargo
+/// test` skips as ignored. `env`: the servers' `HMACSIG_E2E_*` variables
+/// (and `HMACSIG_CLI`) of `tests/e2e/README.md`.
+pub fn e2e_clients(env: &[(String, String)]) -> Result<Counts> {
+    need_curl()?;
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root()).args(["test", "-p", "hmacsig-cli", "--test", "e2e_curl", "--", "--ignored"]);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    cargo_test(&mut cmd)
+}
+
+/// The CLI's tests drive real curl.
+fn need_curl() -> Result {
+    ensure_program("curl", "curl")
+}
+
+/// Runs `cargo test …`; the passed and failed counts of every test binary.
+fn cargo_test(cmd: &mut Command) -> Result<Counts> {
+    let (ok, out) = run_tee(cmd)?;
     let counts = sum_counts(&out, |line| {
         let line = line.strip_prefix("test result: ")?;
         Some(Counts { passed: number_before(line, " passed")?, failed: number_before(line, " failed")? })
@@ -20,8 +80,4 @@ pub fn test() -> Result<Counts> {
         return Err("cargo test failed before running its tests".into());
     }
     Ok(counts)
-}
-
-pub fn runner() -> Result<Command> {
-    Ok(Command::new(target_dir().join("release").join("hmacsig-conformance")))
 }
