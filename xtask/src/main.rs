@@ -4,6 +4,8 @@
 //!   Swift, show the four headers side by side, verify one.
 //! - `test`: every test in every language, then the conformance vectors through
 //!   all four runners; ends with `N passed, N failed`.
+//! - `e2e`: set up every language, then only the end-to-end phase (real HTTP on
+//!   loopback, `tests/e2e/README.md`); `test` runs it too.
 //! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
 //!   speaking `shared/specs/conformance.md` on stdin/stdout.
 //! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
@@ -15,6 +17,7 @@ mod aws_suites;
 mod bindings;
 mod conformance;
 mod demo;
+mod e2e;
 mod kotlin;
 mod python;
 mod rfc9421_suite;
@@ -61,7 +64,8 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo | test [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L]".into()
+    "usage: cargo xtask demo | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L]"
+        .into()
 }
 
 /// Value of `--lang`, if given.
@@ -128,10 +132,29 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
             }
         }
     }
+    // Real HTTP between languages needs them all; `--lang` runs skip it.
+    if only.is_none() {
+        log("== end to end: every language's HTTP clients against real verifying servers on loopback");
+        match e2e::run(&ready) {
+            Ok(c) => total += c,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("e2e: {e}"));
+            }
+        }
+    }
     for b in &broken {
         log(format!("FAILED {b}"));
     }
     Ok(total)
+}
+
+fn e2e_cmd() -> Result<Counts> {
+    for lang in LANGS {
+        log(format!("== {lang}: set-up"));
+        prepare(lang)?;
+    }
+    e2e::run(&LANGS)
 }
 
 fn main() -> ExitCode {
@@ -148,6 +171,10 @@ fn main() -> ExitCode {
         }),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(),
+        "e2e" => e2e_cmd().and_then(|c| {
+            println!("{} passed, {} failed", c.passed, c.failed);
+            if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
+        }),
         "test" => test_cmd(rest).and_then(|c| {
             // The closing line CI reads.
             println!("{} passed, {} failed", c.passed, c.failed);

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::bindings;
-use crate::util::{Counts, Result, have, log, number_after, number_before, root, run, run_tee, sync_file};
+use crate::util::{Counts, Result, ensure_program, log, number_after, number_before, root, run, run_tee, sync_file};
 
 /// The package folder, relative to the repository root (= to `/src` in the chroot).
 const PACKAGE: &str = "bindings/swift";
@@ -215,10 +215,7 @@ fn ensure_chroot() -> Result {
         return make_mount_point(&root);
     }
     log(format!("no Swift chroot at {}: making one (a few minutes, ~3 GB)", root.display()));
-    if !have("debootstrap") {
-        run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args(["install", "-y", "debootstrap"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
-    }
+    ensure_program("debootstrap", "debootstrap")?;
     let tmp = PathBuf::from(format!("{}.tmp", root.display()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| format!("removing the unfinished {}: {e}", tmp.display()))?;

@@ -64,6 +64,18 @@ pub fn have(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
+/// Makes sure `program` is on PATH, installing Debian `package` with apt when it is not
+/// (we are root on a Debian-based machine; CI too).
+pub fn ensure_program(program: &str, package: &str) -> Result {
+    if have(program) {
+        return Ok(());
+    }
+    log(format!("{program} is not on PATH: installing the Debian package {package}"));
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", package]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    if have(program) { Ok(()) } else { Err(format!("installed {package}, yet {program} is still not on PATH")) }
+}
+
 /// Copies `from` to `to` when the content differs (keeps mtimes stable for incremental builds).
 pub fn sync_file(from: &Path, to: &Path) -> Result {
     let new = std::fs::read(from).map_err(|e| format!("reading {}: {e}", from.display()))?;
