@@ -1,20 +1,27 @@
 // Hand-written: signing a Foundation `URLRequest` for URLSession.
 //
-// What is signed must be what goes on the wire. URLSession changes a request at
-// send time (FoundationNetworking on Linux hands it to libcurl), so before
-// signing, the request is given those changes explicitly, or refused with an
-// `HmacSigError` when it cannot be signed as it will be sent. Measured with
-// FoundationNetworking 6.0.3 / libcurl 8.14 against a raw socket:
+// What is signed must be what goes on the wire, and what a verifying server
+// sees: the origin-form target of the request line plus the headers, `Host`
+// included (the project's rule for every client integration). URLSession
+// changes a request at send time (FoundationNetworking on Linux hands it to
+// libcurl), so before signing, the request is given those changes explicitly,
+// or refused with an `HmacSigError` when it cannot be signed as it will be
+// sent. Measured with FoundationNetworking 6.0.3 / libcurl 8.14 against a raw
+// socket:
 // - a POST with a non-empty body and no Content-Type gets
 //   `Content-Type: application/x-www-form-urlencoded`;
 // - dot segments (`.`, `..`, `%2E`) are removed from the path;
-// - an empty query (`?`) and the fragment are not sent; a default port (80,
-//   443) is left out of `Host`;
+// - an empty query (`?`) and the fragment are not sent;
+// - without a `Host` header, libcurl sends the URL's host as the URL holds it
+//   (case and a trailing dot kept, IDN as punycode, percent-escapes decoded,
+//   IPv6 in brackets) and `:port` unless it is the scheme's default;
+// - a `Host` set on the request is sent once, as set, instead of libcurl's,
+//   also after a redirect to another host;
 // - header values are sent verbatim, and HTTP parsers drop surrounding blanks;
 // - `user:password@` in the URL becomes `Authorization: Basic`;
 // - Accept, Accept-Encoding, Accept-Language, Connection, User-Agent,
 //   Content-Length (and cookies) are added; a header the request already has
-//   is sent as set, `Host` included.
+//   is sent as set.
 
 import Foundation
 #if canImport(FoundationNetworking)
@@ -28,22 +35,28 @@ extension URLRequest {
     /// seconds (nil: the system clock). Returns what was signed (its
     /// `stringToSign` helps to compare with a server's).
     ///
-    /// Before signing, the request gets what URLSession would change at send time:
+    /// What is signed is what the server sees, for every scheme: the
+    /// origin-form target (`/path?query`, percent-encoded exactly as the URL
+    /// holds it, query order kept) and the headers, `Host` included. A request
+    /// without `Host` gets one set here, with the value URLSession sends: the
+    /// URL's host (IPv6 in brackets) and `:port` unless it is the default one.
+    /// The schemes that cover a URL (timestamped, rfc9421's `@target-uri` and
+    /// `@scheme`) then sign `https://` + Host + target, which is what a
+    /// verifier rebuilds by default; over a plain `http://` URL too, so that
+    /// such a verifier accepts it as it is.
+    ///
+    /// Before signing, the request also gets what URLSession would change at send time:
     /// - a `POST` with a body and no `Content-Type` gets
     ///   `Content-Type: application/x-www-form-urlencoded` (URLSession's default);
     /// - dot segments (`/./`, `/../`) are removed from the URL's path;
     /// - blanks around header values are trimmed.
     ///
-    /// The target is signed as `scheme://authority/path?query`, path and query
-    /// percent-encoded exactly as the URL holds them (query order kept), the
-    /// authority being the `Host` header when set, else the URL's host with its
-    /// port unless it is the default one. Each scheme takes from it what it
-    /// covers (api-auth and path-body-hex: path and query).
-    ///
     /// Headers URLSession adds later (`Accept`, `Accept-Encoding`, `User-Agent`,
     /// `Content-Length`, cookies, a session's `httpAdditionalHeaders`) are not
     /// signed: set one on the request first if the scheme must cover it.
-    /// A redirect is not signed again.
+    /// A redirect is not signed again, and URLSession keeps the `Host` set here
+    /// for it: to follow one, remove `Host` from the new request and sign it in
+    /// `urlSession(_:task:willPerformHTTPRedirection:newRequest:)`.
     ///
     /// Throws `HmacSigError.Unsupported` for an `httpBodyStream` body (its bytes
     /// are read only while sending: set `httpBody`), `HmacSigError.InvalidRequest`
@@ -56,10 +69,12 @@ extension URLRequest {
         var prepared = self
         let request = try prepared.prepareForSigning()
         let signed = try signer.signRequest(request: request, now: now)
-        if let signedURL = signed.url {
-            // Presigned: the signature travels in the query.
-            guard let url = URL(string: signedURL, relativeTo: prepared.url)?.absoluteURL else {
-                throw HmacSigError.InvalidRequest(reason: "the signed URL \(signedURL) is not a URL Foundation can parse")
+        if let signedTarget = signed.url {
+            // Presigned: the signature travels in the query of the signed
+            // origin-form target, put after the URL's scheme and authority
+            // (not resolved as a reference: a target `//a` is a path).
+            guard let origin = prepared.url.flatMap(schemeAndAuthority), let url = URL(string: origin + signedTarget) else {
+                throw HmacSigError.InvalidRequest(reason: "the signed target \(signedTarget) does not make a URL Foundation can parse")
             }
             prepared.url = url
         }
@@ -77,8 +92,9 @@ extension URLRequest {
         return copy
     }
 
-    /// Applies URLSession's send-time changes to this request and returns it
-    /// as hmacsig signs it.
+    /// Applies URLSession's send-time changes to this request, sets `Host` if
+    /// missing, and returns it as the server receives it: origin-form target
+    /// and headers.
     mutating func prepareForSigning() throws -> Request {
         if httpBodyStream != nil {
             throw HmacSigError.Unsupported(
@@ -94,7 +110,7 @@ extension URLRequest {
         guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw HmacSigError.InvalidRequest(reason: "only http and https URLs can be signed, not \(url.absoluteString)")
         }
-        guard let host = components.percentEncodedHost, !host.isEmpty else {
+        guard components.percentEncodedHost?.isEmpty == false else {
             throw HmacSigError.InvalidRequest(reason: "the URL \(url.absoluteString) has no host")
         }
         if components.percentEncodedUser != nil || components.percentEncodedPassword != nil {
@@ -120,6 +136,10 @@ extension URLRequest {
             setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         }
 
+        if value(forHTTPHeaderField: "Host") == nil {
+            setValue(try hostHeader(of: components, scheme: scheme), forHTTPHeaderField: "Host")
+        }
+
         var headers: [Header] = []
         for (name, value) in (allHTTPHeaderFields ?? [:]).sorted(by: { $0.key.lowercased() < $1.key.lowercased() }) {
             let trimmed = value.trimmingCharacters(in: httpBlanks)
@@ -128,11 +148,45 @@ extension URLRequest {
             }
             headers.append(Header(name: name, value: trimmed))
         }
-
-        let authority = headers.first { $0.name.caseInsensitiveCompare("Host") == .orderedSame }?.value
-            ?? host + (components.port.map { $0 == defaultPort(of: scheme) ? "" : ":\($0)" } ?? "")
-        return Request(method: method, target: "\(scheme)://\(authority)\(sentPath)\(query)", headers: headers, body: body)
+        return Request(method: method, target: sentPath + query, headers: headers, body: body)
     }
+}
+
+/// `scheme://authority` of `url`, as it holds them.
+private func schemeAndAuthority(of url: URL) -> String? {
+    guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return nil }
+    components.percentEncodedPath = ""
+    components.percentEncodedQuery = nil
+    components.percentEncodedFragment = nil
+    return components.string
+}
+
+/// The `Host` libcurl sends for the URL of `components`: its host as the URL
+/// string holds it (an IDN as punycode), percent-escapes decoded, an IPv6
+/// literal in brackets without its zone id, then `:port` unless it is the
+/// scheme's default.
+private func hostHeader(of components: URLComponents, scheme: String) throws -> String {
+    let written: String?
+    if #available(macOS 13, iOS 16, tvOS 16, watchOS 9, *) {
+        written = components.encodedHost  // punycode, as URLSession passes the URL on
+    } else {
+        written = components.percentEncodedHost
+    }
+    guard let encoded = written, !encoded.isEmpty else {
+        throw HmacSigError.InvalidRequest(reason: "the URL \(components.string ?? "") has no host")
+    }
+    let host: String
+    if encoded.hasPrefix("[") {
+        // libcurl keeps a zone id (`%25eth0`) out of Host.
+        let address = encoded.dropFirst().prefix { $0 != "]" && $0 != "%" }
+        host = "[\(address)]"
+    } else {
+        guard let decoded = encoded.removingPercentEncoding else {
+            throw HmacSigError.InvalidRequest(reason: "the host \(encoded) of the URL has a percent-escape that is not UTF-8")
+        }
+        host = decoded
+    }
+    return host + (components.port.map { $0 == defaultPort(of: scheme) ? "" : ":\($0)" } ?? "")
 }
 
 /// Spaces and horizontal tabs: the blanks HTTP drops around a field value (RFC 9110 5.5).

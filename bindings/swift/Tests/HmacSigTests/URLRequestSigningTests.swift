@@ -16,8 +16,9 @@ private let orderBody = Data(#"{"order":{"id":7,"qty":2}}"#.utf8)
 private let smokeNow: Int64 = 1_700_000_030
 
 /// `request` as a server receives it from URLSession: the origin-form target
-/// of its URL, `Host` (the request's, else the URL's host and port), the
-/// request's headers and those URLSession adds at send time, the body.
+/// of its URL, the request's `Host` (which a signed request always has, and
+/// URLSession sends once, as set), the request's other headers and those
+/// URLSession adds at send time, the body.
 /// Written apart from the extension, from what FoundationNetworking was seen to send.
 private func received(_ request: URLRequest) throws -> Request {
     let url = try XCTUnwrap(request.url)
@@ -27,8 +28,7 @@ private func received(_ request: URLRequest) throws -> Request {
         target += "?" + query
     }
     let fields = request.allHTTPHeaderFields ?? [:]
-    let urlHost = try XCTUnwrap(components.host) + (components.port.map { ":\($0)" } ?? "")
-    let host = fields.first { $0.key.lowercased() == "host" }?.value ?? urlHost
+    let host = try XCTUnwrap(fields.first { $0.key.lowercased() == "host" }?.value, "a signed request sets Host")
     let body = request.httpBody ?? Data()
     var headers = [("Host", host)]
     headers += fields.filter { $0.key.lowercased() != "host" }.map { ($0.key, $0.value) }
@@ -72,6 +72,7 @@ final class URLRequestSigningTests: XCTestCase {
         XCTAssertEqual(request.value(forHTTPHeaderField: "X-Authorization-Content-SHA256"), "+9VWFNZaxcbDWtypZo3SCQHSAU8VcVJvqCN3zDlgKWo=")
         XCTAssertEqual(request.value(forHTTPHeaderField: "Authorization"), "APIAuth-HMAC-SHA256 1044:iQ8Xy+7557bVwTz3HnFH9VZhlMpOkUjI0arvu7p3v3g=")
         XCTAssertEqual(request.url?.absoluteString, "https://api.example.com/orders?id=7")
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Host"), "api.example.com")
         XCTAssertEqual(request.httpBody, orderBody)
 
         let verifier = try Verifier.withKeys(scheme: Scheme.apiAuth(digest: "sha256"), keys: ["1044": "top-secret"])
@@ -102,7 +103,8 @@ final class URLRequestSigningTests: XCTestCase {
         let credentials = Credentials(keyId: "client-1", secret: "secret")
         var request = urlRequest("POST", "https://api.example.com/v1/orders?id=7", body: Data(#"{"id":7}"#.utf8))
         let signed = try request.sign(with: Signer(scheme: Scheme.timestamped(), credentials: credentials), now: 1_700_000_000)
-        // Smoke case `ts-sign-x-request`: the full URL is signed.
+        // Smoke case `ts-sign-x-request`: https:// + Host + target is signed.
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Host"), "api.example.com")
         XCTAssertEqual(signed.stringToSignText, #"POSThttps://api.example.com/v1/orders?id=71700000000{"id":7}"#)
         XCTAssertEqual(request.value(forHTTPHeaderField: "X-Request-Signature"), "J8kpYQwb8fQOkLneWVyjSV8EbbwvPKcaHyQdKkGBkVo=")
         XCTAssertEqual(request.value(forHTTPHeaderField: "X-Request-Timestamp"), "1700000000")
@@ -113,16 +115,39 @@ final class URLRequestSigningTests: XCTestCase {
         XCTAssertEqual(try verifier.verifyRequest(request: received(request), now: 1_700_000_010), "client-1")
     }
 
-    func testTimestampedOverPlainHttpVerifiesWithThePublicBaseUrl() throws {
+    // MARK: the URL a scheme covers is https:// + Host + target, over http too
+
+    func testTimestampedOverPlainHttpSignsHttpsPlusHostAndADefaultVerifierAccepts() throws {
         let credentials = Credentials(keyId: "client-1", secret: "secret")
         var request = urlRequest("GET", "http://127.0.0.1:8080/quotes?b=2&a=1")
         let signed = try request.sign(with: Signer(scheme: Scheme.timestamped(), credentials: credentials), now: 1_700_000_000)
-        XCTAssertEqual(signed.stringToSignText, "GEThttp://127.0.0.1:8080/quotes?b=2&a=11700000000")
-        let verifier = try Verifier.withKeys(
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Host"), "127.0.0.1:8080")
+        XCTAssertEqual(signed.stringToSignText, "GEThttps://127.0.0.1:8080/quotes?b=2&a=11700000000")
+
+        // What a verifier rebuilds by default from the origin-form target and Host.
+        let verifier = try Verifier.withKeys(scheme: Scheme.timestamped(), keys: ["client-1": "secret"])
+        XCTAssertEqual(try verifier.verifyRequest(request: received(request), now: 1_700_000_000), "client-1")
+        // A server that insists on http:// does not match.
+        let plain = try Verifier.withKeys(
             scheme: Scheme.timestamped(), keys: ["client-1": "secret"],
             policy: Policy.timestamped(publicBaseUrl: "http://127.0.0.1:8080")
         )
-        XCTAssertEqual(try verifier.verifyRequest(request: received(request), now: 1_700_000_000), "client-1")
+        XCTAssertEqual(hmacSigError { try plain.verifyRequest(request: received(request), now: 1_700_000_000) }?.kind, "bad_signature")
+    }
+
+    func testRfc9421OverPlainHttpSignsHttpsPlusHostAndADefaultVerifierAccepts() throws {
+        let created: Int64 = 1_700_000_000
+        let scheme = try Scheme.rfc9421(components: ["@method", "@target-uri", "@scheme", "@authority"], created: created)
+        var request = urlRequest("GET", "http://127.0.0.1:8080/items?x=1")
+        let signed = try request.sign(with: Signer(scheme: scheme, credentials: Credentials(keyId: "k1", secret: "s3cr3t")))
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Host"), "127.0.0.1:8080")
+        let base = try XCTUnwrap(signed.stringToSignText)
+        XCTAssertTrue(base.hasPrefix(
+            "\"@method\": GET\n\"@target-uri\": https://127.0.0.1:8080/items?x=1\n\"@scheme\": https\n\"@authority\": 127.0.0.1:8080\n"
+        ), base)
+
+        let verifier = try Verifier.withKeys(scheme: scheme, keys: ["k1": "s3cr3t"])
+        XCTAssertEqual(try verifier.verifyRequest(request: received(request), now: created + 10), "k1")
     }
 
     func testAwsSigV4SignsTheVanillaCaseAndSetsHost() throws {
@@ -131,9 +156,8 @@ final class URLRequestSigningTests: XCTestCase {
         let scheme = try Scheme.awsSigv4(region: "us-east-1", service: "service")
         var request = urlRequest("GET", "https://example.amazonaws.com/")
         let signed = try request.sign(with: Signer(scheme: scheme, credentials: credentials), now: now)
-        // Smoke case `sigv4-get-vanilla`, with the Host the signer took from the URL.
+        // Smoke case `sigv4-get-vanilla`, with the Host set from the URL before signing.
         XCTAssertEqual(signed.headers, [
-            Header("Host", "example.amazonaws.com"),
             Header("X-Amz-Date", "20150830T123600Z"),
             Header(
                 "Authorization",
@@ -161,8 +185,16 @@ final class URLRequestSigningTests: XCTestCase {
                 + "&X-Amz-Signature=c5f1848ceec943ac2ca68ee720460c23aaae30a2300586597ada94c4a65e4787"
         )
         XCTAssertNil(request.value(forHTTPHeaderField: "Authorization"))
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Host"), "example.amazonaws.com")
         let verifier = try Verifier.withKeys(scheme: scheme, keys: ["AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"], policy: Policy.awsSigv4())
         XCTAssertEqual(try verifier.verifyRequest(request: received(request), now: now + 60), "AKIDEXAMPLE")
+
+        // A path starting with `//` stays a path, and a port stays in the URL.
+        let doubleSlash = try urlRequest("GET", "http://127.0.0.1:8080//a/b?x=1")
+            .signed(with: Signer(scheme: scheme, credentials: credentials), now: now)
+        let url = try XCTUnwrap(doubleSlash.url?.absoluteString)
+        XCTAssertTrue(url.hasPrefix("http://127.0.0.1:8080//a/b?x=1&X-Amz-Algorithm=AWS4-HMAC-SHA256&"), url)
+        XCTAssertEqual(try verifier.verifyRequest(request: received(doubleSlash), now: now + 60), "AKIDEXAMPLE")
     }
 
     func testRfc9421WithContentDigestSignsAndVerifies() throws {
@@ -197,10 +229,9 @@ final class URLRequestSigningTests: XCTestCase {
         XCTAssertTrue(base.contains("\"@authority\": api.example.com\n"), base)
         XCTAssertTrue(base.contains("\"@target-uri\": https://API.example.com/a?b=c\n"), base)
         // What URLSession sends: Host without the default port.
-        var sent = try received(request)
-        sent.headers[0] = Header("Host", "API.example.com")
-        let verifier = try Verifier.withKeys(scheme: scheme, keys: ["k1": "s3cr3t"], policy: Policy.rfc9421(allowUnsignedBody: true))
-        XCTAssertEqual(try verifier.verifyRequest(request: sent, now: 1_700_000_000), "k1")
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Host"), "API.example.com")
+        let verifier = try Verifier.withKeys(scheme: scheme, keys: ["k1": "s3cr3t"])
+        XCTAssertEqual(try verifier.verifyRequest(request: received(request), now: 1_700_000_000), "k1")
     }
 
     // MARK: changes in flight are refused
@@ -292,10 +323,37 @@ final class URLRequestSigningTests: XCTestCase {
         XCTAssertEqual(request.value(forHTTPHeaderField: "X-Request-Id"), "r-1")
         XCTAssertEqual(signed.stringToSignText, "GET,,,/a,Tue, 14 Nov 2023 22:13:50 GMT,r-1")
 
-        // A Host set on the request is what the server sees, so the authority signed.
-        var virtualHost = urlRequest("GET", "http://127.0.0.1:8080/v1/a?z=1", headers: ["Host": "api.example.com"])
+        // A Host set on the request is what the server sees, so it is kept and signed.
+        var virtualHost = urlRequest("GET", "http://127.0.0.1:8080/v1/a?z=1", headers: ["host": " api.example.com "])
         let timestamped = try virtualHost.sign(with: Signer(scheme: Scheme.timestamped(), credentials: Credentials(keyId: "k", secret: "s")), now: smokeNow)
-        XCTAssertEqual(timestamped.stringToSignText, "GEThttp://api.example.com/v1/a?z=11700000030")
+        XCTAssertEqual(timestamped.stringToSignText, "GEThttps://api.example.com/v1/a?z=11700000030")
+        XCTAssertEqual(virtualHost.allHTTPHeaderFields?.filter { $0.key.lowercased() == "host" }.map(\.value), ["api.example.com"])
+        let verifier = try Verifier.withKeys(scheme: Scheme.timestamped(), keys: ["k": "s"])
+        XCTAssertEqual(try verifier.verifyRequest(request: received(virtualHost), now: smokeNow), "k")
+    }
+
+    func testHostIsSetAsURLSessionSendsIt() throws {
+        let signer = Signer(scheme: try Scheme.pathBodyHex(), credentials: Credentials(keyId: "client", secret: "key"))
+        // URL -> the Host libcurl 8.14 sent for it (seen on a raw socket; the zone id from libcurl's rules).
+        let cases: KeyValuePairs<String, String> = [
+            "http://127.0.0.1:8080/a": "127.0.0.1:8080",
+            "http://127.0.0.1:/a": "127.0.0.1",
+            "http://127.0.0.1:08080/a": "127.0.0.1:8080",
+            "http://example.com:80/": "example.com",
+            "https://API.Example.com:443/": "API.Example.com",
+            "https://example.com:80/": "example.com:80",
+            "http://example.com.:8080/": "example.com.:8080",
+            "http://loc%61lhost:8080/": "localhost:8080",
+            "http://caf\u{e9}.localhost:8080/": "xn--caf-dma.localhost:8080",
+            "http://[::1]:8080/": "[::1]:8080",
+            "https://[::1]:443/": "[::1]",
+            "http://[fe80::1%25eth0]:8080/": "[fe80::1]:8080",
+        ]
+        for (url, host) in cases {
+            var request = URLRequest(url: try XCTUnwrap(URL(string: url), url))
+            try request.sign(with: signer)
+            XCTAssertEqual(request.allHTTPHeaderFields?.filter { $0.key.lowercased() == "host" }.map(\.value), [host], url)
+        }
     }
 
     // MARK: refused requests

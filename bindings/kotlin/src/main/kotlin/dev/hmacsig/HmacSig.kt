@@ -418,12 +418,6 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
     /** The key id this signer signs with. */
     val keyId: String = credentials.keyId
 
-    /**
-     * The name of the scheme it signs with ([Scheme.name]): an HTTP client integration needs
-     * it to know which parts of the URL the signature covers.
-     */
-    val schemeName: String = scheme.name
-
     val isClosed: Boolean get() = owned.closed
 
     /**

@@ -5,7 +5,6 @@ import dev.hmacsig.Header
 import dev.hmacsig.HmacSigException
 import dev.hmacsig.Signer
 import okhttp3.HttpUrl
-import okhttp3.HttpUrl.Companion.toHttpUrlOrNull
 import okhttp3.Interceptor
 import okhttp3.Request
 import okhttp3.RequestBody.Companion.toRequestBody
@@ -20,13 +19,15 @@ import java.io.IOException
  * val client = OkHttpClient.Builder().addInterceptor(HmacSigInterceptor(signer)).build()
  * ```
  *
- * What is signed is what is sent. The body is read once and sent as those exact bytes;
+ * What is signed is what the server sees, for every scheme: the origin-form target
+ * (`/path?query`) exactly as OkHttp writes it on the request line (query order and encoding
+ * kept), and the headers as sent. The body is read once and sent as those exact bytes;
  * `Content-Type` (the body's media type, which OkHttp would set at send time, charset
  * included), `Content-Length` and `Host` are set on the request before signing, with the
- * values OkHttp itself would send; the path and query are signed as OkHttp writes them on
- * the request line (query order and encoding kept). api-auth, path-body-hex and aws-sigv4
- * sign the origin-form target (`/path?query`, what a server sees); timestamped and rfc9421
- * sign the absolute URL (`http://host:port/path?query`), since they cover its scheme.
+ * values OkHttp itself would send. timestamped and rfc9421 cover the URL's scheme: the core
+ * rebuilds it as `https://` + `Host` + target, as a verifying server does by default, so over
+ * plain `http://` too their signature covers `https://…` (a plain-HTTP server that says
+ * otherwise, e.g. with `publicBaseUrl`, does not accept it).
  * An aws-sigv4 presigned scheme moves the signature into the URL's query.
  *
  * Headers OkHttp adds later (`Accept-Encoding`, `Connection`, `User-Agent`, `Cookie`) are not
@@ -45,9 +46,6 @@ class HmacSigInterceptor @JvmOverloads constructor(
     private val signer: Signer,
     private val clock: (() -> Long)? = null,
 ) : Interceptor {
-    /** Whether the scheme covers the URL's scheme (and authority), so signs the absolute URL. */
-    private val signsAbsoluteUrl = signer.schemeName in ABSOLUTE_URL_SCHEMES
-
     @Throws(IOException::class)
     override fun intercept(chain: Interceptor.Chain): Response {
         val signed = try {
@@ -85,7 +83,7 @@ class HmacSigInterceptor @JvmOverloads constructor(
         if (request.header("Host") == null) builder.header("Host", hostHeader(request.url))
 
         val unsigned = builder.build()
-        val target = if (signsAbsoluteUrl) absoluteForm(request.url) else originForm(request.url)
+        val target = originForm(request.url)
         val headers = unsigned.headers.map { (name, value) -> Header(name, value) }
         val signed = signer.sign(unsigned.method, target, headers, body, clock?.invoke())
 
@@ -97,19 +95,15 @@ class HmacSigInterceptor @JvmOverloads constructor(
 
     /** The URL of a presigned target, refused unless OkHttp would send it exactly so. */
     private fun presignedUrl(original: HttpUrl, signedTarget: String): HttpUrl {
-        val url = if (signsAbsoluteUrl) signedTarget.toHttpUrlOrNull() else original.resolve(signedTarget)
-        val sent = url?.let { if (signsAbsoluteUrl) absoluteForm(it) else originForm(it) }
+        val url = original.resolve(signedTarget)
+        val sent = url?.let(::originForm)
         if (url == null || sent != signedTarget) {
             throw HmacSigException(ErrorKind.INVALID_REQUEST, "OkHttp would send the presigned target $signedTarget as ${sent ?: "nothing (it does not parse)"}")
         }
         return url
     }
 
-    override fun toString(): String = "HmacSigInterceptor(${signer.schemeName}, keyId=${signer.keyId})"
-
-    private companion object {
-        val ABSOLUTE_URL_SCHEMES = setOf("timestamped", "rfc9421")
-    }
+    override fun toString(): String = "HmacSigInterceptor($signer)"
 }
 
 /**
@@ -123,9 +117,6 @@ class HmacSigIOException(val error: HmacSigException) : IOException("cannot sign
 
 /** `/path?query` as OkHttp writes it on the request line (an empty query keeps its `?`). */
 internal fun originForm(url: HttpUrl): String = url.encodedPath + (url.encodedQuery?.let { "?$it" } ?: "")
-
-/** `scheme://authority/path?query`, the authority as in [hostHeader]; no user info or fragment (never sent). */
-internal fun absoluteForm(url: HttpUrl): String = "${url.scheme}://${hostHeader(url)}${originForm(url)}"
 
 /** The `Host` header OkHttp sends: the host (an IPv6 one in brackets), `:port` unless the scheme's default. */
 internal fun hostHeader(url: HttpUrl): String {

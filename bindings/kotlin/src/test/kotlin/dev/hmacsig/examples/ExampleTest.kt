@@ -13,7 +13,7 @@ class ExampleTest {
     fun `the OkHttp example's call verifies on the server as sent`() {
         val verifier = Scheme.apiAuth(digest = "sha256").use { Verifier.withKeys(it, mapOf("example-client" to "example-secret")) }
         verifier.use {
-            VerifyingServer(verify = { r -> verifier.verify(r.method, r.target, r.headerList, r.body) }).use { server ->
+            VerifyingServer(verifier).use { server ->
                 assertEquals(200 to "example-client", postOrder(server.baseUrl, "example-client", "example-secret"))
                 val r = server.next()
                 assertEquals("/orders?id=7", r.target)

@@ -34,6 +34,8 @@ import java.security.MessageDigest
 import java.util.Base64
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.TimeUnit
+import javax.crypto.Mac
+import javax.crypto.spec.SecretKeySpec
 
 private const val KEY_ID = "client-1"
 private const val SECRET = "okhttp-interceptor-test-secret"
@@ -69,9 +71,11 @@ private fun get(url: String): Request = Request.Builder().url(url).build()
 
 private fun sha256(bytes: ByteArray): ByteArray = MessageDigest.getInstance("SHA-256").digest(bytes)
 
-/** Verifies the origin-form target the server received: api-auth, path-body-hex, aws-sigv4, timestamped with a base URL. */
-private fun originForm(verifier: Verifier, now: Long? = null): (Received) -> String =
-    { r -> verifier.verify(r.method, r.target, r.headerList, r.body, now) }
+/** HMAC-SHA256 of [data] with [SECRET], base64: the signature timestamped and rfc9421 (hmac-sha256) send. */
+private fun hmacSha256Base64(data: ByteArray): String {
+    val mac = Mac.getInstance("HmacSHA256").apply { init(SecretKeySpec(SECRET.toByteArray(), "HmacSHA256")) }
+    return Base64.getEncoder().encodeToString(mac.doFinal(data))
+}
 
 /** A network interceptor that changes the request after it was signed, as a broken proxy would. */
 private fun tamper(change: (Request) -> Request) = Interceptor { chain -> chain.proceed(change(chain.request())) }
@@ -85,7 +89,7 @@ private fun flipLastBodyByte(request: Request): Request {
 class HmacSigInterceptorSchemesTest {
     @Test
     fun `api-auth - a POST and a GET verify on the server, exactly as sent`() = withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(verify = originForm(verifier, NOW)).use { server ->
+        VerifyingServer(verifier, NOW).use { server ->
             val http = client(HmacSigInterceptor(signer, clock = { NOW }))
             assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/orders?id=7")))
             val r = server.next()
@@ -106,7 +110,7 @@ class HmacSigInterceptorSchemesTest {
 
     @Test
     fun `path-body-hex - a POST and a GET verify`() = withKey(Scheme.pathBodyHex(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier).use { server ->
             val http = client(HmacSigInterceptor(signer))
             assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/orders?id=7")))
             assertTrue(server.next().headers["Authorization"]!!.matches(Regex("$KEY_ID:[0-9a-f]{64}")))
@@ -116,34 +120,23 @@ class HmacSigInterceptorSchemesTest {
     }
 
     @Test
-    fun `timestamped - the client signs the URL it calls, the server knows its public base URL`() {
-        // The base URL is only known once the server listens: verify through a holder.
-        var verify: (Received) -> String = { throw AssertionError("no verifier yet") }
-        VerifyingServer(verify = { verify(it) }).use { server ->
-            withKey(Scheme.timestamped(), Policy.timestamped(publicBaseUrl = server.baseUrl)) { signer, verifier ->
-                verify = originForm(verifier, NOW)
+    fun `timestamped - a POST and a GET verify on a server with the default policy`() =
+        withKey(Scheme.timestamped(), Policy.timestamped()) { signer, verifier ->
+            VerifyingServer(verifier, NOW).use { server ->
                 val http = client(HmacSigInterceptor(signer, clock = { NOW }))
                 assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/orders?id=7")))
                 val r = server.next()
                 assertEquals("$NOW", r.headers["X-Request-Timestamp"])
                 assertEquals(KEY_ID, r.headers["X-Request-Key-Id"])
                 assertEquals(200 to KEY_ID, http.call(get("${server.baseUrl}/orders?b=2&a=1")))
-                server.next()
+                assertEquals("/orders?b=2&a=1", server.next().target)
             }
         }
-        // Signed over the absolute URL: a server that assumes https does not accept it.
-        withKey(Scheme.timestamped()) { signer, verifier ->
-            VerifyingServer(verify = originForm(verifier)).use { server ->
-                assertEquals(403, client(HmacSigInterceptor(signer)).call(get("${server.baseUrl}/orders")).first)
-                assertEquals(ErrorKind.BAD_SIGNATURE, server.next().refusal.kind)
-            }
-        }
-    }
 
     @Test
     fun `aws-sigv4 - header signature covers Host, Content-Type and Content-Length as sent`() =
         withKey(Scheme.awsSigv4("us-east-1", "execute-api", signBody = true), Policy.awsSigv4()) { signer, verifier ->
-            VerifyingServer(verify = originForm(verifier, NOW)).use { server ->
+            VerifyingServer(verifier, NOW).use { server ->
                 val http = client(HmacSigInterceptor(signer, clock = { NOW }))
                 assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/orders?id=7")))
                 val r = server.next()
@@ -159,7 +152,7 @@ class HmacSigInterceptorSchemesTest {
     @Test
     fun `aws-sigv4 - a presigned scheme moves the signature into the query, which OkHttp sends as signed`() =
         withKey(Scheme.awsSigv4("us-east-1", "s3", normalize = false, doubleUriEncode = false, signatureType = SignatureType.QUERY)) { signer, verifier ->
-            VerifyingServer(verify = originForm(verifier, NOW)).use { server ->
+            VerifyingServer(verifier, NOW).use { server ->
                 val http = client(HmacSigInterceptor(signer, clock = { NOW }))
                 assertEquals(200 to KEY_ID, http.call(get("${server.baseUrl}/bucket/key.txt?b=2&a=1")))
                 val r = server.next()
@@ -170,10 +163,10 @@ class HmacSigInterceptorSchemesTest {
         }
 
     @Test
-    fun `rfc9421 with Content-Digest - signed over the http URL, verified as the server rebuilds it`() {
+    fun `rfc9421 with Content-Digest - a POST and a GET verify on a server with the default policy`() {
         val scheme = Scheme.rfc9421(listOf("@method", "@target-uri", "content-type"), contentDigest = ContentDigest.SHA256)
         withKey(scheme, Policy.rfc9421()) { signer, verifier ->
-            VerifyingServer(verify = { r -> verifier.verify(r.method, r.absoluteTarget, r.headerList, r.body, NOW) }).use { server ->
+            VerifyingServer(verifier, NOW).use { server ->
                 val http = client(HmacSigInterceptor(signer, clock = { NOW }))
                 assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/orders?id=7")))
                 val r = server.next()
@@ -186,7 +179,7 @@ class HmacSigInterceptorSchemesTest {
         }
         // The default components (@method, @authority, @target-uri) for a GET with a query.
         withKey(Scheme.rfc9421(contentDigest = ContentDigest.SHA256)) { signer, verifier ->
-            VerifyingServer(verify = { r -> verifier.verify(r.method, r.absoluteTarget, r.headerList, r.body) }).use { server ->
+            VerifyingServer(verifier).use { server ->
                 assertEquals(200 to KEY_ID, client(HmacSigInterceptor(signer)).call(get("${server.baseUrl}/orders?b=2&a=1")))
                 assertEquals("/orders?b=2&a=1", server.next().target)
             }
@@ -194,12 +187,60 @@ class HmacSigInterceptorSchemesTest {
     }
 }
 
+/**
+ * The rule every client integration follows: it signs the origin-form target and the `Host`
+ * it sends, so timestamped and rfc9421 cover `https://` + Host + target even over plain
+ * http, which is the URL a server with the default policy rebuilds.
+ */
+class HmacSigInterceptorTargetRuleTest {
+    @Test
+    fun `timestamped over plain http signs https + Host + target, and a default Verifier accepts it`() =
+        withKey(Scheme.timestamped()) { signer, verifier ->
+            VerifyingServer(verifier, NOW).use { server ->
+                assertTrue(server.baseUrl.startsWith("http://"))
+                assertEquals(200 to KEY_ID, client(HmacSigInterceptor(signer, clock = { NOW })).call(post("${server.baseUrl}/orders?b=2&a=1")))
+                val r = server.next()
+                assertEquals(KEY_ID, r.verdict.getOrThrow())
+                assertEquals("/orders?b=2&a=1", r.target)
+                val host = r.headers["Host"]!!
+                assertEquals(server.baseUrl.removePrefix("http://"), host)
+                // The string to sign, rebuilt independently: METHOD URL TIMESTAMP BODY.
+                val stringToSign = "POST" + "https://$host/orders?b=2&a=1" + "$NOW"
+                assertEquals(hmacSha256Base64(stringToSign.toByteArray() + ORDER), r.headers["X-Request-Signature"])
+            }
+        }
+
+    @Test
+    fun `rfc9421 over plain http signs https + Host + target, and a default Verifier accepts it`() =
+        withKey(Scheme.rfc9421(listOf("@method", "@target-uri", "@scheme", "@authority"))) { signer, verifier ->
+            VerifyingServer(verifier, NOW).use { server ->
+                assertEquals(200 to KEY_ID, client(HmacSigInterceptor(signer, clock = { NOW })).call(get("${server.baseUrl}/orders?b=2&a=1")))
+                val r = server.next()
+                assertEquals(KEY_ID, r.verdict.getOrThrow())
+                assertEquals("/orders?b=2&a=1", r.target)
+                val host = r.headers["Host"]!!
+                assertEquals(server.baseUrl.removePrefix("http://"), host)
+                val params = """("@method" "@target-uri" "@scheme" "@authority");created=$NOW;keyid="$KEY_ID""""
+                assertEquals("sig1=$params", r.headers["Signature-Input"])
+                // The signature base (RFC 9421 section 2.5), rebuilt independently.
+                val base = listOf(
+                    "\"@method\": GET",
+                    "\"@target-uri\": https://$host/orders?b=2&a=1",
+                    "\"@scheme\": https",
+                    "\"@authority\": $host",
+                    "\"@signature-params\": $params",
+                ).joinToString("\n")
+                assertEquals("sig1=:${hmacSha256Base64(base.toByteArray())}:", r.headers["Signature"])
+            }
+        }
+}
+
 class HmacSigInterceptorWireTest {
     @Test
     fun `a String body whose media type has no charset verifies with the charset OkHttp adds`() {
         val scheme = Scheme.rfc9421(listOf("@method", "@target-uri", "content-type"), contentDigest = ContentDigest.SHA256)
         withKey(scheme) { signer, verifier ->
-            VerifyingServer(verify = { r -> verifier.verify(r.method, r.absoluteTarget, r.headerList, r.body) }).use { server ->
+            VerifyingServer(verifier).use { server ->
                 val request = Request.Builder().url("${server.baseUrl}/notes").post("""{"text":"héllo"}""".toRequestBody(JSON)).build()
                 assertEquals(200 to KEY_ID, client(HmacSigInterceptor(signer)).call(request))
                 val r = server.next()
@@ -212,7 +253,7 @@ class HmacSigInterceptorWireTest {
     @Test
     fun `the Content-Type signed is the body's, which OkHttp sends over the request's own`() =
         withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-            VerifyingServer(verify = originForm(verifier)).use { server ->
+            VerifyingServer(verifier).use { server ->
                 val http = client(HmacSigInterceptor(signer))
                 val overridden = Request.Builder().url("${server.baseUrl}/orders").header("Content-Type", "text/plain").post(ORDER.toRequestBody(JSON)).build()
                 assertEquals(200 to KEY_ID, http.call(overridden))
@@ -226,7 +267,7 @@ class HmacSigInterceptorWireTest {
 
     @Test
     fun `query order, repeats, encoding and an empty query are kept`() = withKey(Scheme.pathBodyHex()) { signer, verifier ->
-        VerifyingServer(verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier).use { server ->
             val http = client(HmacSigInterceptor(signer))
             for (target in listOf("/search?b=2&a=1&a=0&q=x%20y+z&e=&flag", "/search?", "/a%2Fb/c?z=%E2%9C%93")) {
                 assertEquals(200 to KEY_ID, http.call(get("${server.baseUrl}$target")), target)
@@ -237,7 +278,7 @@ class HmacSigInterceptorWireTest {
 
     @Test
     fun `a one-shot body is read once and sent as signed`() = withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier).use { server ->
             var writes = 0
             val oneShot = object : RequestBody() {
                 override fun contentType(): MediaType = JSON
@@ -271,7 +312,7 @@ class HmacSigInterceptorWireTest {
 class HmacSigInterceptorRefusalTest {
     @Test
     fun `a body changed after signing is refused as body_mismatch`() = withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier).use { server ->
             val http = client(HmacSigInterceptor(signer), network = listOf(tamper(::flipLastBodyByte)))
             val (status, text) = http.call(post("${server.baseUrl}/orders"))
             assertEquals(403, status)
@@ -282,7 +323,7 @@ class HmacSigInterceptorRefusalTest {
 
     @Test
     fun `a path changed after signing is refused as bad_signature`() = withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier).use { server ->
             val changePath = tamper { it.newBuilder().url(it.url.newBuilder().encodedPath(it.url.encodedPath + "x").build()).build() }
             val http = client(HmacSigInterceptor(signer), network = listOf(changePath))
             assertEquals(403, http.call(post("${server.baseUrl}/orders")).first)
@@ -295,7 +336,7 @@ class HmacSigInterceptorRefusalTest {
     @Test
     fun `rfc9421 - a body changed after signing is refused as body_mismatch`() =
         withKey(Scheme.rfc9421(contentDigest = ContentDigest.SHA512)) { signer, verifier ->
-            VerifyingServer(verify = { r -> verifier.verify(r.method, r.absoluteTarget, r.headerList, r.body) }).use { server ->
+            VerifyingServer(verifier).use { server ->
                 val http = client(HmacSigInterceptor(signer), network = listOf(tamper(::flipLastBodyByte)))
                 assertEquals(403, http.call(post("${server.baseUrl}/orders")).first)
                 assertEquals(ErrorKind.BODY_MISMATCH, server.next().refusal.kind)
@@ -304,7 +345,7 @@ class HmacSigInterceptorRefusalTest {
 
     @Test
     fun `an unsigned request is refused as missing_authorization`() = withKey(Scheme.apiAuth(digest = "sha256")) { _, verifier ->
-        VerifyingServer(verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier).use { server ->
             val (status, text) = OkHttpClient().call(post("${server.baseUrl}/orders"))
             assertEquals(401, status)
             assertTrue(text.startsWith("missing_authorization: "), text)
@@ -316,28 +357,32 @@ class HmacSigInterceptorRefusalTest {
         Scheme.pathBodyHex().use { scheme ->
             Credentials("not:allowed", SECRET).use { credentials ->
                 Signer(scheme, credentials).use { signer ->
-                    VerifyingServer(verify = { throw AssertionError("nothing should be sent") }).use { server ->
-                        val http = client(HmacSigInterceptor(signer))
-                        val sync = assertThrows<HmacSigIOException> { http.call(get("${server.baseUrl}/a")) }
-                        assertEquals(ErrorKind.INVALID_REQUEST, sync.kind)
-                        assertSame(sync.error, sync.cause)
-                        assertTrue("cannot contain ':'" in sync.message!!, sync.message)
+                    // Its server would verify anything that arrived; nothing should.
+                    Verifier.withKeys(scheme, mapOf(KEY_ID to SECRET)).use { verifier ->
+                        VerifyingServer(verifier).use { server ->
+                            val http = client(HmacSigInterceptor(signer))
+                            val sync = assertThrows<HmacSigIOException> { http.call(get("${server.baseUrl}/a")) }
+                            assertEquals(ErrorKind.INVALID_REQUEST, sync.kind)
+                            assertSame(sync.error, sync.cause)
+                            assertTrue("cannot contain ':'" in sync.message!!, sync.message)
 
-                        // Asynchronous calls get it in onFailure (OkHttp passes only IOExceptions there).
-                        val failure = CompletableFuture<IOException>()
-                        http.newCall(get("${server.baseUrl}/a")).enqueue(object : Callback {
-                            override fun onFailure(call: Call, e: IOException) {
-                                failure.complete(e)
-                            }
+                            // Asynchronous calls get it in onFailure (OkHttp passes only IOExceptions there).
+                            val failure = CompletableFuture<IOException>()
+                            http.newCall(get("${server.baseUrl}/a")).enqueue(object : Callback {
+                                override fun onFailure(call: Call, e: IOException) {
+                                    failure.complete(e)
+                                }
 
-                            override fun onResponse(call: Call, response: Response) {
-                                response.close()
-                                failure.completeExceptionally(AssertionError("got a response"))
-                            }
-                        })
-                        val async = failure.get(10, TimeUnit.SECONDS)
-                        assertTrue(async is HmacSigIOException, async.toString())
-                        assertEquals(ErrorKind.INVALID_REQUEST, (async as HmacSigIOException).error.kind)
+                                override fun onResponse(call: Call, response: Response) {
+                                    response.close()
+                                    failure.completeExceptionally(AssertionError("got a response"))
+                                }
+                            })
+                            val async = failure.get(10, TimeUnit.SECONDS)
+                            assertTrue(async is HmacSigIOException, async.toString())
+                            assertEquals(ErrorKind.INVALID_REQUEST, (async as HmacSigIOException).error.kind)
+                            assertEquals(0, server.requestCount)
+                        }
                     }
                 }
             }
@@ -364,7 +409,7 @@ class HmacSigInterceptorRedirectTest {
 
     @Test
     fun `as a network interceptor every hop is signed for where it goes`() = withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(answer = redirect, verify = originForm(verifier)).use { server ->
+        VerifyingServer(verifier, answer = redirect).use { server ->
             val http = client(HmacSigInterceptor(signer), asNetworkInterceptor = true)
             assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/old")))
             assertEquals(KEY_ID, server.next().verdict.getOrThrow())
@@ -378,7 +423,7 @@ class HmacSigInterceptorRedirectTest {
     @Test
     fun `as an application interceptor a redirect carries the first signature, which does not verify there`() =
         withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-            VerifyingServer(answer = redirect, verify = originForm(verifier)).use { server ->
+            VerifyingServer(verifier, answer = redirect).use { server ->
                 assertEquals(403, client(HmacSigInterceptor(signer)).call(post("${server.baseUrl}/old")).first)
                 assertEquals(KEY_ID, server.next().verdict.getOrThrow())
                 assertEquals(ErrorKind.BAD_SIGNATURE, server.next().refusal.kind)

@@ -2,6 +2,7 @@ package dev.hmacsig.okhttp
 
 import dev.hmacsig.Header
 import dev.hmacsig.HmacSigException
+import dev.hmacsig.Verifier
 import dev.hmacsig.httpStatus
 import okhttp3.Headers
 import okhttp3.mockwebserver.Dispatcher
@@ -17,21 +18,19 @@ class Received(val method: String, val target: String, val headers: Headers, val
     /** The refusal, or an assertion error saying the request verified. */
     val refusal: HmacSigException
         get() = verdict.exceptionOrNull() as? HmacSigException ?: throw AssertionError("expected a refusal, got $verdict")
-
-    /** `Host` and the origin-form target as an absolute `http://` URL: how a plain-HTTP server rebuilds what the client called. */
-    val absoluteTarget: String get() = "http://${headers["Host"]}$target"
-
-    val headerList: List<Header> get() = headers.map { (name, value) -> Header(name, value) }
 }
 
 /**
- * A real HTTP server on 127.0.0.1 (OkHttp's MockWebServer) that verifies every request
- * with [verify] and answers 200 with the key id, or `status(kind)` with `kind: reason`, as a
- * verifying server does. [answer] may replace the 200 (a redirect, say).
+ * A real HTTP server on 127.0.0.1 (OkHttp's MockWebServer) that verifies every request with
+ * [verifier] as a server does, given what it received: the method, the origin-form target of
+ * the request line, the headers and the body ([now]: the verifying time, null the system
+ * clock). It answers 200 with the key id, or `status(kind)` with `kind: reason`. [answer] may
+ * replace the 200 (a redirect, say).
  */
 class VerifyingServer(
+    private val verifier: Verifier,
+    private val now: Long? = null,
     private val answer: (Received) -> MockResponse? = { null },
-    private val verify: (Received) -> String,
 ) : AutoCloseable {
     private val server = MockWebServer()
     private val received = LinkedBlockingQueue<Received>()
@@ -39,9 +38,12 @@ class VerifyingServer(
     init {
         server.dispatcher = object : Dispatcher() {
             override fun dispatch(request: RecordedRequest): MockResponse {
-                val unverified = Received(request.method!!, request.path!!, request.headers, request.body.readByteArray(), Result.success(""))
-                val verdict = runCatching { verify(unverified) }
-                val r = Received(unverified.method, unverified.target, unverified.headers, unverified.body, verdict)
+                val method = request.method!!
+                val target = request.path!!
+                val body = request.body.readByteArray()
+                val headers = request.headers.map { (name, value) -> Header(name, value) }
+                val verdict = runCatching { verifier.verify(method, target, headers, body, now) }
+                val r = Received(method, target, request.headers, body, verdict)
                 received.add(r)
                 return verdict.fold(
                     { keyId -> answer(r) ?: MockResponse().setBody(keyId) },
@@ -60,6 +62,9 @@ class VerifyingServer(
 
     /** `http://127.0.0.1:PORT`. */
     val baseUrl: String get() = "http://127.0.0.1:${server.port}"
+
+    /** How many requests the server received. */
+    val requestCount: Int get() = server.requestCount
 
     /** The next request the server received (waits up to 10 s). */
     fun next(): Received = received.poll(10, TimeUnit.SECONDS) ?: throw AssertionError("the server received no request")
