@@ -8,6 +8,7 @@ use sfv::{BareItem, Dictionary, FieldType as _, Item, ListEntry, Parser};
 
 use crate::error::{HmacSigError, Result};
 use crate::mac::{constant_time_eq, sha256, sha512};
+use crate::request::Body;
 
 /// A `Content-Digest` algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -44,9 +45,15 @@ impl ContentDigest {
 
     /// The `Content-Digest` field value for `body`, e.g. `sha-256=:47DEQpj8...=:`.
     pub fn field_value(self, body: &[u8]) -> String {
+        self.field_value_of_digest(&self.digest(body))
+    }
+
+    /// The `Content-Digest` field value for a body whose digest (of this
+    /// algorithm) is `digest`.
+    pub fn field_value_of_digest(self, digest: &[u8]) -> String {
         let mut dict = Dictionary::new();
         let key = sfv::KeyRef::from_str(self.name()).expect("algorithm names are keys").to_owned();
-        dict.insert(key, ListEntry::Item(Item::new(BareItem::ByteSequence(self.digest(body)))));
+        dict.insert(key, ListEntry::Item(Item::new(BareItem::ByteSequence(digest.to_vec()))));
         dict.serialize().expect("a one-member dictionary serializes")
     }
 }
@@ -55,7 +62,7 @@ impl ContentDigest {
 /// supported algorithm whose digest matches. `member` is the one dictionary
 /// key a signature covered (`"content-digest";key="sha-256"`), whose value is
 /// then `value` alone.
-pub(crate) fn check(value: &str, member: Option<&str>, body: &[u8]) -> Result<()> {
+pub(crate) fn check(value: &str, member: Option<&str>, body: Body<'_>) -> Result<()> {
     let malformed = || HmacSigError::body_mismatch(format!("Content-Digest {value:?} is not a dictionary of byte sequences"));
     let members: Vec<(String, Item)> = match member {
         Some(name) => vec![(name.to_owned(), Parser::new(value).parse::<Item>().map_err(|_| malformed())?)],
@@ -77,7 +84,7 @@ pub(crate) fn check(value: &str, member: Option<&str>, body: &[u8]) -> Result<()
             HmacSigError::digest_not_allowed(format!("Content-Digest algorithm {name:?} is not accepted; only sha-256 and sha-512 are"))
         })?;
         let BareItem::ByteSequence(claimed) = &item.bare_item else { return Err(malformed()) };
-        if !constant_time_eq(claimed, &algorithm.digest(body)) {
+        if !constant_time_eq(claimed, &body.digest(algorithm, "checking Content-Digest")?) {
             return Err(HmacSigError::body_mismatch(format!("the body's {name} digest does not match Content-Digest")));
         }
     }
@@ -98,20 +105,20 @@ mod tests {
         let b2 = br#"{"hello": "world"}"#;
         let value = ContentDigest::Sha512.field_value(b2);
         assert_eq!(value, "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:");
-        check(&value, None, b2).unwrap();
+        check(&value, None, Body::Bytes(b2)).unwrap();
         let both = format!("{}, {value}", ContentDigest::Sha256.field_value(b2));
-        check(&both, None, b2).unwrap();
-        assert_eq!(check(&both, None, b"other").unwrap_err().kind(), "body_mismatch");
+        check(&both, None, Body::Bytes(b2)).unwrap();
+        assert_eq!(check(&both, None, Body::Bytes(b"other")).unwrap_err().kind(), "body_mismatch");
     }
 
     #[test]
     fn refuses_weak_or_malformed_digests() {
-        assert_eq!(check("md5=:rL0Y20zC+Fzt72VPzMSk2A==:", None, b"foo").unwrap_err().kind(), "digest_not_allowed");
+        assert_eq!(check("md5=:rL0Y20zC+Fzt72VPzMSk2A==:", None, Body::Bytes(b"foo")).unwrap_err().kind(), "digest_not_allowed");
         for bad in ["", "sha-256", "sha-256=abc", "sha-256=(:AA==:)", "sha-256=:AA==:"] {
-            assert_eq!(check(bad, None, b"foo").unwrap_err().kind(), "body_mismatch", "{bad}");
+            assert_eq!(check(bad, None, Body::Bytes(b"foo")).unwrap_err().kind(), "body_mismatch", "{bad}");
         }
         let one = ContentDigest::Sha256.field_value(b"foo");
         let item = one.strip_prefix("sha-256=").unwrap();
-        check(item, Some("sha-256"), b"foo").unwrap();
+        check(item, Some("sha-256"), Body::Bytes(b"foo")).unwrap();
     }
 }

@@ -7,11 +7,14 @@
 //!   verify, [`Credentials`] hold a key id and secret.
 //! - [`sign_request`] / [`verify_request`] for one-off calls; [`Signer`] for
 //!   hot paths; [`Verifier`] (with a [`KeyLookup`] and a [`ReplayGuard`]) for servers.
+//! - [`BodyHasher`] hashes a large body chunk by chunk; [`Signer::sign_with_body_digest`]
+//!   signs with its [`BodyDigest`] (api-auth, aws-sigv4, rfc9421).
 //! - Every failure is an [`HmacSigError`] whose variant is the conformance
 //!   error kind.
 
 uniffi::setup_scaffolding!("hmacsig");
 
+mod body_hasher;
 mod content_digest;
 mod credentials;
 mod error;
@@ -26,11 +29,12 @@ mod target;
 mod time;
 mod verifier;
 
+pub use body_hasher::{BodyDigest, BodyHasher};
 pub use content_digest::ContentDigest;
 pub use credentials::Credentials;
 pub use error::{HmacSigError, Result};
 pub use replay::ReplayGuard;
-pub use request::{Header, Request, RequestView, Response};
+pub use request::{Body, Header, Request, RequestView, Response};
 pub use scheme::{Policy, Scheme};
 pub use schemes::aws_sigv4::SignatureType;
 pub use schemes::timestamped::HeaderStyle;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use crate::body_hasher::BodyDigest;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
-use crate::request::{Header, Request, RequestView, Response};
+use crate::request::{Body, Header, Request, RequestView, Response};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
 use crate::schemes::rfc9421::MessageView;
 use crate::schemes::{api_auth, aws_sigv4, path_body_hex, rfc9421, timestamped};
@@ -115,7 +116,12 @@ fn rfc9421_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<rfc9421::P
 }
 
 fn response_view<'a>(response: &'a Response, request: Option<&'a Request>) -> MessageView<'a> {
-    MessageView { headers: &response.headers, body: &response.body, status: Some(response.status), request: request.map(Request::view) }
+    MessageView {
+        headers: &response.headers,
+        body: Body::Bytes(&response.body),
+        status: Some(response.status),
+        request: request.map(Request::view),
+    }
 }
 
 /// Signs a response (rfc9421 only); `request` is the request it answers,
@@ -184,6 +190,36 @@ impl Signer {
     /// Signs a request given as flat parts; the cheapest call across the FFI.
     #[uniffi::method(default(now = None))]
     pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
+        let body = Body::Bytes(body);
+        sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
+    }
+
+    /// Signs a request whose body is given by its digest (from a
+    /// [`crate::BodyHasher`]), so a large body need not be in memory. The
+    /// result is byte for byte what [`Self::sign`] gives with the body itself.
+    ///
+    /// - api-auth: the content hash is the digest, which must be SHA-256 (when
+    ///   the method has a body and no content hash is set).
+    /// - aws-sigv4: the payload hash (and `x-amz-content-sha256` with
+    ///   `sign_body`) is the digest, which must be SHA-256, unless the request
+    ///   sets `X-Amz-Content-Sha256` itself. Presigned URLs too.
+    /// - rfc9421: `Content-Digest` (with the `content_digest` option) is the
+    ///   digest, which must be of that algorithm; without the option the body
+    ///   is not signed and any digest does.
+    /// - path-body-hex, timestamped: `Unsupported`; they MAC the body bytes.
+    ///
+    /// A digest of the wrong algorithm or length is `InvalidRequest`.
+    #[uniffi::method(default(now = None))]
+    pub fn sign_with_body_digest(
+        &self,
+        method: String,
+        target: String,
+        headers: Vec<Header>,
+        body_digest: BodyDigest,
+        now: Option<i64>,
+    ) -> Result<SignedRequest> {
+        body_digest.validate()?;
+        let body = Body::Digest(&body_digest);
         sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
     }
 

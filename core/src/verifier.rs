@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
 use crate::replay::ReplayGuard;
-use crate::request::{Header, Request, RequestView};
+use crate::request::{Body, Header, Request, RequestView};
 use crate::scheme::{Policy, Scheme};
 use crate::signer::{extract_key_id_view, resolve_policy, verify_view};
 
@@ -96,7 +96,7 @@ impl Verifier {
     /// Verifies a request given as parts; returns the verified key id.
     #[uniffi::method(default(now = None))]
     pub fn verify(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<String> {
-        self.verify_view(&RequestView { method: &method, target: &target, headers: &headers, body }, now)
+        self.verify_view(&RequestView { method: &method, target: &target, headers: &headers, body: Body::Bytes(body) }, now)
     }
 
     /// Verifies a `Request`; returns the verified key id.

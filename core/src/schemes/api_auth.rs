@@ -23,7 +23,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::error::{HmacSigError, Result};
 use crate::mac::{Algorithm, sha256};
-use crate::request::{Header, RequestView};
+use crate::request::{Body, Header, RequestView};
 use crate::schemes::ruby_uri::gem_request_uri;
 use crate::signed::{SignedRequest, Verified};
 use crate::time::{format_http_date, parse_http_date_ruby};
@@ -101,6 +101,11 @@ pub fn content_hash(body: &[u8]) -> String {
     BASE64.encode(sha256(body))
 }
 
+/// As [`content_hash`], for a body given as bytes or as its SHA-256 digest.
+fn body_content_hash(body: Body<'_>) -> Result<String> {
+    Ok(BASE64.encode(body.sha256("the api-auth content hash")?))
+}
+
 /// Builds the canonical string. `request_uri_source` is the target, or the
 /// `X-Original-URI` value where that is honoured.
 fn canonical_string(
@@ -146,7 +151,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
     let hash = match request.header_joined(CONTENT_HASH_HEADER) {
         Some(preset) => preset,
         None if has_body => {
-            let hash = content_hash(request.body);
+            let hash = body_content_hash(request.body)?;
             headers.push(Header::new(CONTENT_HASH_HEADER, hash.clone()));
             hash
         }
@@ -251,7 +256,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
         return Err(HmacSigError::bad_signature(canonical.as_bytes()));
     }
     match hash {
-        Some(hash) if hash != content_hash(request.body) => {
+        Some(hash) if hash != body_content_hash(request.body)? => {
             return Err(HmacSigError::body_mismatch(format!("the body's SHA-256 does not match {CONTENT_HASH_HEADER}: {hash:?}")));
         }
         None if !request.body.is_empty() && !policy.allow_unsigned_body => {

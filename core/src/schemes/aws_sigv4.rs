@@ -17,8 +17,9 @@
 //!   obsolete line folding) collapsed to one space, repeats joined with `,`,
 //!   sorted by name. `Authorization`, `User-Agent`, `X-Amzn-Trace-Id`,
 //!   `Expect` and `Connection` are never signed.
-//! - PAYLOAD_HASH: hex SHA-256 of the body, or the request's own
-//!   `X-Amz-Content-Sha256` value (e.g. `UNSIGNED-PAYLOAD`) when it has one.
+//! - PAYLOAD_HASH: hex SHA-256 of the body (or of the SHA-256 body digest it
+//!   was given), or the request's own `X-Amz-Content-Sha256` value (e.g.
+//!   `UNSIGNED-PAYLOAD`) when it has one. Presigned URLs too.
 
 use crate::error::{HmacSigError, Result};
 use crate::mac::{Algorithm, from_lower_hex, sha256, to_hex};
@@ -281,11 +282,16 @@ fn header_pairs(request: &RequestView<'_>) -> Vec<(String, String)> {
     request.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect()
 }
 
-fn payload_hash(request: &RequestView<'_>) -> String {
+fn payload_hash(request: &RequestView<'_>) -> Result<String> {
     match request.header_values("X-Amz-Content-Sha256").next() {
-        Some(v) => v.trim().to_owned(),
-        None => to_hex(&sha256(request.body)),
+        Some(v) => Ok(v.trim().to_owned()),
+        None => body_hash(request),
     }
+}
+
+/// Hex SHA-256 of the body (a body digest must be SHA-256).
+fn body_hash(request: &RequestView<'_>) -> Result<String> {
+    Ok(to_hex(&request.body.sha256("the aws-sigv4 payload hash")?))
 }
 
 /// The request's method and fields, where header values may carry obsolete
@@ -313,7 +319,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
         added.push(Header::new("Host", host));
     }
     let token_signed = options.session_token.is_some() && !options.omit_session_token;
-    let payload = payload_hash(request);
+    let payload = payload_hash(request)?;
     match options.signature_type {
         SignatureType::Header => {
             if let Some(token) = &options.session_token {
@@ -324,14 +330,11 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
             }
             added.push(Header::new("X-Amz-Date", amz_date.clone()));
             headers.push(("X-Amz-Date".into(), amz_date.clone()));
-            let payload = if options.sign_body && request.header_values("X-Amz-Content-Sha256").next().is_none() {
-                let hash = to_hex(&sha256(request.body));
-                added.push(Header::new("x-amz-content-sha256", hash.clone()));
-                headers.push(("x-amz-content-sha256".into(), hash.clone()));
-                hash
-            } else {
-                payload
-            };
+            if options.sign_body && request.header_values("X-Amz-Content-Sha256").next().is_none() {
+                // Without the request's own header, `payload` is the body's hash.
+                added.push(Header::new("x-amz-content-sha256", payload.clone()));
+                headers.push(("x-amz-content-sha256".into(), payload.clone()));
+            }
             let mut params = encoded_params(query, false);
             let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
             let sts = string_to_sign(&amz_date, &scope, &canonical.request);
@@ -511,7 +514,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     }
     let (_, path, query) = split_target(request.target)?;
     let mut params = encoded_params(query, true);
-    let payload = payload_hash(request);
+    let payload = payload_hash(request)?;
     let canonical = canonical_request(options, request.method, path, &mut params, &header_pairs(request), Some(&names), &payload)?;
     let sts = string_to_sign(amz_date, &scope, &canonical.request);
     // Any length but SHA-256's fails verify_slice.
@@ -519,7 +522,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if !tag.is_some_and(|t| Algorithm::Sha256.verify(&signing_key(secret, &claim.scope_date, options), &[sts.as_bytes()], &t)) {
         return Err(HmacSigError::bad_signature(sts.as_bytes()));
     }
-    if payload != "UNSIGNED-PAYLOAD" && payload != to_hex(&sha256(request.body)) {
+    if payload != "UNSIGNED-PAYLOAD" && payload != body_hash(request)? {
         return Err(HmacSigError::body_mismatch("the body's SHA-256 does not match x-amz-content-sha256"));
     }
     let skew = i64::from(policy.max_skew);

@@ -36,7 +36,8 @@ impl Options {
 /// The bytes the filter MACs.
 pub fn string_to_sign(request: &RequestView<'_>) -> Result<Vec<u8>> {
     let target = Target::parse(request.target)?;
-    let mut data = Vec::with_capacity(target.path.len() + 1 + request.body.len() + target.query.map_or(0, str::len));
+    let body = request.body.bytes("path-body-hex")?;
+    let mut data = Vec::with_capacity(target.path.len() + 1 + body.len() + target.query.map_or(0, str::len));
     data.extend_from_slice(target.path.as_bytes());
     if let Some(query) = target.query.filter(|q| !q.is_empty()) {
         data.push(b'?');
@@ -44,7 +45,7 @@ pub fn string_to_sign(request: &RequestView<'_>) -> Result<Vec<u8>> {
     }
     // The filter compares request_method with exact, upper-case names.
     if matches!(request.method, "POST" | "PUT" | "PATCH") {
-        data.extend_from_slice(request.body);
+        data.extend_from_slice(body);
     }
     Ok(data)
 }

@@ -36,7 +36,7 @@ use sfv::{BareItem, Dictionary, FieldType as _, InnerList, Item, KeyRef, List, L
 use crate::content_digest::{self, ContentDigest};
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
-use crate::request::{Folding, Header, RequestView, is_token, validate_header_lines};
+use crate::request::{Body, Folding, Header, RequestView, is_token, validate_header_lines};
 use crate::signed::{SignedRequest, Verified};
 use crate::target::Target;
 
@@ -205,7 +205,7 @@ impl Component {
 #[derive(Debug, Clone, Copy)]
 pub struct MessageView<'a> {
     pub headers: &'a [Header],
-    pub body: &'a [u8],
+    pub body: Body<'a>,
     /// `Some` for a response.
     pub status: Option<u16>,
     /// The request itself, or the request a response answers (if known).
@@ -716,7 +716,8 @@ pub fn sign(message: &MessageView<'_>, options: &Options, key_id: &str, secret: 
                 "the message already has a {CONTENT_DIGEST_HEADER} header; sign without content_digest to cover it as it is"
             )));
         }
-        let header = Header::new(CONTENT_DIGEST_HEADER, digest.field_value(message.body));
+        let value = digest.field_value_of_digest(&message.body.digest(digest, "the rfc9421 Content-Digest")?);
+        let header = Header::new(CONTENT_DIGEST_HEADER, value);
         headers.to_mut().push(header.clone());
         added.push(header);
         if !components.iter().any(Component::is_content_digest) {
@@ -1179,8 +1180,12 @@ mod tests {
     fn responses_sign_status_and_the_request_with_req() {
         let request = test_request();
         let headers = vec![Header::new("Content-Type", "application/json"), Header::new("Content-Length", "23")];
-        let response =
-            MessageView { headers: &headers, body: br#"{"message": "good dog"}"#, status: Some(200), request: Some(request.view()) };
+        let response = MessageView {
+            headers: &headers,
+            body: Body::Bytes(br#"{"message": "good dog"}"#),
+            status: Some(200),
+            request: Some(request.view()),
+        };
         let mut o = options(&["@status", "content-type", "@method;req", "@authority;req"], "sig1");
         o.content_digest = Some(ContentDigest::Sha512);
         let s = sign(&response, &o, "k", b"x", 0).unwrap();

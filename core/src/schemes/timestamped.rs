@@ -170,7 +170,7 @@ fn string_to_sign(method: &str, url: &str, options: &Options, timestamp: &str, b
 pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8], now: i64) -> Result<SignedRequest> {
     request.validate()?;
     let timestamp = now.to_string();
-    let data = string_to_sign(request.method, &client_url(request)?, options, &timestamp, request.body);
+    let data = string_to_sign(request.method, &client_url(request)?, options, &timestamp, request.body.bytes("timestamped")?);
     let signature = BASE64.encode(Algorithm::Sha256.hmac(secret, &[&data]));
     let mut headers = vec![Header::new(TIMESTAMP_HEADER, timestamp)];
     match options.header_style {
@@ -237,7 +237,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if claimed != key_id {
         return Err(HmacSigError::unknown_key(claimed));
     }
-    let data = string_to_sign(request.method, &server_url(request, policy)?, options, timestamp, request.body);
+    let data = string_to_sign(request.method, &server_url(request, policy)?, options, timestamp, request.body.bytes("timestamped")?);
     let valid = BASE64.decode(signature).is_ok_and(|tag| Algorithm::Sha256.verify(secret, &[&data], &tag));
     if !valid {
         return Err(HmacSigError::bad_signature(&data));
