@@ -19,6 +19,11 @@ idiomatic layer over it:
   ``Content-Digest`` of the body); policies ``Policy.api_auth(...)``, ``Policy.timestamped(...)``,
   ``Policy.aws_sigv4(max_skew=900)`` and ``Policy.rfc9421(max_age=300,
   required_components=None, clock_skew=5, label=None, tag=None, allow_unsigned_body=False)``.
+- Streamed bodies (api-auth, aws-sigv4, rfc9421): ``signer.sign_stream(method, target, headers,
+  body, now=None, algorithm=None, chunk_size=DEFAULT_CHUNK_SIZE)`` hashes a binary file or an
+  iterable of bytes-like chunks in constant memory and signs its digest, rewinding a seekable
+  file for the upload; piecewise, ``BodyHasher(algorithm=None)`` (``update(chunk)``, ``finish()``
+  -> ``BodyDigest``), ``hash_body(body)`` and ``signer.sign_with_body_digest(...)``.
 - Responses (rfc9421 only): ``sign_response(scheme, credentials, Response(status=200,
   headers=[...], body=b"..."), request=None, now=None)`` and ``verify_response(scheme,
   credentials, response, request=None, policy=None, now=None)``; ``request`` is the request the
@@ -41,12 +46,27 @@ Integrations, each in its own module, importing its framework only when imported
 
 from __future__ import annotations
 
+import io
 import re
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Iterable, Mapping, Optional, Tuple, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Generic,
+    Iterable,
+    Mapping,
+    Optional,
+    Protocol,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from . import _ffi
 from ._ffi import (
+    BodyDigest,
     ContentDigest,
     Header,
     HeaderStyle,
@@ -67,6 +87,9 @@ from ._ffi import (
 )
 
 __all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "BodyDigest",
+    "BodyHasher",
     "CallableKeyLookup",
     "ContentDigest",
     "Credentials",
@@ -87,6 +110,7 @@ __all__ = [
     "Verifier",
     "extract_key_id",
     "generate_secret",
+    "hash_body",
     "http_status",
     "sign_request",
     "sign_response",
@@ -118,6 +142,13 @@ def _as_bytes(value: Union[BytesLike, str, None], what: str) -> bytes:
     if isinstance(value, memoryview):
         return value.tobytes()  # also right for non-contiguous views
     raise TypeError(f"{what} must be bytes, bytearray, memoryview or str, not {type(value).__name__}")
+
+
+def _as_body(value: Union[BytesLike, str, None], too_large: str) -> bytes:
+    body = _as_bytes(value, "body")
+    if len(body) > _FFI_MAX_BYTES:
+        raise HmacSigError.InvalidRequest(f"a body of {len(body)} bytes is too large to pass in one call; {too_large}")
+    return body
 
 
 def _as_secret(value: Secret, what: str) -> bytes:
@@ -252,7 +283,7 @@ def _record_repr(self: object) -> str:
     return f"{type(self).__name__}({fields})"
 
 
-for _record in (Header, Request, Response, SignedRequest):
+for _record in (BodyDigest, Header, Request, Response, SignedRequest):
     _record.__repr__ = _record_repr  # type: ignore[method-assign]
     _record.__str__ = _record_repr  # type: ignore[method-assign]
 del _record
@@ -319,6 +350,135 @@ class _Closeable(Generic[_Inner]):
         self.close()
 
 
+# --- Streamed bodies -----------------------------------------------------------------------
+
+DEFAULT_CHUNK_SIZE = 1 << 20
+"""How many bytes ``hash_body`` and ``Signer.sign_stream`` read from a file at a time: enough
+that the call into Rust per chunk costs nothing next to hashing it, little enough to keep memory
+flat."""
+
+# The generated zero-copy `&[u8]` argument passes its length as a 32-bit signed int, which ctypes
+# wraps silently: a longer `bytes` would hash or sign other bytes than the ones given.
+_FFI_MAX_BYTES = (1 << 31) - 1
+# How much BodyHasher.update copies at a time from a chunk it cannot pass as it is.
+_COPY_PIECE = 1 << 20
+
+
+class BinaryReader(Protocol):
+    """A binary file object as ``hash_body`` reads it: ``open(path, "rb")``, ``io.BytesIO``, ..."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+StreamedBody = Union[BinaryReader, Iterable[BytesLike], BytesLike]
+"""A body read once to be hashed: a binary file object, an iterable of bytes-like chunks, or
+bytes-like (one chunk)."""
+
+
+def _chunk_type_error(chunk: object) -> TypeError:
+    if isinstance(chunk, str) or isinstance(chunk, io.TextIOBase):
+        return TypeError("a streamed body must be bytes, not text: open the file in binary mode ('rb') or encode the text")
+    return TypeError(f"a body chunk must be bytes, bytearray or memoryview, not {type(chunk).__name__}")
+
+
+class BodyHasher(_Closeable[_ffi.BodyHasher]):
+    """Hashes a body chunk by chunk, in constant memory, for ``Signer.sign_with_body_digest``:
+    ``update(chunk)`` with each chunk in order, then ``finish()`` once for the ``BodyDigest``
+    (``algorithm``, the raw ``digest``, the ``length`` in bytes).
+
+    ``algorithm``: ``None`` means ``ContentDigest.SHA256``, what api-auth and aws-sigv4 need; an
+    rfc9421 scheme needs the one its ``content_digest`` names. Once finished, the hasher is spent:
+    ``update`` and ``finish`` raise ``HmacSigError.InvalidRequest``. Like ``Signer``, a context
+    manager whose ``close()`` frees the Rust object.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, algorithm: Optional[ContentDigest] = None) -> None:
+        if algorithm is not None and not isinstance(algorithm, ContentDigest):
+            raise TypeError(f"algorithm must be a ContentDigest or None, not {type(algorithm).__name__}")
+        self._inner = _ffi.BodyHasher(algorithm)
+
+    def update(self, chunk: BytesLike) -> None:
+        """Hashes the next chunk (an empty one is fine). Rust reads a ``bytes`` chunk in place;
+        a ``bytearray`` or ``memoryview`` is copied, a megabyte at a time."""
+        inner = self._live()
+        if isinstance(chunk, bytes) and len(chunk) <= _FFI_MAX_BYTES:
+            inner.update(chunk)
+            return
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise _chunk_type_error(chunk)
+        view = memoryview(chunk)
+        if not view.c_contiguous:
+            view = memoryview(view.tobytes())
+        view = view.cast("B")  # bytes, whatever the item format or shape
+        for start in range(0, len(view), _COPY_PIECE):
+            inner.update(view[start : start + _COPY_PIECE].tobytes())
+
+    def finish(self) -> BodyDigest:
+        """The digest and length of everything hashed. Call it once."""
+        return self._live().finish()
+
+    def __repr__(self) -> str:
+        return "BodyHasher(<closed>)" if self._inner is None else "BodyHasher()"
+
+
+def hash_body(
+    body: StreamedBody, algorithm: Optional[ContentDigest] = None, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> BodyDigest:
+    """The ``BodyDigest`` of a body, reading it once in constant memory.
+
+    ``body`` is a binary file object (read ``chunk_size`` bytes at a time to its end; a seekable
+    one is then put back where it was, ready to be sent), an iterable of bytes-like chunks (a
+    generator is used up: make another to send the body) or bytes-like. ``algorithm`` is as
+    ``BodyHasher`` takes it.
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0:
+        raise ValueError(f"chunk_size must be a positive int, not {chunk_size!r}")
+    with BodyHasher(algorithm) as hasher:
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            hasher.update(body)
+        elif isinstance(body, (str, io.TextIOBase)):
+            raise _chunk_type_error(body)
+        elif callable(getattr(body, "read", None)):
+            _hash_file(hasher, body, chunk_size)  # type: ignore[arg-type]
+        elif isinstance(body, Iterable):
+            for chunk in body:
+                hasher.update(chunk)
+        else:
+            raise TypeError(
+                "a streamed body must be a binary file, an iterable of bytes-like chunks or bytes-like, "
+                f"not {type(body).__name__}"
+            )
+        return hasher.finish()
+
+
+def _hash_file(hasher: BodyHasher, file: BinaryReader, chunk_size: int) -> None:
+    start = _position(file)
+    try:
+        while True:
+            chunk = file.read(chunk_size)
+            if chunk is None:  # a non-blocking raw stream with nothing ready
+                raise ValueError("the file had no data ready (non-blocking); pass a blocking binary file")
+            if not chunk:
+                return
+            hasher.update(chunk)
+    finally:
+        if start is not None:
+            file.seek(start)  # type: ignore[attr-defined]
+
+
+def _position(file: object) -> Optional[int]:
+    """Where a seekable file is, to put it back there after hashing; ``None`` if it cannot seek."""
+    try:
+        if getattr(file, "seekable")():
+            position: int = getattr(file, "tell")()
+            return position
+    except (AttributeError, OSError, ValueError):
+        pass
+    return None
+
+
 # --- Signer --------------------------------------------------------------------------------
 
 
@@ -348,7 +508,57 @@ class Signer(_Closeable[_ffi.Signer]):
         ``target`` is the request target as sent (``/path?query`` or an absolute URL);
         ``now`` is Unix seconds, the system clock when ``None``.
         """
-        return self._live().sign(method, target, _as_headers(headers), _as_bytes(body, "body"), now)
+        body_bytes = _as_body(body, "sign it streamed, with sign_stream")
+        return self._live().sign(method, target, _as_headers(headers), body_bytes, now)
+
+    def sign_with_body_digest(
+        self,
+        method: str,
+        target: str,
+        headers: Optional[Headers],
+        body_digest: BodyDigest,
+        now: Optional[int] = None,
+    ) -> SignedRequest:
+        """Signs a request whose body is given by its ``BodyDigest`` (from ``BodyHasher`` or
+        ``hash_body``): byte for byte what ``sign`` gives with the body itself.
+
+        api-auth and aws-sigv4 need a SHA-256 digest, rfc9421 the algorithm of its
+        ``content_digest`` (any when unset); another raises ``HmacSigError.InvalidRequest``.
+        path-body-hex and timestamped MAC the body bytes themselves and raise
+        ``HmacSigError.Unsupported``.
+        """
+        if not isinstance(body_digest, BodyDigest):
+            raise TypeError(f"body_digest must be a BodyDigest, not {type(body_digest).__name__}")
+        return self._live().sign_with_body_digest(method, target, _as_headers(headers), body_digest, now)
+
+    def sign_stream(
+        self,
+        method: str,
+        target: str,
+        headers: Optional[Headers],
+        body: StreamedBody,
+        now: Optional[int] = None,
+        *,
+        algorithm: Optional[ContentDigest] = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> SignedRequest:
+        """Signs a request with a large body without holding it in memory: ``hash_body(body,
+        algorithm, chunk_size)``, then ``sign_with_body_digest``.
+
+        The body is read here, once; then send exactly those bytes. A seekable file is put back
+        where it was, so hand it on to the HTTP client; a generator is used up, so make it again.
+        ``algorithm``: ``None`` is SHA-256; an rfc9421 scheme with ``content_digest=
+        ContentDigest.SHA512`` needs ``ContentDigest.SHA512``. A scheme or algorithm that cannot
+        sign a digest fails before the body is read.
+        """
+        inner = self._live()
+        parts = _as_headers(headers)
+        # Every error that does not depend on the body's bytes (an unsupported scheme, the wrong
+        # algorithm, a bad target) comes from signing the empty body's digest too, and a stream
+        # may not be readable twice: fail before reading it.
+        with BodyHasher(algorithm) as empty:
+            inner.sign_with_body_digest(method, target, parts, empty.finish(), now)
+        return inner.sign_with_body_digest(method, target, parts, hash_body(body, algorithm, chunk_size), now)
 
     def sign_request(self, request: Request, now: Optional[int] = None) -> SignedRequest:
         """Signs a ``Request`` record."""
@@ -540,7 +750,7 @@ class Verifier(_Closeable[_ffi.Verifier]):
         seconds, the system clock when ``None``.
         """
         inner = self._live()
-        h, b = _as_headers(headers), _as_bytes(body, "body")
+        h, b = _as_headers(headers), _as_body(body, "the limit is 2 GiB - 1")
         return self._run(lambda: inner.verify(method, target, h, b, now))
 
     def verify_request(self, request: Request, now: Optional[int] = None) -> str:
