@@ -2,7 +2,9 @@
 
 package dev.hmacsig
 
+import java.io.InputStream
 import java.nio.ByteBuffer
+import java.nio.channels.ReadableByteChannel
 import java.util.concurrent.locks.ReentrantReadWriteLock
 import kotlin.concurrent.read
 import kotlin.concurrent.write
@@ -126,6 +128,11 @@ enum class ContentDigest(internal val ffi: FfiContentDigest) {
 
     /** `sha-512`: `Content-Digest: sha-512=:<base64 SHA-512 of the body>:`. */
     SHA512(FfiContentDigest.SHA512),
+    ;
+
+    internal companion object {
+        fun fromFfi(ffi: FfiContentDigest): ContentDigest = entries.first { it.ffi == ffi }
+    }
 }
 
 /** `seconds` as a UInt, or IllegalArgumentException naming [what] when it is outside 0..4294967295. */
@@ -135,7 +142,11 @@ private fun seconds(what: String, seconds: Long): UInt {
 }
 
 /** How to sign: a scheme and its options. Immutable; share one across threads. Close it when done. */
-class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
+class Scheme private constructor(
+    inner: FfiScheme,
+    /** The digest it signs a streamed body with; null for the schemes that MAC the body bytes. */
+    internal val bodyDigestAlgorithm: ContentDigest?,
+) : AutoCloseable {
     internal val owned = Owned(inner, "Scheme")
 
     /**
@@ -160,7 +171,7 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
         @JvmStatic
         @JvmOverloads
         fun apiAuth(digest: String = "sha1", headersToSign: List<String> = emptyList(), overrideMethod: String? = null): Scheme =
-            Scheme(translated { FfiScheme.apiAuth(digest, headersToSign, overrideMethod) })
+            Scheme(translated { FfiScheme.apiAuth(digest, headersToSign, overrideMethod) }, ContentDigest.SHA256)
 
         /**
          * path-body-hex (the Sinatra filter): `Authorization: <key_id>:<hex>` over the path,
@@ -169,7 +180,7 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
          */
         @JvmStatic
         @JvmOverloads
-        fun pathBodyHex(digest: String = "sha1"): Scheme = Scheme(translated { FfiScheme.pathBodyHex(digest) })
+        fun pathBodyHex(digest: String = "sha1"): Scheme = Scheme(translated { FfiScheme.pathBodyHex(digest) }, null)
 
         /**
          * timestamped (the C#/Node scheme): base64 HMAC-SHA256 over METHOD, the full URL, the
@@ -180,7 +191,7 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
         @JvmStatic
         @JvmOverloads
         fun timestamped(headerStyle: HeaderStyle = HeaderStyle.X_REQUEST, lowercaseUrl: Boolean = false): Scheme =
-            Scheme(translated { FfiScheme.timestamped(headerStyle.ffi, lowercaseUrl) })
+            Scheme(translated { FfiScheme.timestamped(headerStyle.ffi, lowercaseUrl) }, null)
 
         /**
          * AWS Signature Version 4 (`AWS4-HMAC-SHA256`) for [region] and [service] (non-empty,
@@ -221,6 +232,7 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
                         expiresSeconds,
                     )
                 },
+                ContentDigest.SHA256,
             )
         }
 
@@ -257,6 +269,7 @@ class Scheme private constructor(inner: FfiScheme) : AutoCloseable {
             contentDigest: ContentDigest? = null,
         ): Scheme = Scheme(
             translated { FfiScheme.rfc9421(components, label, created, expires, nonce, tag, includeAlg, contentDigest?.ffi) },
+            contentDigest ?: ContentDigest.SHA256,
         )
     }
 }
@@ -415,6 +428,8 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
     private val owned: Owned<FfiSigner> =
         scheme.owned.with { s -> credentials.owned.with { c -> Owned(FfiSigner(s, c), "Signer") } }
 
+    private val bodyDigestAlgorithm: ContentDigest? = scheme.bodyDigestAlgorithm
+
     /** The key id this signer signs with. */
     val keyId: String = credentials.keyId
 
@@ -437,10 +452,72 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
     @JvmOverloads
     fun signRequest(request: Request, now: Long? = null): SignedRequest = owned.with { translated { it.signRequest(request, now) } }
 
+    /**
+     * Signs a request whose body is given by its [bodyDigest] (from a [BodyHasher]): byte
+     * for byte what [sign] gives with the body itself, for api-auth and aws-sigv4 (a SHA-256
+     * digest) and rfc9421 (the scheme's `contentDigest` algorithm; any without it). A digest
+     * of another algorithm is [ErrorKind.INVALID_REQUEST]; path-body-hex and timestamped MAC
+     * the bytes themselves and refuse it ([ErrorKind.UNSUPPORTED]).
+     */
+    @JvmOverloads
+    fun signWithBodyDigest(method: String, target: String, headers: List<Header>, bodyDigest: BodyDigest, now: Long? = null): SignedRequest {
+        val digest = bodyDigest.toFfi()
+        return owned.with { translated { it.signWithBodyDigest(method, target, headers, digest, now) } }
+    }
+
+    /** A new [BodyHasher] of the algorithm this signer's scheme signs a streamed body with. */
+    fun bodyHasher(): BodyHasher = BodyHasher(bodyDigestAlgorithm ?: ContentDigest.SHA256)
+
+    /**
+     * Signs a request whose body is [body], read to its end in [chunkSize] pieces (constant
+     * memory) and not closed: [signWithBodyDigest] with its digest. Send exactly the bytes
+     * that were read, so re-open or rewind the source (a file) to send it; the result's
+     * `bodyDigest.length` is its `Content-Length`. A scheme that refuses a digest
+     * ([ErrorKind.UNSUPPORTED]) fails before anything is read.
+     */
+    @JvmOverloads
+    fun signStream(
+        method: String,
+        target: String,
+        headers: List<Header>,
+        body: InputStream,
+        now: Long? = null,
+        chunkSize: Int = BodyHasher.DEFAULT_CHUNK_SIZE,
+    ): SignedStream = signStreamed(method, target, headers, now) { it.update(body, chunkSize) }
+
+    /** As [signStream], reading the blocking [body] channel (a `FileChannel`: no copy on the JVM side). */
+    @JvmOverloads
+    fun signStream(
+        method: String,
+        target: String,
+        headers: List<Header>,
+        body: ReadableByteChannel,
+        now: Long? = null,
+        chunkSize: Int = BodyHasher.DEFAULT_CHUNK_SIZE,
+    ): SignedStream = signStreamed(method, target, headers, now) { it.update(body, chunkSize) }
+
+    private inline fun signStreamed(method: String, target: String, headers: List<Header>, now: Long?, read: (BodyHasher) -> Unit): SignedStream {
+        check(!isClosed) { "this Signer has been closed" }
+        // The core's own refusal (and its message), before a large body is read for nothing.
+        if (bodyDigestAlgorithm == null) signWithBodyDigest(method, target, headers, EMPTY_SHA256, now)
+        val digest = bodyHasher().use { hasher ->
+            read(hasher)
+            hasher.finish()
+        }
+        return SignedStream(signWithBodyDigest(method, target, headers, digest, now), digest)
+    }
+
     override fun close() = owned.close()
 
     override fun toString(): String = "Signer(keyId=$keyId${if (isClosed) ", closed" else ""})"
 }
+
+/** SHA-256 of no bytes. */
+private val EMPTY_SHA256 = BodyDigest(
+    ContentDigest.SHA256,
+    java.util.HexFormat.of().parseHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    0,
+)
 
 /** Signs [request] once. [now] is Unix seconds (the system clock when null). */
 @JvmOverloads
