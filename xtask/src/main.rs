@@ -9,11 +9,14 @@
 //! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
 //!   speaking `shared/specs/conformance.md` on stdin/stdout.
 //! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
+//! - `bench`: speed and memory against baselines measured in the same run; a
+//!   table, and `target/bench/report.json` (BENCHMARKS.md).
 //!
 //! Each command installs what it needs (Python venv, Maven dependencies, the
 //! Swift chroot) on a fresh machine.
 
 mod aws_suites;
+mod bench;
 mod bindings;
 mod conformance;
 mod demo;
@@ -64,7 +67,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L]"
+    "usage: cargo xtask demo | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | bench"
         .into()
 }
 
@@ -169,6 +172,7 @@ fn main() -> ExitCode {
             Some(l) => bindings::generate(&[l.as_str()]),
             None => bindings::generate(&["python", "kotlin", "swift"]),
         }),
+        "bench" => bench::run(),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(),
         "e2e" => e2e_cmd().and_then(|c| {

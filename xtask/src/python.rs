@@ -45,7 +45,7 @@ fn venv() -> PathBuf {
     target_dir().join("py-venv")
 }
 
-fn venv_python() -> PathBuf {
+pub(crate) fn venv_python() -> PathBuf {
     venv().join("bin").join("python")
 }
 
