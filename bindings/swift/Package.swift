@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "HmacSig", targets: ["HmacSig"]),
         .executable(name: "HmacSigConformance", targets: ["HmacSigConformance"]),
+        .executable(name: "HmacSigBench", targets: ["HmacSigBench"]),
     ],
     targets: [
         // The C header and module map of the Rust library (`link "hmacsig"`).
@@ -26,6 +27,8 @@ let package = Package(
         .target(name: "HmacSig", dependencies: ["HmacSigFFI"], path: "Sources/HmacSig"),
         // Speaks shared/specs/conformance.md on stdin/stdout.
         .executableTarget(name: "HmacSigConformance", dependencies: ["HmacSig"], path: "Sources/HmacSigConformance"),
+        // The Swift side of `cargo xtask bench` (BENCHMARKS.md), built with `-c release`.
+        .executableTarget(name: "HmacSigBench", dependencies: ["HmacSig"], path: "Sources/HmacSigBench"),
         // `EndToEndTests` needs the servers of tests/e2e/README.md: xtask runs it
         // apart, with `--filter EndToEndTests`, and skips it in the unit run.
         .testTarget(name: "HmacSigTests", dependencies: ["HmacSig"], path: "Tests/HmacSigTests"),

@@ -10,6 +10,11 @@
 //!   (`stream-rss`, a fresh process).
 //! - `tests/bench/python/bench.py` in `target/py-venv`: `hmacsig.Signer.sign`
 //!   vs a stdlib signer and vs botocore's `SigV4Auth.add_auth`.
+//! - `bindings/kotlin/src/test/kotlin/dev/hmacsig/bench/SignBench.kt` (`java`, full
+//!   JIT, on the prepared jar and test classes): `Signer.sign` vs a `javax.crypto.Mac`
+//!   signer.
+//! - `bindings/swift/Sources/HmacSigBench` (release build, in the Swift chroot):
+//!   `Signer.sign` vs `ReplayGuard.isEmpty()`, the cheapest exported call.
 //!
 //! Targets live here and only here (never in timed tests). A target missed is
 //! reported, not an error: the command fails only when a measurement could not
@@ -77,14 +82,13 @@ const METRICS: [(&str, Target); 9] = [
     ("stream_peak_rss_mib", Target::AtMost(32.0)),
 ];
 
-/// Not measured yet, and why (listed under `missing`, never given a value).
-const NOT_YET: [(&str, &str); 2] = [
-    (
-        "kotlin_sign_vs_javax",
-        "not measured yet: the Kotlin benchmark (hmacsig Signer.sign vs a javax.crypto.Mac api-auth signer) is phase 2",
-    ),
-    ("swift_sign_vs_empty_call", "not measured yet: the Swift benchmark (Signer.sign vs an empty FFI call) is phase 2"),
-];
+/// Rounds of interleaved Kotlin and Swift batches, ms per batch, and the JIT warm-up
+/// the Kotlin side runs per case before calibrating.
+const KOTLIN_ROUNDS: u32 = 31;
+const KOTLIN_BATCH_MS: u32 = 20;
+const KOTLIN_WARMUP_MS: u32 = 2000;
+const SWIFT_ROUNDS: u32 = 31;
+const SWIFT_BATCH_MS: u32 = 20;
 
 /// Median of `samples` (mean of the middle two for an even count); `None` when empty.
 pub fn median(samples: &[f64]) -> Option<f64> {
@@ -367,6 +371,53 @@ fn python_bench(report: &mut Report) {
     report.details.insert("python".into(), Value::Object(extra));
 }
 
+fn kotlin_bench() -> Result<(f64, Value)> {
+    crate::kotlin::prepare()?;
+    let results = run_json(crate::kotlin::java_for_bench("dev.hmacsig.bench.SignBenchKt")?.args([
+        "--rounds",
+        &KOTLIN_ROUNDS.to_string(),
+        "--batch-ms",
+        &KOTLIN_BATCH_MS.to_string(),
+        "--warmup-ms",
+        &KOTLIN_WARMUP_MS.to_string(),
+    ]))?;
+    if results["checks"]["javax_same_headers"] != json!(true) {
+        return Err(format!("the Kotlin bench did not check the javax signer's headers: {}", results["checks"]));
+    }
+    let (value, mut detail) = ratio(
+        &results,
+        "hmacsig_api_auth_sign",
+        "javax_api_auth_sign",
+        "Kotlin dev.hmacsig.Signer.sign (api-auth sha256, small request) / hand-written javax.crypto.Mac api-auth signer (same headers, asserted)",
+    )?;
+    detail["java"] = results["java"].clone();
+    Ok((value, detail))
+}
+
+fn swift_bench(report: &mut Report) {
+    let results = (|| -> Result<Value> {
+        crate::swift::prepare()?;
+        let (rounds, batch_ms) = (SWIFT_ROUNDS.to_string(), SWIFT_BATCH_MS.to_string());
+        run_json(&mut crate::swift::release_product("HmacSigBench", &["--rounds", &rounds, "--batch-ms", &batch_ms])?)
+    })();
+    let outcome = results.and_then(|results| {
+        if results["build"] != json!("release") {
+            return Err(format!("the Swift bench is a {} build, not release", results["build"]));
+        }
+        let (value, mut detail) = ratio(
+            &results,
+            "hmacsig_api_auth_sign",
+            "empty_call",
+            "Swift Signer.sign (api-auth sha256, small request, [Header]) / ReplayGuard.isEmpty() (the cheapest exported call: handle in, Bool out, no buffers), release build",
+        )?;
+        if let Ok((_, key_id)) = case(&results, "key_id_call") {
+            detail["key_id_call"] = key_id;
+        }
+        Ok((value, detail))
+    });
+    report.add("swift_sign_vs_empty_call", outcome);
+}
+
 /// The printed table: metric, value, target, pass/fail.
 fn table(report: &Report) -> (String, Vec<String>) {
     let mut out = format!("{:<32} {:>10}  {:<8} {}\n", "metric", "value", "target", "result");
@@ -419,9 +470,10 @@ pub fn run() -> Result {
     }
     log("== bench: Python (hmacsig vs stdlib, vs botocore)");
     python_bench(&mut report);
-    for (name, why) in NOT_YET {
-        report.missing.insert(name.into(), json!(why));
-    }
+    log("== bench: Kotlin (hmacsig vs javax.crypto.Mac)");
+    report.add("kotlin_sign_vs_javax", kotlin_bench());
+    log("== bench: Swift (Signer.sign vs an empty FFI call)");
+    swift_bench(&mut report);
 
     // Metrics in the order.
     let mut metrics = Map::new();

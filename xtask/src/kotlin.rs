@@ -245,6 +245,16 @@ fn java_on_test_classpath(main_class: &str) -> Result<Command> {
     Ok(cmd)
 }
 
+/// `java` on the same class path to run `main_class` for timing (after `prepare`): the
+/// full tiered JIT (C2), unlike the short-lived runner's C1 only; serial GC so no GC
+/// threads compete with the timed thread on a 2-core machine.
+pub fn java_for_bench(main_class: &str) -> Result<Command> {
+    let mut cmd = Command::new("java");
+    without_cargo_library_path(&mut cmd);
+    cmd.args(["-XX:+UseSerialGC", "-cp"]).arg(class_path(&classpath_file())?).arg(main_class);
+    Ok(cmd)
+}
+
 /// `java` on the jar (which carries the native library), the test classes and the
 /// dependencies: `dev.hmacsig.conformance.RunnerKt`, cases on stdin, results on stdout.
 pub fn runner() -> Result<Command> {

@@ -164,6 +164,23 @@ pub fn runner() -> Result<Command> {
     Ok(swift(".build/debug/HmacSigConformance"))
 }
 
+/// Builds the executable `product` of the package with `-c release` (after `prepare`:
+/// bindings and library in place) and returns the command that runs it in the chroot
+/// with `args` (plain words: letters, digits, `-`, `.`, `_`). For timing: a debug build
+/// of the generated bindings would be several times slower and measure nothing real.
+pub fn release_product(product: &str, args: &[&str]) -> Result<Command> {
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+    if let Some(bad) = std::iter::once(product).chain(args.iter().copied()).find(|w| !word(w)) {
+        return Err(format!("{bad:?} cannot be passed to the Swift chroot's shell"));
+    }
+    run(&mut swift(&format!("swift build -c release --product {product}")))?;
+    let binary = package_dir().join(".build").join("release").join(product);
+    if !binary.is_file() {
+        return Err(format!("swift build -c release did not produce {}", binary.display()));
+    }
+    Ok(swift(&format!(".build/release/{product} {}", args.join(" "))))
+}
+
 /// `swift build` etc. inside the chroot, in the package folder, in a private
 /// mount namespace. The chroot's stdin and stdout are the command's: the
 /// mounts print nothing to stdout.
