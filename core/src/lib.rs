@@ -19,6 +19,7 @@ mod content_digest;
 mod credentials;
 mod error;
 mod mac;
+pub mod packed;
 mod replay;
 mod request;
 mod scheme;

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use crate::body_hasher::BodyDigest;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
+use crate::packed;
 use crate::request::{Body, Header, Request, RequestView, Response};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
 use crate::schemes::rfc9421::MessageView;
@@ -187,7 +188,8 @@ impl Signer {
         Self { scheme, credentials }
     }
 
-    /// Signs a request given as flat parts; the cheapest call across the FFI.
+    /// Signs a request given as flat parts. (The language layers call
+    /// [`Self::sign_packed`], the same with cheaper arguments.)
     #[uniffi::method(default(now = None))]
     pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
         let body = Body::Bytes(body);
@@ -221,6 +223,18 @@ impl Signer {
         body_digest.validate()?;
         let body = Body::Digest(&body_digest);
         sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
+    }
+
+    /// [`Self::sign`] for the language layers' hot path: every argument flat
+    /// bytes, one buffer back, in the layouts of [`crate::packed`] (headers
+    /// `name NUL value NUL …`; `now` = [`crate::packed::SYSTEM_CLOCK`] for the
+    /// system clock). Same result and errors as [`Self::sign`].
+    pub fn sign_packed(&self, method: &[u8], target: &[u8], headers: &[u8], body: &[u8], now: i64) -> Result<Vec<u8>> {
+        let method = packed::text(method, "method")?;
+        let target = packed::text(target, "target")?;
+        let headers = packed::decode_headers(headers)?;
+        let view = RequestView { method, target, headers: &headers, body: Body::Bytes(body) };
+        Ok(packed::encode_signed(&sign_view(&self.scheme, &self.credentials, &view, packed::clock(now))?))
     }
 
     /// Signs a `Request`.

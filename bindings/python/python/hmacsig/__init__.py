@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import threading
 from typing import (
     TYPE_CHECKING,
@@ -159,13 +160,22 @@ def _as_secret(value: Secret, what: str) -> bytes:
 
 
 def _as_headers(headers: Optional[Headers]) -> list[Header]:
+    return [_header(name, value) for name, value in _header_pairs(headers)]
+
+
+def _header(name: str, value: str) -> Header:
+    return Header(name=name, value=value)
+
+
+def _header_pairs(headers: Optional[Headers]) -> list[Tuple[str, str]]:
+    """``headers`` (a mapping, pairs or ``Header`` records) as checked ``(name, value)`` pairs."""
     if headers is None:
         return []
     items = headers.items() if isinstance(headers, Mapping) else headers
     out = []
     for item in items:
         if isinstance(item, Header):
-            out.append(item)
+            out.append((item.name, item.value))
             continue
         try:
             name, value = item
@@ -173,8 +183,53 @@ def _as_headers(headers: Optional[Headers]) -> list[Header]:
             raise TypeError(f"a header must be a Header or a (name, value) pair, not {item!r}") from None
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(f"header names and values must be str, not {item!r}")
-        out.append(Header(name=name, value=value))
+        out.append((name, value))
     return out
+
+
+# `now` meaning "the system clock" in the packed call (hmacsig::packed::SYSTEM_CLOCK).
+_SYSTEM_CLOCK = -(2**63)
+_U32 = struct.Struct("<I")
+
+
+def _pack_call(
+    method: object, target: object, pairs: list[Tuple[str, str]], now: Optional[int]
+) -> Optional[Tuple[bytes, bytes, bytes, int]]:
+    """The packed call's arguments, or ``None`` when it cannot carry them."""
+    if not isinstance(method, str) or not isinstance(target, str) or now == _SYSTEM_CLOCK:
+        return None
+    if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
+        return None
+    text = "\0".join([field for pair in pairs for field in pair])
+    if text.count("\0") != 2 * len(pairs) - 1 and pairs:
+        return None  # a NUL inside a name or value: the record call reports it
+    try:
+        return method.encode(), target.encode(), text.encode(), _SYSTEM_CLOCK if now is None else now
+    except UnicodeEncodeError:
+        return None
+
+
+def _unpack_signed(buf: bytes) -> SignedRequest:
+    """A ``SignedRequest`` from the packed call's result (layout in core/src/packed.rs)."""
+    unpack = _U32.unpack_from
+    (count,) = unpack(buf, 0)
+    pos = 4
+    headers = []
+    for _ in range(count):
+        (size,) = unpack(buf, pos)
+        name = buf[pos + 4 : pos + 4 + size].decode()
+        pos += 4 + size
+        (size,) = unpack(buf, pos)
+        value = buf[pos + 4 : pos + 4 + size].decode()
+        pos += 4 + size
+        headers.append(Header(name=name, value=value))
+    (size,) = unpack(buf, pos)
+    pos += 4
+    url = None
+    if size:
+        url = buf[pos : pos + size - 1].decode()
+        pos += size - 1
+    return SignedRequest(headers=headers, string_to_sign=buf[pos:], url=url)
 
 
 # --- Errors -------------------------------------------------------------------------------
@@ -509,7 +564,17 @@ class Signer(_Closeable[_ffi.Signer]):
         ``now`` is Unix seconds, the system clock when ``None``.
         """
         body_bytes = _as_body(body, "sign it streamed, with sign_stream")
-        return self._live().sign(method, target, _as_headers(headers), body_bytes, now)
+        inner = self._live()
+        pairs = _header_pairs(headers)
+        # The hot path: flat bytes in, one buffer out (core/src/packed.rs), several times
+        # cheaper than the record call. Inputs it cannot carry (a NUL in a header, text that
+        # is not UTF-8, a `now` equal to its clock sentinel, non-str parts) take the record
+        # call, which gives the same result or the same error.
+        packed = _pack_call(method, target, pairs, now)
+        if packed is None:
+            return inner.sign(method, target, [_header(n, v) for n, v in pairs], body_bytes, now)
+        m, t, h, clock = packed
+        return _unpack_signed(inner.sign_packed(m, t, h, body_bytes, clock))
 
     def sign_with_body_digest(
         self,

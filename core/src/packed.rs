@@ -1,0 +1,121 @@
+//! The packed wire format of [`crate::Signer::sign_packed`], the per-call hot
+//! path for the hand-written language layers (docs/adr/0004-packed-hot-path.md).
+//!
+//! UniFFI lowers every `String`, record and `Vec` argument into its own
+//! buffer, at a foreign-side cost of several microseconds each; a `&[u8]`
+//! argument and an integer cost next to nothing. So the hot path takes flat
+//! bytes and returns one buffer, and each layer packs and unpacks these two
+//! simple layouts itself:
+//!
+//! - **Headers in**: `name NUL value NUL name NUL value …` in UTF-8 (no
+//!   trailing NUL; empty input = no headers). A name or value can never hold
+//!   a NUL (the core refuses one in a header), so the split is unambiguous;
+//!   a layer whose headers contain a NUL uses the record call instead, which
+//!   reports the error.
+//! - **Signed request out**: `u32 count`, then per header `u32 len, name,
+//!   u32 len, value`; then `u32 url_len + 1` (0 = no URL) and the URL; the
+//!   rest is the string-to-sign. Lengths are little-endian.
+
+use crate::error::{HmacSigError, Result};
+use crate::request::Header;
+use crate::signed::SignedRequest;
+
+/// `now` meaning "the system clock" (a flat `i64` cannot be absent).
+pub const SYSTEM_CLOCK: i64 = i64::MIN;
+
+/// The text of a packed argument; `what` names it in the error.
+pub fn text<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|_| HmacSigError::invalid_request(format!("the {what} is not valid UTF-8")))
+}
+
+/// Headers packed as `name NUL value NUL …`.
+pub fn decode_headers(packed: &[u8]) -> Result<Vec<Header>> {
+    if packed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields: Vec<&str> = text(packed, "packed header list")?.split('\0').collect();
+    if !fields.len().is_multiple_of(2) {
+        return Err(HmacSigError::invalid_request("the packed header list has a name without a value"));
+    }
+    Ok(fields.chunks_exact(2).map(|pair| Header::new(pair[0], pair[1])).collect())
+}
+
+/// `now` as the schemes take it.
+pub fn clock(now: i64) -> Option<i64> {
+    (now != SYSTEM_CLOCK).then_some(now)
+}
+
+/// The signed request in the layout above.
+pub fn encode_signed(signed: &SignedRequest) -> Vec<u8> {
+    let fields: usize = signed.headers.iter().map(|h| h.name.len() + h.value.len() + 8).sum();
+    let url_len = signed.url.as_ref().map_or(0, String::len);
+    let mut out = Vec::with_capacity(8 + fields + url_len + signed.string_to_sign.len());
+    put_u32(&mut out, signed.headers.len());
+    for header in &signed.headers {
+        put_u32(&mut out, header.name.len());
+        out.extend_from_slice(header.name.as_bytes());
+        put_u32(&mut out, header.value.len());
+        out.extend_from_slice(header.value.as_bytes());
+    }
+    match &signed.url {
+        Some(url) => {
+            put_u32(&mut out, url.len() + 1);
+            out.extend_from_slice(url.as_bytes());
+        }
+        None => put_u32(&mut out, 0),
+    }
+    out.extend_from_slice(&signed.string_to_sign);
+    out
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    // Header fields, URLs and bodies past 4 GiB never reach here: the FFI
+    // passes buffer lengths as 32-bit integers.
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_round_trip_including_empty_values() {
+        let headers = decode_headers(b"Content-Type\0application/json\0X-Empty\0\0Host\0a.example").unwrap();
+        assert_eq!(
+            headers,
+            vec![Header::new("Content-Type", "application/json"), Header::new("X-Empty", ""), Header::new("Host", "a.example")]
+        );
+        assert_eq!(decode_headers(b"").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn odd_or_invalid_header_lists_are_typed_errors() {
+        assert_eq!(decode_headers(b"Name").unwrap_err().kind(), "invalid_request");
+        assert_eq!(decode_headers(b"A\0b\0C").unwrap_err().kind(), "invalid_request");
+        assert_eq!(decode_headers(b"A\0\xff").unwrap_err().kind(), "invalid_request");
+    }
+
+    #[test]
+    fn signed_layout() {
+        let signed = SignedRequest {
+            headers: vec![Header::new("Date", "x"), Header::new("Authorization", "yz")],
+            string_to_sign: b"s\0t".to_vec(),
+            url: Some("/u".into()),
+        };
+        let mut expected = vec![2, 0, 0, 0, 4, 0, 0, 0];
+        expected.extend_from_slice(b"Date");
+        expected.extend_from_slice(&[1, 0, 0, 0, b'x', 13, 0, 0, 0]);
+        expected.extend_from_slice(b"Authorization");
+        expected.extend_from_slice(&[2, 0, 0, 0, b'y', b'z', 3, 0, 0, 0, b'/', b'u', b's', 0, b't']);
+        assert_eq!(encode_signed(&signed), expected);
+        let no_url = SignedRequest { headers: vec![], string_to_sign: vec![], url: None };
+        assert_eq!(encode_signed(&no_url), vec![0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn the_sentinel_means_the_system_clock() {
+        assert_eq!(clock(SYSTEM_CLOCK), None);
+        assert_eq!(clock(0), Some(0));
+        assert_eq!(clock(-1), Some(-1));
+    }
+}
