@@ -441,11 +441,21 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
      */
     @JvmOverloads
     fun sign(method: String, target: String, headers: List<Header>, body: ByteArray = ByteArray(0), now: Long? = null): SignedRequest =
-        owned.with { signer -> withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } } }
+        sign(method, target, headers, ByteBuffer.wrap(body), now)
 
     /** As [sign], with the body's remaining bytes; a direct buffer is passed without a copy. */
     @JvmOverloads
     fun sign(method: String, target: String, headers: List<Header>, body: ByteBuffer, now: Long? = null): SignedRequest =
+        owned.with { signer ->
+            // The packed call (PackedCall.kt) when it can carry the input; otherwise the record
+            // call, which gives the same result or the same error.
+            withPackedArgs(method, target, headers, body, now) { m, t, h, b, clock ->
+                unpackSigned(translated { signer.signPacked(m, t, h, b, clock) })
+            } ?: withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } }
+        }
+
+    /** [sign] through the generated record call alone: the fallback, and what tests compare the packed call with. */
+    internal fun signWithRecords(method: String, target: String, headers: List<Header>, body: ByteArray, now: Long?): SignedRequest =
         owned.with { signer -> withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } } }
 
     /** Signs a [Request]. [now] is Unix seconds (the system clock when null). */
