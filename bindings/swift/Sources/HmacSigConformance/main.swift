@@ -419,7 +419,9 @@ private func runCase(_ c: [String: Any]) throws -> [String: Any] {
         } else {
             let signer = Signer(scheme: try scheme(c), credentials: try credentials(c))
             let r = try request(c)
-            signed = try signer.sign(method: r.method, target: r.target, headers: r.headers, body: r.body, now: try now(c))
+            // The `(name, value)` convenience: the packed call, as user code takes it.
+            let pairs = r.headers.map { ($0.name, $0.value) }
+            signed = try signer.sign(method: r.method, target: r.target, headers: pairs, body: r.body, now: try now(c))
         }
         out["headers"] = signed.headers.map { [$0.name, $0.value] }
         if let text = signed.stringToSignText {
