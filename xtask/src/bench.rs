@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: every speed and memory measurement of issue 6 in one run,
 //! reported as ratios against baselines measured in the same run (the machine is
-//! noisy; only same-run ratios mean anything). Prints a table and writes
-//! `target/bench/report.json`; see BENCHMARKS.md.
+//! noisy; only same-run ratios mean anything). Prints a table, writes
+//! `target/bench/report.json` and plots it to `target/bench/per-call.png`
+//! (`tests/bench/python/plot.py`); see BENCHMARKS.md.
 //!
 //! Where each number comes from:
 //! - `tests/bench` (`hmacsig-bench`, release): core sign/verify vs the floor,
@@ -29,9 +30,23 @@ use crate::util::{self, Result, ensure_program, log, root, run_capture, target_d
 
 /// botocore (the denominator of python_sign_vs_botocore) and what it imports, pinned
 /// (`pip index versions botocore`; its dependencies as pip resolved them next to the
-/// test tools' urllib3 2.8.0).
-const PYTHON_BENCH_DEPS: [(&str, &str); 4] =
-    [("botocore", "1.44.5"), ("jmespath", "1.1.0"), ("python-dateutil", "2.9.0.post0"), ("six", "1.17.0")];
+/// test tools' urllib3 2.8.0); then matplotlib for the plot (`pip index versions
+/// matplotlib` on Python 3.11; its dependencies as pip resolved them; `packaging`
+/// comes with the test tools).
+const PYTHON_BENCH_DEPS: [(&str, &str); 12] = [
+    ("botocore", "1.44.5"),
+    ("jmespath", "1.1.0"),
+    ("python-dateutil", "2.9.0.post0"),
+    ("six", "1.17.0"),
+    ("matplotlib", "3.11.2"),
+    ("contourpy", "1.3.3"),
+    ("cycler", "0.12.1"),
+    ("fonttools", "4.68.0"),
+    ("kiwisolver", "1.5.1"),
+    ("numpy", "2.4.6"),
+    ("pillow", "13.0.0"),
+    ("pyparsing", "3.3.3"),
+];
 
 /// Rounds of interleaved batches (each round: one batch of every case).
 const MICRO_ROUNDS: u32 = 41;
@@ -307,24 +322,44 @@ fn stream_rss(bench: &std::path::Path) -> Result<(f64, Value)> {
     ))
 }
 
+/// The Python venv with the wheel and `PYTHON_BENCH_DEPS` installed.
+fn python_bench_venv() -> Result {
+    crate::python::prepare()?;
+    let check = PYTHON_BENCH_DEPS.iter().map(|(n, v)| format!("m.version({n:?}) == {v:?}")).collect::<Vec<_>>().join(" and ");
+    let ok = Command::new(crate::python::venv_python())
+        .args(["-c", &format!("import importlib.metadata as m, sys; sys.exit(0 if {check} else 1)")])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        let pins = PYTHON_BENCH_DEPS.iter().map(|(n, v)| format!("{n}=={v}"));
+        util::run(
+            Command::new(crate::python::venv_python())
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args(pins),
+        )?;
+    }
+    Ok(())
+}
+
+/// `tests/bench/python/plot.py`: per-call time per language against the baselines,
+/// from the report just written, as a PNG next to it.
+fn plot(report: &std::path::Path, png: &std::path::Path) -> Result {
+    python_bench_venv()?;
+    util::run(
+        Command::new(crate::python::venv_python())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("MPLBACKEND", "Agg")
+            .arg(root().join("tests").join("bench").join("python").join("plot.py"))
+            .arg(report)
+            .arg(png),
+    )
+}
+
 fn python_bench(report: &mut Report) {
     let names = ["python_sign_vs_stdlib", "python_sign_vs_botocore"];
     let results = (|| -> Result<Value> {
-        crate::python::prepare()?;
-        let check = PYTHON_BENCH_DEPS.iter().map(|(n, v)| format!("m.version({n:?}) == {v:?}")).collect::<Vec<_>>().join(" and ");
-        let ok = Command::new(crate::python::venv_python())
-            .args(["-c", &format!("import importlib.metadata as m, sys; sys.exit(0 if {check} else 1)")])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            let pins = PYTHON_BENCH_DEPS.iter().map(|(n, v)| format!("{n}=={v}"));
-            util::run(
-                Command::new(crate::python::venv_python())
-                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-                    .args(pins),
-            )?;
-        }
+        python_bench_venv()?;
         run_json(
             Command::new(crate::python::venv_python())
                 .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -519,6 +554,12 @@ pub fn run() -> Result {
         println!("all measured targets met");
     } else {
         println!("targets missed: {}", failed.join(", "));
+    }
+    // The plot is a view of the report: failing to draw it fails nothing.
+    let png = dir.join("per-call.png");
+    match plot(&path, &png) {
+        Ok(()) => println!("plot: {}", png.display()),
+        Err(e) => log(format!("bench: could not plot {}: {e}", png.display())),
     }
     println!("report: {} ({:.0} s)", path.display(), started.elapsed().as_secs_f64());
     if report.errors.is_empty() { Ok(()) } else { Err(format!("some measurements failed: {}", report.errors.join("; "))) }
