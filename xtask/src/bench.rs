@@ -334,9 +334,7 @@ fn python_bench_venv() -> Result {
     if !ok {
         let pins = PYTHON_BENCH_DEPS.iter().map(|(n, v)| format!("{n}=={v}"));
         util::run(
-            Command::new(crate::python::venv_python())
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-                .args(pins),
+            Command::new(crate::python::venv_python()).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(pins),
         )?;
     }
     Ok(())
