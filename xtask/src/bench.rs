@@ -225,6 +225,13 @@ struct Report {
 }
 
 impl Report {
+    /// Every metric of a run that could not be made fails with its error.
+    fn fail_all(&mut self, names: &[&str], error: &str) {
+        for name in names {
+            self.add(name, Err(error.to_owned()));
+        }
+    }
+
     fn add(&mut self, name: &str, outcome: Result<(f64, Value)>) {
         match outcome {
             Ok((value, detail)) => {
@@ -246,12 +253,7 @@ fn rust_micro(report: &mut Report, bench: &std::path::Path) {
     let names = ["core_sign_vs_floor", "core_verify_vs_floor", "core_sigv4_vs_aws_sigv4_crate"];
     let results = match results {
         Ok(r) => r,
-        Err(e) => {
-            for name in names {
-                report.add(name, Err(e.clone()));
-            }
-            return;
-        }
+        Err(e) => return report.fail_all(&names, &e),
     };
     let floor = "the floor: bare HMAC-SHA256 over the same string-to-sign plus SHA-256 of the same 200-byte body, Rust, same process";
     report.add(names[0], ratio(&results, "core_sign", "floor", &format!("core Signer::sign (api-auth sha256, small request) / {floor}")));
@@ -367,12 +369,7 @@ fn python_bench(report: &mut Report) {
     })();
     let results = match results {
         Ok(r) => r,
-        Err(e) => {
-            for name in names {
-                report.add(name, Err(e.clone()));
-            }
-            return;
-        }
+        Err(e) => return report.fail_all(&names, &e),
     };
     report.add(
         names[0],

@@ -142,8 +142,8 @@ pub fn run(ready: &[&str]) -> Result<Counts> {
             }
         }
     }
-    for server in [&asgi, &kotlin_server, &tamper] {
-        if total.failed > 0 {
+    if total.failed > 0 {
+        for server in [&asgi, &kotlin_server, &tamper] {
             log(format!("e2e: {} server log {}:\n{}", server.name, server.log.display(), server.log_tail()));
         }
     }
