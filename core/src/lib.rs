@@ -20,6 +20,7 @@ mod credentials;
 mod error;
 mod mac;
 pub mod packed;
+pub mod raw_abi;
 mod replay;
 mod request;
 mod scheme;

@@ -247,6 +247,13 @@ impl Signer {
     pub fn key_id(&self) -> String {
         self.credentials.key_id()
     }
+
+    /// This signer's address, for the language layers' raw hot path
+    /// ([`crate::raw_abi::hmacsig_sign_packed_into`]): valid while the object
+    /// is alive, and meaningless anywhere else.
+    pub fn address(&self) -> u64 {
+        self as *const Self as usize as u64
+    }
 }
 
 #[cfg(test)]

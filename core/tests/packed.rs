@@ -67,3 +67,76 @@ fn bad_packed_arguments_are_typed_errors() {
         assert_eq!(e.kind(), "invalid_request", "{e}");
     }
 }
+
+/// Calls the C entry as a language layer does: pointers, lengths, a buffer.
+fn call_raw(signer: &Signer, parts: [&[u8]; 4], now: i64, out: &mut [u8]) -> i64 {
+    let [method, target, headers, body] = parts;
+    // SAFETY: every pointer is a live slice of the stated length; `signer` outlives the call.
+    unsafe {
+        hmacsig::raw_abi::hmacsig_sign_packed_into(
+            signer.address(),
+            method.as_ptr(),
+            method.len() as u64,
+            target.as_ptr(),
+            target.len() as u64,
+            headers.as_ptr(),
+            headers.len() as u64,
+            body.as_ptr(),
+            body.len() as u64,
+            now,
+            out.as_mut_ptr(),
+            out.len() as u64,
+        )
+    }
+}
+
+#[test]
+fn the_raw_entry_writes_what_sign_packed_returns() {
+    let mut rng = Rng(0x7a3_0001);
+    for scheme in schemes() {
+        let signer = Signer::new(scheme.clone(), Arc::new(Credentials::new("key-1".into(), b"raw-secret".to_vec())));
+        for case in 0..60 {
+            let absolute = rng.below(2) == 0;
+            let r = random_request(&mut rng, absolute);
+            let headers = pack_headers(&r.headers);
+            let parts: [&[u8]; 4] = [r.method.as_bytes(), r.target.as_bytes(), &headers, &r.body];
+            let mut out = vec![0u8; 1 << 16];
+            let n = call_raw(&signer, parts, NOW, &mut out);
+            match signer.sign_packed(parts[0], parts[1], parts[2], parts[3], NOW) {
+                Ok(bytes) => {
+                    assert_eq!(n, bytes.len() as i64, "{} case {case}", scheme.name());
+                    assert_eq!(&out[..bytes.len()], &bytes[..], "{} case {case}", scheme.name());
+                    // One byte too small: the needed size back, nothing written.
+                    let mut small = vec![0xAAu8; bytes.len() - 1];
+                    assert_eq!(call_raw(&signer, parts, NOW, &mut small), bytes.len() as i64);
+                    assert!(small.iter().all(|&b| b == 0xAA), "a too-small buffer must be left as it was");
+                }
+                Err(_) => assert_eq!(n, hmacsig::raw_abi::FAILED, "{} case {case}: errors are FAILED", scheme.name()),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_raw_entry_refuses_null_pointers_with_lengths_and_accepts_empty_ones() {
+    use hmacsig::raw_abi::{FAILED, hmacsig_sign_packed_into};
+    let signer = Signer::new(schemes()[0].clone(), Arc::new(Credentials::new("k".into(), b"s".to_vec())));
+    let null = std::ptr::null();
+    let mut out = vec![0u8; 4096];
+    let (m, t) = (b"GET", b"/");
+    // SAFETY: null pointers only with the lengths the contract allows or refuses.
+    unsafe {
+        let ok = hmacsig_sign_packed_into(signer.address(), m.as_ptr(), 3, t.as_ptr(), 1, null, 0, null, 0, NOW, out.as_mut_ptr(), 4096);
+        let expected = signer.sign_packed(m, t, b"", b"", NOW).unwrap();
+        assert_eq!(&out[..ok as usize], &expected[..]);
+        assert_eq!(
+            hmacsig_sign_packed_into(signer.address(), m.as_ptr(), 3, t.as_ptr(), 1, null, 5, null, 0, NOW, out.as_mut_ptr(), 4096),
+            FAILED
+        );
+        assert_eq!(hmacsig_sign_packed_into(0, m.as_ptr(), 3, t.as_ptr(), 1, null, 0, null, 0, NOW, out.as_mut_ptr(), 4096), FAILED);
+        // No buffer at all: the size it needs.
+        let needed =
+            hmacsig_sign_packed_into(signer.address(), m.as_ptr(), 3, t.as_ptr(), 1, null, 0, null, 0, NOW, std::ptr::null_mut(), 0);
+        assert_eq!(needed, expected.len() as i64);
+    }
+}
