@@ -5,11 +5,13 @@
 
 use std::fmt;
 
+use crate::mac::PreparedKey;
+
 /// A key id and its secret. The secret never leaves this object.
 #[derive(uniffi::Object)]
 pub struct Credentials {
     key_id: String,
-    secret: Vec<u8>,
+    key: PreparedKey,
 }
 
 #[uniffi::export]
@@ -18,7 +20,7 @@ impl Credentials {
     /// api-auth uses generated secrets as text, never base64-decoded.
     #[uniffi::constructor]
     pub fn new(key_id: String, secret: Vec<u8>) -> Self {
-        Self { key_id, secret }
+        Self { key_id, key: PreparedKey::new(secret) }
     }
 
     /// The key id (public; it travels in the request).
@@ -32,7 +34,11 @@ impl Credentials {
         &self.key_id
     }
     pub(crate) fn secret(&self) -> &[u8] {
-        &self.secret
+        self.key.secret()
+    }
+    /// The secret, keyed once per HMAC algorithm (the signing hot path).
+    pub(crate) fn key(&self) -> &PreparedKey {
+        &self.key
     }
 }
 

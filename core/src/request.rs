@@ -137,19 +137,53 @@ impl<'a> RequestView<'a> {
     /// The header's values joined with `", "`, as most HTTP stacks (Net::HTTP,
     /// Rack) read a repeated field; `None` when the header is absent.
     pub fn header_joined(&self, name: &'a str) -> Option<String> {
+        self.header_cow(name).map(Cow::into_owned)
+    }
+
+    /// As [`Self::header_joined`], borrowed when the header occurs once.
+    pub fn header_cow(&self, name: &'a str) -> Option<Cow<'a, str>> {
         let mut values = self.header_values(name);
         let first = values.next()?;
-        let mut joined = first.to_owned();
+        let Some(second) = values.next() else { return Some(Cow::Borrowed(first)) };
+        let mut joined = [first, second].join(", ");
         for value in values {
             joined.push_str(", ");
             joined.push_str(value);
         }
-        Some(joined)
+        Some(Cow::Owned(joined))
     }
 
     /// The first of `names` that is present, joined as in [`Self::header_joined`].
     pub fn first_header_joined(&self, names: &[&'a str]) -> Option<String> {
-        names.iter().find_map(|name| self.header_joined(name))
+        self.first_header_cow(names).map(Cow::into_owned)
+    }
+
+    /// As [`Self::first_header_joined`], borrowed when the header occurs once.
+    pub fn first_header_cow(&self, names: &[&'a str]) -> Option<Cow<'a, str>> {
+        names.iter().find_map(|name| self.header_cow(name))
+    }
+
+    /// [`Self::first_header_cow`] for several lists of names, in one pass over
+    /// the headers (a signing hot path reads several fields).
+    pub fn first_headers<const N: usize>(&self, lists: [&[&'a str]; N]) -> [Option<Cow<'a, str>>; N] {
+        // Per list: the rank of the best name seen, the first header with it,
+        // and whether that name occurs again (then its values are joined).
+        let mut best: [Option<(usize, usize, bool)>; N] = [None; N];
+        for (i, header) in self.headers.iter().enumerate() {
+            for (slot, names) in lists.iter().enumerate() {
+                let Some(rank) = names.iter().position(|n| header.name.eq_ignore_ascii_case(n)) else { continue };
+                match &mut best[slot] {
+                    Some((r, _, repeated)) if *r == rank => *repeated = true,
+                    Some((r, _, _)) if *r < rank => {}
+                    other => *other = Some((rank, i, false)),
+                }
+            }
+        }
+        std::array::from_fn(|slot| {
+            best[slot].and_then(|(rank, i, repeated)| {
+                if repeated { self.header_cow(lists[slot][rank]) } else { Some(Cow::Borrowed(self.headers[i].value.as_str())) }
+            })
+        })
     }
 
     /// Rejects what cannot be a request on the wire: a method that is not an
@@ -177,6 +211,10 @@ pub fn validate_header_lines(headers: &[Header], folding: Folding) -> Result<()>
             return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
         }
         let v = header.value.as_bytes();
+        // The common case, a value with no CR, LF or NUL at all, in one simple pass.
+        if !v.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n')) {
+            continue;
+        }
         let byte_ok = |i: usize, b: u8| match (b, folding) {
             (0, _) | (b'\r' | b'\n', Folding::Refused) => false,
             (b'\r', Folding::Allowed) => v.get(i + 1) == Some(&b'\n'),
@@ -203,12 +241,21 @@ pub enum Folding {
 
 /// RFC 9110 `token`: one or more `tchar`.
 pub fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
-        })
+    !s.is_empty() && s.bytes().all(|b| TCHAR[usize::from(b)])
 }
+
+/// RFC 9110 `tchar`, by byte (a table: header names are checked on every sign).
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -223,6 +270,28 @@ mod tests {
         let r = req(vec![Header::new("X-A", "1"), Header::new("x-b", "2"), Header::new("x-a", "3")]);
         assert_eq!(r.view().header_joined("X-a").as_deref(), Some("1, 3"));
         assert_eq!(r.view().header_joined("x-c"), None);
+    }
+
+    #[test]
+    fn first_headers_agrees_with_one_lookup_per_list() {
+        let r = req(vec![
+            Header::new("content_type", "late-rank"),
+            Header::new("Date", "d1"),
+            Header::new("Content-Type", "a"),
+            Header::new("X-Other", "o"),
+            Header::new("DATE", "d2"),
+            Header::new("content-type", "b"),
+        ]);
+        let view = r.view();
+        let lists: [&[&str]; 4] = [&["CONTENT-TYPE", "CONTENT_TYPE"], &["DATE", "HTTP_DATE"], &["X-MISSING"], &["CONTENT_TYPE"]];
+        let found = view.first_headers(lists);
+        assert_eq!(found[0].as_deref(), Some("a, b"));
+        assert_eq!(found[1].as_deref(), Some("d1, d2"));
+        assert_eq!(found[2], None);
+        assert_eq!(found[3].as_deref(), Some("late-rank"));
+        for (slot, names) in lists.iter().enumerate() {
+            assert_eq!(found[slot], view.first_header_cow(names), "list {slot}");
+        }
     }
 
     #[test]

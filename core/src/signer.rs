@@ -21,7 +21,7 @@ pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &Re
     let now = now_or_system(now);
     let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
     match &scheme.kind {
-        SchemeKind::ApiAuth(options) => api_auth::sign(request, options, key_id, secret, now),
+        SchemeKind::ApiAuth(options) => api_auth::sign(request, options, key_id, credentials.key(), now),
         SchemeKind::PathBodyHex(options) => path_body_hex::sign(request, options, key_id, secret),
         SchemeKind::Timestamped(options) => timestamped::sign(request, options, key_id, secret, now),
         SchemeKind::AwsSigV4(options) => aws_sigv4::sign(request, options, key_id, secret, now),
@@ -181,6 +181,14 @@ pub struct Signer {
     credentials: Arc<Credentials>,
 }
 
+impl Signer {
+    /// [`Self::sign`] on a borrowed request (Rust only: the generated
+    /// bindings take owned arguments). Same result and errors.
+    pub fn sign_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
+        sign_view(&self.scheme, &self.credentials, request, now)
+    }
+}
+
 #[uniffi::export]
 impl Signer {
     #[uniffi::constructor]
@@ -189,7 +197,8 @@ impl Signer {
     }
 
     /// Signs a request given as flat parts. (The language layers call
-    /// [`Self::sign_packed`], the same with cheaper arguments.)
+    /// [`Self::sign_packed`], the same with cheaper arguments; Rust callers
+    /// that keep their headers can borrow them with [`Self::sign_view`].)
     #[uniffi::method(default(now = None))]
     pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
         let body = Body::Bytes(body);

@@ -3,7 +3,7 @@
 //! Time is Unix seconds (`i64`) everywhere: callers may inject it, and it
 //! defaults to the system clock.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{HmacSigError, Result};
 
@@ -15,17 +15,38 @@ pub fn now_or_system(now: Option<i64>) -> i64 {
     })
 }
 
-/// Formats Unix seconds as an IMF-fixdate (`Tue, 14 Nov 2023 22:13:20 GMT`).
-///
-/// httpdate panics outside 1970..=9999, so that range is checked first and
-/// reported as an error instead.
+/// Formats Unix seconds as an IMF-fixdate (`Tue, 14 Nov 2023 22:13:20 GMT`),
+/// exactly as `httpdate::fmt_http_date` does (tested against it), without
+/// its formatting machinery: api-auth writes one on every sign.
 pub fn format_http_date(unix: i64) -> Result<String> {
-    check_date_range(unix)?;
-    Ok(httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix as u64)))
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (year, month, day, hour, minute, second) = utc_fields(unix)?;
+    // 1970-01-01 was a Thursday (index 3).
+    let weekday = (unix.div_euclid(86_400) + 3).rem_euclid(7) as usize;
+    let digits = |n: i64, width: usize, out: &mut String| {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10_i64.pow(place as u32) % 10) as u8));
+        }
+    };
+    let mut out = String::with_capacity(29);
+    out.push_str(DAYS[weekday]);
+    out.push_str(", ");
+    digits(day, 2, &mut out);
+    out.push(' ');
+    out.push_str(MONTHS[(month - 1) as usize]);
+    out.push(' ');
+    digits(year, 4, &mut out);
+    for (i, field) in [hour, minute, second].into_iter().enumerate() {
+        out.push(if i == 0 { ' ' } else { ':' });
+        digits(field, 2, &mut out);
+    }
+    out.push_str(" GMT");
+    Ok(out)
 }
 
-/// Dates are written for the years 1970..=9999 only (httpdate's range, and
-/// the four-digit years of SigV4).
+/// Dates are written for the years 1970..=9999 only (the four-digit years of
+/// IMF-fixdate and SigV4).
 fn check_date_range(unix: i64) -> Result<()> {
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
     if !(0..=MAX).contains(&unix) {
@@ -151,6 +172,21 @@ mod tests {
     use super::*;
 
     const T: i64 = 1_700_000_000; // Tue, 14 Nov 2023 22:13:20 GMT
+
+    #[test]
+    fn formats_as_httpdate_does() {
+        use std::time::{Duration, UNIX_EPOCH};
+        const MAX: i64 = 253_402_300_799;
+        // Spread over the whole range (every weekday, month, leap years,
+        // centuries), plus the first days and seconds.
+        let spread = (0..20_000_i64).map(|i| (i * 12_670_019_977 + i * i) % (MAX + 1));
+        for unix in spread.chain(0..200).chain((0..400).map(|d| d * 86_399)) {
+            let expected = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix as u64));
+            assert_eq!(format_http_date(unix).unwrap(), expected, "{unix}");
+        }
+        assert_eq!(format_http_date(253_402_300_799).unwrap(), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(format_http_date(951_782_400).unwrap(), "Tue, 29 Feb 2000 00:00:00 GMT");
+    }
 
     #[test]
     fn formats_imf_fixdate() {

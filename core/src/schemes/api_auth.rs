@@ -22,7 +22,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::error::{HmacSigError, Result};
-use crate::mac::{Algorithm, sha256};
+use std::borrow::Cow;
+
+use crate::mac::{Algorithm, MacKey, push_base64, sha256};
 use crate::request::{Body, Header, RequestView};
 use crate::schemes::ruby_uri::gem_request_uri;
 use crate::signed::{SignedRequest, Verified};
@@ -87,12 +89,14 @@ impl Default for Policy {
 /// Whether Net::HTTP's request class for `method` has `REQUEST_HAS_BODY`:
 /// the gem adds the content hash only for those.
 fn method_has_body(method: &str) -> Result<bool> {
-    match method.to_ascii_uppercase().as_str() {
-        "POST" | "PUT" | "PATCH" | "PROPFIND" | "PROPPATCH" | "MKCOL" | "LOCK" | "UNLOCK" => Ok(true),
-        "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE" | "COPY" | "MOVE" => Ok(false),
-        _ => Err(HmacSigError::unsupported(format!(
-            "api-auth cannot sign method {method:?}: the gem only signs Net::HTTP's request classes"
-        ))),
+    const WITH_BODY: [&str; 8] = ["POST", "PUT", "PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "LOCK", "UNLOCK"];
+    const WITHOUT_BODY: [&str; 7] = ["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "COPY", "MOVE"];
+    if WITH_BODY.iter().any(|m| m.eq_ignore_ascii_case(method)) {
+        Ok(true)
+    } else if WITHOUT_BODY.iter().any(|m| m.eq_ignore_ascii_case(method)) {
+        Ok(false)
+    } else {
+        Err(HmacSigError::unsupported(format!("api-auth cannot sign method {method:?}: the gem only signs Net::HTTP's request classes")))
     }
 }
 
@@ -103,7 +107,9 @@ pub fn content_hash(body: &[u8]) -> String {
 
 /// As [`content_hash`], for a body given as bytes or as its SHA-256 digest.
 fn body_content_hash(body: Body<'_>) -> Result<String> {
-    Ok(BASE64.encode(body.sha256("the api-auth content hash")?))
+    let mut hash = String::with_capacity(44);
+    push_base64(&body.sha256("the api-auth content hash")?, &mut hash);
+    Ok(hash)
 }
 
 /// Builds the canonical string. `request_uri_source` is the target, or the
@@ -111,15 +117,15 @@ fn body_content_hash(body: Body<'_>) -> Result<String> {
 fn canonical_string(
     request: &RequestView<'_>,
     method: &str,
+    content_type: &str,
     content_hash: &str,
     request_uri_source: &str,
     date: &str,
     headers_to_sign: &[String],
 ) -> Result<String> {
     let request_uri = gem_request_uri(request_uri_source).map_err(HmacSigError::invalid_request)?;
-    let content_type = request.first_header_joined(CONTENT_TYPE_NAMES).unwrap_or_default();
-    let mut s = String::with_capacity(64 + content_type.len() + request_uri.len());
-    for (i, field) in [method, &content_type, content_hash, &request_uri, date].iter().enumerate() {
+    let mut s = String::with_capacity(64 + content_type.len() + request_uri.len() + content_hash.len() + date.len());
+    for (i, field) in [method, content_type, content_hash, &request_uri, date].iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
@@ -128,7 +134,7 @@ fn canonical_string(
     for name in headers_to_sign {
         // Net::HTTP joins repeated fields with ", "; ActiveSupport's present?
         // skips absent and whitespace-only values.
-        if let Some(value) = request.header_joined(name)
+        if let Some(value) = request.header_cow(name)
             && !value.chars().all(char::is_whitespace)
         {
             s.push(',');
@@ -138,39 +144,37 @@ fn canonical_string(
     Ok(s)
 }
 
-fn canonical_method(request: &RequestView<'_>, options: &Options) -> String {
-    options.override_method.as_deref().unwrap_or(request.method).to_uppercase()
+/// The method, upper-cased. Both it and `override_method` are tokens (ASCII).
+fn canonical_method<'a>(request: &RequestView<'a>, options: &'a Options) -> Cow<'a, str> {
+    let method = options.override_method.as_deref().unwrap_or(request.method);
+    if method.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(method.to_ascii_uppercase()) } else { Cow::Borrowed(method) }
 }
 
 /// Signs like the gem's `sign!`: adds the content hash (for methods with a
 /// body, when absent), a `Date` (when absent) and `Authorization`.
-pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8], now: i64) -> Result<SignedRequest> {
+pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, key: &(impl MacKey + ?Sized), now: i64) -> Result<SignedRequest> {
     request.validate()?;
     let has_body = method_has_body(request.method)?;
-    let mut headers = Vec::with_capacity(3);
-    let hash = match request.header_joined(CONTENT_HASH_HEADER) {
-        Some(preset) => preset,
-        None if has_body => {
-            let hash = body_content_hash(request.body)?;
-            headers.push(Header::new(CONTENT_HASH_HEADER, hash.clone()));
-            hash
-        }
-        None => String::new(),
-    };
-    let date = match request.first_header_joined(DATE_NAMES) {
-        Some(date) => date,
-        None => {
-            let date = format_http_date(now)?;
-            headers.push(Header::new("Date", date.clone()));
-            date
-        }
-    };
-    let uri_source = request.first_header_joined(ORIGINAL_URI_NAMES);
+    let [preset_hash, preset_date, uri_source, content_type] =
+        request.first_headers([&[CONTENT_HASH_HEADER], DATE_NAMES, ORIGINAL_URI_NAMES, CONTENT_TYPE_NAMES]);
+    let added_hash = if preset_hash.is_none() && has_body { Some(body_content_hash(request.body)?) } else { None };
+    let added_date = if preset_date.is_none() { Some(format_http_date(now)?) } else { None };
+    let hash = preset_hash.as_deref().or(added_hash.as_deref()).unwrap_or_default();
+    let date = preset_date.as_deref().or(added_date.as_deref()).unwrap_or_default();
     let method = canonical_method(request, options);
-    let canonical =
-        canonical_string(request, &method, &hash, uri_source.as_deref().unwrap_or(request.target), &date, &options.headers_to_sign)?;
-    let signature = BASE64.encode(options.algorithm.hmac(secret, &[canonical.as_bytes()]));
-    headers.push(Header::new("Authorization", format!("{} {key_id}:{signature}", options.label)));
+    let uri_source = uri_source.as_deref().unwrap_or(request.target);
+    let content_type = content_type.as_deref().unwrap_or_default();
+    let canonical = canonical_string(request, &method, content_type, hash, uri_source, date, &options.headers_to_sign)?;
+    let mac = key.hmac(options.algorithm, &[canonical.as_bytes()]);
+    let mut authorization = String::with_capacity(options.label.len() + key_id.len() + 2 + mac.len().div_ceil(3) * 4);
+    for part in [&options.label, " ", key_id, ":"] {
+        authorization.push_str(part);
+    }
+    push_base64(&mac, &mut authorization);
+    let mut headers = Vec::with_capacity(3);
+    headers.extend(added_hash.map(|hash| Header::new(CONTENT_HASH_HEADER, hash)));
+    headers.extend(added_date.map(|date| Header::new("Date", date)));
+    headers.push(Header::new("Authorization", authorization));
     Ok(SignedRequest { headers, string_to_sign: canonical.into_bytes(), url: None })
 }
 
@@ -239,13 +243,14 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if auth.key_id != key_id {
         return Err(HmacSigError::unknown_key(auth.key_id));
     }
-    let hash = request.header_joined(CONTENT_HASH_HEADER);
-    let date = request.first_header_joined(DATE_NAMES);
-    let original_uri = if policy.trust_original_uri { request.first_header_joined(ORIGINAL_URI_NAMES) } else { None };
+    let [hash, date, original_uri, content_type] =
+        request.first_headers([&[CONTENT_HASH_HEADER], DATE_NAMES, ORIGINAL_URI_NAMES, CONTENT_TYPE_NAMES]);
+    let original_uri = original_uri.filter(|_| policy.trust_original_uri);
     let method = canonical_method(request, options);
     let canonical = canonical_string(
         request,
         &method,
+        content_type.as_deref().unwrap_or_default(),
         hash.as_deref().unwrap_or(""),
         original_uri.as_deref().unwrap_or(request.target),
         date.as_deref().unwrap_or(""),

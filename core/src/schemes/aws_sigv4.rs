@@ -22,7 +22,7 @@
 //!   `UNSIGNED-PAYLOAD`) when it has one. Presigned URLs too.
 
 use crate::error::{HmacSigError, Result};
-use crate::mac::{Algorithm, from_lower_hex, sha256, to_hex};
+use crate::mac::{Algorithm, UPPER_HEX, from_lower_hex, push_hex, sha256, to_hex};
 use crate::request::{Folding, Header, RequestView};
 use crate::signed::{SignedRequest, Verified};
 
@@ -116,7 +116,8 @@ fn uri_encode(bytes: &[u8], keep_slash: bool, out: &mut String) {
         if is_unreserved(b) || (keep_slash && b == b'/') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            push_hex(&[b], UPPER_HEX, out);
         }
     }
 }
@@ -185,9 +186,15 @@ fn host_without_default_port(target: &str, authority: &str) -> String {
     authority.strip_suffix(default).unwrap_or(authority).to_owned()
 }
 
-/// Header values as SigV4 signs them: trimmed, whitespace runs (and folds) as one space.
-fn trimall(value: &str) -> String {
-    value.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+/// Appends the header value as SigV4 signs it: trimmed, whitespace runs (and
+/// folds) as one space.
+fn push_trimall(value: &str, out: &mut String) {
+    for (i, word) in value.split_ascii_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 struct Canonical {
@@ -197,7 +204,16 @@ struct Canonical {
 
 fn canonical_query(params: &mut [(String, String)]) -> String {
     params.sort();
-    params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    let mut out = String::with_capacity(params.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
 }
 
 fn encoded_params(query: Option<&str>, skip_signature: bool) -> Vec<(String, String)> {
@@ -238,7 +254,7 @@ fn canonical_request(
     } else {
         canonical_path = path;
     }
-    let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut by_name: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for (name, value) in headers {
         let lower = name.to_ascii_lowercase();
         let wanted = match only {
@@ -246,7 +262,7 @@ fn canonical_request(
             None => !UNSIGNABLE.contains(&lower.as_str()),
         };
         if wanted {
-            by_name.entry(lower).or_default().push(trimall(value));
+            by_name.entry(lower).or_default().push(value);
         }
     }
     if let Some(names) = only
@@ -254,12 +270,35 @@ fn canonical_request(
     {
         return Err(HmacSigError::missing_signed_header(format!("the signed header {missing:?} is absent")));
     }
-    let mut request = format!("{method}\n{canonical_path}\n{}\n", canonical_query(params));
-    for (name, values) in &by_name {
-        request.push_str(&format!("{name}:{}\n", values.join(",")));
+    let query = canonical_query(params);
+    let fields: usize = by_name.iter().map(|(n, vs)| 2 * n.len() + vs.iter().map(|v| v.len() + 1).sum::<usize>() + 2).sum();
+    let mut request = String::with_capacity(method.len() + canonical_path.len() + query.len() + fields + payload_hash.len() + 8);
+    for part in [method, &canonical_path, &query] {
+        request.push_str(part);
+        request.push('\n');
     }
-    let signed_headers = by_name.keys().cloned().collect::<Vec<_>>().join(";");
-    request.push_str(&format!("\n{signed_headers}\n{payload_hash}"));
+    for (name, values) in &by_name {
+        request.push_str(name);
+        request.push(':');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                request.push(',');
+            }
+            push_trimall(value, &mut request);
+        }
+        request.push('\n');
+    }
+    request.push('\n');
+    let mut signed_headers = String::with_capacity(by_name.keys().map(|n| n.len() + 1).sum());
+    for (i, name) in by_name.keys().enumerate() {
+        if i > 0 {
+            signed_headers.push(';');
+        }
+        signed_headers.push_str(name);
+    }
+    request.push_str(&signed_headers);
+    request.push('\n');
+    request.push_str(payload_hash);
     Ok(Canonical { request, signed_headers })
 }
 
@@ -277,7 +316,7 @@ fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> Strin
     format!("{ALGORITHM}\n{amz_date}\n{scope}\n{hash}")
 }
 
-/// The header lines as (name, value) pairs, values with folds kept for trimall.
+/// The header lines as (name, value) pairs, values with folds kept for `push_trimall`.
 fn header_pairs(request: &RequestView<'_>) -> Vec<(String, String)> {
     request.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect()
 }
@@ -593,7 +632,9 @@ mod tests {
         assert_eq!(normalize_path("/example/.."), "/");
         let params = encoded_params(Some("b=2&a=%2b+x&a=1&k&=v"), false);
         assert_eq!(canonical_query(&mut params.clone()), "=v&a=%2B%2Bx&a=1&b=2&k=");
-        assert_eq!(trimall("  a \n   b\t c "), "a b c");
+        let mut trimmed = String::new();
+        push_trimall("  a \n   b\t c ", &mut trimmed);
+        assert_eq!(trimmed, "a b c");
     }
 
     #[test]
