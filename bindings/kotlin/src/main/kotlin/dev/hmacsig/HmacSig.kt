@@ -66,17 +66,20 @@ fun headersOf(vararg pairs: Pair<String, String>): List<Header> = pairs.map { (n
  * Owns one generated object: calls run under a read lock and refuse a closed object;
  * [close] takes the write lock, so a native object is never freed while a call uses it.
  */
-internal class Owned<T : AutoCloseable>(private val inner: T, private val what: String) {
-    private val lock = ReentrantReadWriteLock()
+internal class Owned<T : AutoCloseable>(internal val inner: T, private val what: String) {
+    internal val lock = ReentrantReadWriteLock()
 
     @Volatile
     var closed = false
         private set
 
-    fun <R> with(block: (T) -> R): R = lock.read {
-        check(!closed) { "this $what has been closed" }
+    // Inline: no lambda object per call on the hot paths (Signer.sign).
+    inline fun <R> with(block: (T) -> R): R = lock.read {
+        if (closed) refuseClosed()
         block(inner)
     }
+
+    internal fun refuseClosed(): Nothing = throw IllegalStateException("this $what has been closed")
 
     fun close() {
         // A call on this thread holds the read lock (a key lookup closing its own Verifier):
@@ -428,6 +431,12 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
     private val owned: Owned<FfiSigner> =
         scheme.owned.with { s -> credentials.owned.with { c -> Owned(FfiSigner(s, c), "Signer") } }
 
+    /**
+     * The core signer's address, for the raw entry (RawCall.kt): valid while [owned] is open,
+     * so passed only inside `owned.with {}`, which a close waits for.
+     */
+    private val address: Long = owned.with { it.address().toLong() }
+
     private val bodyDigestAlgorithm: ContentDigest? = scheme.bodyDigestAlgorithm
 
     /** The key id this signer signs with. */
@@ -449,10 +458,16 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
         owned.with { signer ->
             // The packed call (PackedCall.kt) when it can carry the input; otherwise the record
             // call, which gives the same result or the same error.
-            withPackedArgs(method, target, headers, body, now) { m, t, h, b, clock ->
-                unpackSigned(translated { signer.signPacked(m, t, h, b, clock) })
-            } ?: withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } }
+            signPacked(signer, address, method, target, headers, body, now)
+                ?: withDirect(body) { buf -> translated { signer.sign(method, target, headers, buf, now) } }
         }
+
+    /** [sign] through the generated packed call, never the raw entry: the fallback, for tests and the bench. */
+    internal fun signWithGeneratedPacked(method: String, target: String, headers: List<Header>, body: ByteArray, now: Long?): SignedRequest? =
+        owned.with { signer -> signPacked(signer, address, method, target, headers, ByteBuffer.wrap(body), now, raw = false) }
+
+    /** Calls [block] with the generated signer and its core address, open for the call (tests and the bench). */
+    internal fun <R> withAddress(block: (FfiSigner, Long) -> R): R = owned.with { block(it, address) }
 
     /** [sign] through the generated record call alone: the fallback, and what tests compare the packed call with. */
     internal fun signWithRecords(method: String, target: String, headers: List<Header>, body: ByteArray, now: Long?): SignedRequest =

@@ -10,15 +10,29 @@
 // - javax_api_auth_sign: a hand-written api-auth signer on javax.crypto.Mac,
 //   java.security.MessageDigest and java.util.Base64, producing the same headers
 //   (checked before timing).
+//
+// With --breakdown, where the time of hmacsig_api_auth_sign goes (same request, same run):
+// - generated_packed_sign: Signer.sign through the generated packed call instead of the raw
+//   C entry (the path before ADR 0005);
+// - record_sign: the generated record call (the path before ADR 0004);
+// - raw_entry_only: the C entry alone (inside the Signer's guard) on arguments packed once,
+//   its result left unread: the Rust work plus the JNA crossing;
+// - raw_entry_empty: the C entry refusing a null signer at once: the JNA crossing alone;
+// - unpack_only: reading the SignedRequest out of the entry's result.
+// The rest of hmacsig_api_auth_sign is packing the arguments (UTF-8 into a direct buffer).
 package dev.hmacsig.bench
 
 import dev.hmacsig.Credentials
+import dev.hmacsig.DirectBytes
 import dev.hmacsig.Header
+import dev.hmacsig.RawEntry
 import dev.hmacsig.Scheme
 import dev.hmacsig.SignedRequest
 import dev.hmacsig.Signer
+import dev.hmacsig.unpackSigned
 import org.json.JSONArray
 import org.json.JSONObject
+import java.lang.ref.Reference
 import java.security.MessageDigest
 import java.time.Instant
 import java.time.ZoneOffset
@@ -109,6 +123,48 @@ private fun arg(args: Array<String>, name: String, default: Double): Double {
     }
 }
 
+/** The --breakdown cases (see the top of this file); [expected] is what Signer.sign gives. */
+private fun breakdown(signer: Signer, expected: SignedRequest): List<Case> {
+    val method = METHOD.toByteArray()
+    val target = TARGET.toByteArray()
+    val headers = HEADERS.joinToString("\u0000") { "${it.name}\u0000${it.value}" }.toByteArray()
+    val input = DirectBytes(4096)
+    input.buffer.put(method).put(target).put(headers).put(BODY)
+    val output = DirectBytes(4096)
+    val a = input.address
+    val rawOnly = {
+        signer.withAddress { _, address ->
+            RawEntry.hmacsig_sign_packed_into(
+                address, a, method.size.toLong(), a + method.size, target.size.toLong(),
+                a + method.size + target.size, headers.size.toLong(),
+                a + method.size + target.size + headers.size, BODY.size.toLong(),
+                NOW, output.address, output.capacity.toLong(),
+            )
+        }.also { Reference.reachabilityFence(input) } // only its address is used above
+    }
+    val size = rawOnly().toInt()
+    val result = ByteArray(size).also { output.buffer.get(0, it) }
+    for (other in listOf(unpackSigned(result), signer.signWithGeneratedPacked(METHOD, TARGET, HEADERS, BODY, NOW)!!, signer.signWithRecords(METHOD, TARGET, HEADERS, BODY, NOW))) {
+        if (other.headers != expected.headers || !other.stringToSign.contentEquals(expected.stringToSign)) {
+            System.err.println("hmacsig-bench: a breakdown case signs differently: ${other.headers} != ${expected.headers}")
+            exitProcess(1)
+        }
+    }
+    return listOf(
+        Case("generated_packed_sign", "Signer.sign through the generated packed call (signPacked) instead of the raw C entry") {
+            signer.signWithGeneratedPacked(METHOD, TARGET, HEADERS, BODY, NOW)!!
+        },
+        Case("record_sign", "the generated record call (Signer.sign(String, String, List<Header>, ...))") {
+            signer.signWithRecords(METHOD, TARGET, HEADERS, BODY, NOW)
+        },
+        Case("raw_entry_only", "hmacsig_sign_packed_into alone, arguments packed once, result not read") { rawOnly() },
+        Case("unpack_only", "the SignedRequest read out of the entry's result") { unpackSigned(result, size) },
+        Case("raw_entry_empty", "the C entry refusing a null signer at once: the JNA crossing alone") {
+            RawEntry.hmacsig_sign_packed_into(0, a, 1, a, 1, a, 1, a, 1, NOW, output.address, 4096)
+        },
+    )
+}
+
 fun main(args: Array<String>) {
     val rounds = arg(args, "--rounds", 31.0).toInt().coerceAtLeast(1)
     val batchMs = arg(args, "--batch-ms", 20.0)
@@ -137,7 +193,7 @@ fun main(args: Array<String>) {
             "javax_api_auth_sign",
             "hand-written api-auth HMAC-SHA256 signer (javax.crypto.Mac, MessageDigest SHA-256, java.util.Base64, DateTimeFormatter), same headers",
         ) { javaxApiAuthSign(key, KEY_ID, METHOD, TARGET, HEADERS, BODY, NOW) },
-    )
+    ) + if ("--breakdown" in args) breakdown(signer, ours) else emptyList()
 
     // JIT warm-up: each case alone for warmupMs, so both reach compiled code before timing.
     for (case in cases) {
