@@ -6,12 +6,14 @@
 use std::fmt;
 
 use crate::mac::PreparedKey;
+use crate::schemes::aws_sigv4::SigningKeyCache;
 
 /// A key id and its secret. The secret never leaves this object.
 #[derive(uniffi::Object)]
 pub struct Credentials {
     key_id: String,
     key: PreparedKey,
+    sigv4_keys: SigningKeyCache,
 }
 
 #[uniffi::export]
@@ -20,7 +22,7 @@ impl Credentials {
     /// api-auth uses generated secrets as text, never base64-decoded.
     #[uniffi::constructor]
     pub fn new(key_id: String, secret: Vec<u8>) -> Self {
-        Self { key_id, key: PreparedKey::new(secret) }
+        Self { key_id, key: PreparedKey::new(secret), sigv4_keys: SigningKeyCache::default() }
     }
 
     /// The key id (public; it travels in the request).
@@ -39,6 +41,10 @@ impl Credentials {
     /// The secret, keyed once per HMAC algorithm (the signing hot path).
     pub(crate) fn key(&self) -> &PreparedKey {
         &self.key
+    }
+    /// The last SigV4 signing key derived from this secret.
+    pub(crate) fn sigv4_keys(&self) -> &SigningKeyCache {
+        &self.sigv4_keys
     }
 }
 

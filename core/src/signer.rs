@@ -24,7 +24,7 @@ pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &Re
         SchemeKind::ApiAuth(options) => api_auth::sign(request, options, key_id, credentials.key(), now),
         SchemeKind::PathBodyHex(options) => path_body_hex::sign(request, options, key_id, secret),
         SchemeKind::Timestamped(options) => timestamped::sign(request, options, key_id, secret, now),
-        SchemeKind::AwsSigV4(options) => aws_sigv4::sign(request, options, key_id, secret, now),
+        SchemeKind::AwsSigV4(options) => aws_sigv4::sign_with_cache(request, options, key_id, secret, credentials.sigv4_keys(), now),
         SchemeKind::Rfc9421(options) => rfc9421::sign(&MessageView::request(*request), options, key_id, secret, now),
     }
 }

@@ -21,6 +21,8 @@
 //!   was given), or the request's own `X-Amz-Content-Sha256` value (e.g.
 //!   `UNSIGNED-PAYLOAD`) when it has one. Presigned URLs too.
 
+use std::sync::Mutex;
+
 use crate::error::{HmacSigError, Result};
 use crate::mac::{Algorithm, UPPER_HEX, from_lower_hex, push_hex, sha256, to_hex};
 use crate::request::{Folding, Header, RequestView};
@@ -243,7 +245,7 @@ fn canonical_request(
     method: &str,
     path: &str,
     params: &mut [(String, String)],
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
     only: Option<&[&str]>,
     payload_hash: &str,
 ) -> Result<Canonical> {
@@ -302,6 +304,36 @@ fn canonical_request(
     Ok(Canonical { request, signed_headers })
 }
 
+/// The signing key of the last scope a [`crate::Credentials`] signed for: it
+/// changes once a day (and per region and service), and deriving it takes four
+/// HMACs, more hashing than the rest of a small request.
+#[derive(Default)]
+pub struct SigningKeyCache(Mutex<Option<(String, Vec<u8>)>>);
+
+impl SigningKeyCache {
+    fn key(&self, secret: &[u8], date: &str, options: &Options) -> Vec<u8> {
+        let scope = [date, &options.region, &options.service].join("/");
+        // A poisoned lock only means another thread panicked mid-copy: derive afresh.
+        let mut cached = self.0.lock().ok();
+        if let Some(Some((kept, key))) = cached.as_deref()
+            && *kept == scope
+        {
+            return key.clone();
+        }
+        let key = signing_key(secret, date, options);
+        if let Some(slot) = cached.as_deref_mut() {
+            *slot = Some((scope, key.clone()));
+        }
+        key
+    }
+}
+
+impl std::fmt::Debug for SigningKeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKeyCache(<redacted>)")
+    }
+}
+
 fn signing_key(secret: &[u8], date: &str, options: &Options) -> Vec<u8> {
     let mut key = b"AWS4".to_vec();
     key.extend_from_slice(secret);
@@ -317,8 +349,8 @@ fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> Strin
 }
 
 /// The header lines as (name, value) pairs, values with folds kept for `push_trimall`.
-fn header_pairs(request: &RequestView<'_>) -> Vec<(String, String)> {
-    request.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect()
+fn header_pairs<'a>(request: &RequestView<'a>) -> Vec<(&'a str, &'a str)> {
+    request.headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect()
 }
 
 fn payload_hash(request: &RequestView<'_>) -> Result<String> {
@@ -345,17 +377,34 @@ fn validate(request: &RequestView<'_>) -> Result<()> {
 }
 
 pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8], now: i64) -> Result<SignedRequest> {
+    sign_with_cache(request, options, key_id, secret, &SigningKeyCache::default(), now)
+}
+
+/// [`sign`], taking the signing key from `keys` when it holds this scope's.
+pub fn sign_with_cache(
+    request: &RequestView<'_>,
+    options: &Options,
+    key_id: &str,
+    secret: &[u8],
+    keys: &SigningKeyCache,
+    now: i64,
+) -> Result<SignedRequest> {
     validate(request)?;
     let (amz_date, date) = amz_date(now)?;
     let scope = format!("{date}/{}/{}/aws4_request", options.region, options.service);
     let (authority, path, query) = split_target(request.target)?;
+    let host = match request.header_values("Host").next() {
+        Some(_) => None,
+        None => {
+            let authority = authority.ok_or_else(|| HmacSigError::invalid_request("an origin-form target needs a Host header"))?;
+            Some(host_without_default_port(request.target, authority))
+        }
+    };
     let mut headers = header_pairs(request);
     let mut added = Vec::new();
-    if request.header_values("Host").next().is_none() {
-        let authority = authority.ok_or_else(|| HmacSigError::invalid_request("an origin-form target needs a Host header"))?;
-        let host = host_without_default_port(request.target, authority);
-        headers.push(("Host".into(), host.clone()));
-        added.push(Header::new("Host", host));
+    if let Some(host) = &host {
+        headers.push(("Host", host));
+        added.push(Header::new("Host", host.clone()));
     }
     let token_signed = options.session_token.is_some() && !options.omit_session_token;
     let payload = payload_hash(request)?;
@@ -364,20 +413,20 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
             if let Some(token) = &options.session_token {
                 added.push(Header::new("X-Amz-Security-Token", token.clone()));
                 if token_signed {
-                    headers.push(("X-Amz-Security-Token".into(), token.clone()));
+                    headers.push(("X-Amz-Security-Token", token));
                 }
             }
             added.push(Header::new("X-Amz-Date", amz_date.clone()));
-            headers.push(("X-Amz-Date".into(), amz_date.clone()));
+            headers.push(("X-Amz-Date", &amz_date));
             if options.sign_body && request.header_values("X-Amz-Content-Sha256").next().is_none() {
                 // Without the request's own header, `payload` is the body's hash.
                 added.push(Header::new("x-amz-content-sha256", payload.clone()));
-                headers.push(("x-amz-content-sha256".into(), payload.clone()));
+                headers.push(("x-amz-content-sha256", &payload));
             }
             let mut params = encoded_params(query, false);
             let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
             let sts = string_to_sign(&amz_date, &scope, &canonical.request);
-            let signature = to_hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
+            let signature = to_hex(&Algorithm::Sha256.hmac(&keys.key(secret, &date, options), &[sts.as_bytes()]));
             added.push(Header::new(
                 "Authorization",
                 format!("{ALGORITHM} Credential={key_id}/{scope}, SignedHeaders={}, Signature={signature}", canonical.signed_headers),
@@ -410,7 +459,7 @@ pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: 
             }
             let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
             let sts = string_to_sign(&amz_date, &scope, &canonical.request);
-            let signature = to_hex(&Algorithm::Sha256.hmac(&signing_key(secret, &date, options), &[sts.as_bytes()]));
+            let signature = to_hex(&Algorithm::Sha256.hmac(&keys.key(secret, &date, options), &[sts.as_bytes()]));
             if let Some(token) = &options.session_token {
                 auth_params.push(("X-Amz-Security-Token", token.clone()));
             }
@@ -614,6 +663,16 @@ mod tests {
 
     fn kind(r: &Request, o: &Options, policy: &Policy, now: i64) -> &'static str {
         verify(&r.view(), o, policy, "AKIDEXAMPLE", SECRET, now).map_or_else(|e| e.kind(), |_| "ok")
+    }
+
+    #[test]
+    fn the_cached_signing_key_is_the_derived_one_for_each_scope() {
+        let options = |region: &str| Options { region: region.into(), ..options(SignatureType::Header) };
+        let keys = SigningKeyCache::default();
+        for (date, region) in [("20150830", "us-east-1"), ("20150830", "us-east-1"), ("20150831", "us-east-1"), ("20150831", "eu-west-1")] {
+            let o = options(region);
+            assert_eq!(keys.key(b"secret", date, &o), signing_key(b"secret", date, &o), "{date} {region}");
+        }
     }
 
     #[test]
