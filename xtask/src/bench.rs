@@ -403,7 +403,7 @@ fn python_bench(report: &mut Report) {
         ),
     );
     let mut extra = Map::new();
-    for name in ["ffi_api_auth_sign"] {
+    for name in ["ffi_api_auth_sign", "generated_packed_api_auth_call", "raw_api_auth_call"] {
         if let Ok((_, d)) = case(&results, name) {
             extra.insert(name.into(), d);
         }

@@ -223,7 +223,20 @@ def test_chunks_past_the_ffi_length_limit_are_passed_in_pieces(monkeypatch):
             digest = hasher.finish()
         expected = bytes(chunk)
         assert (digest.digest, digest.length) == (hashlib.sha256(expected).digest(), len(expected)), type(chunk)
-    # Signing or verifying such a body in one call is a typed error, not a wrapped length.
+    # Signing such a body goes through the C entry, whose lengths are 64-bit
+    # (tests/test_packed_call.py signs one past 2 GiB); without it, and when verifying, such a body
+    # in one call is a typed error, not a wrapped length.
+    with signer(Scheme.api_auth(digest="sha256")) as s:
+        record = s._inner.sign("POST", "/", [Header(name=n, value=v) for n, v in HEADERS.items()], body, NOW)
+        assert s.sign("POST", "/", HEADERS, body, now=NOW) == record
+        # Refused for another part: that part's error, as with a short body.
+        bad = {**HEADERS, "X-Bad": "line\nbreak"}
+        with pytest.raises(HmacSigError.InvalidRequest, match="X-Bad") as long_body:
+            s.sign("POST", "/", bad, body, now=NOW)
+        with pytest.raises(HmacSigError.InvalidRequest) as short_body:
+            s.sign("POST", "/", bad, body[:10], now=NOW)
+        assert str(long_body.value) == str(short_body.value)
+    monkeypatch.setattr(hmacsig._raw, "ENTRY", None)
     with signer(Scheme.api_auth(digest="sha256")) as s:
         with pytest.raises(HmacSigError.InvalidRequest, match="a body of 25 bytes is too large to pass in one call; sign it streamed, with sign_stream"):
             s.sign("POST", "/", HEADERS, body)

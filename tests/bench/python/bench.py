@@ -14,7 +14,13 @@ the same one ``tests/bench/src/main.rs`` builds):
 - ``botocore_add_auth``: ``botocore.auth.SigV4Auth.add_auth`` on the same request (same signature
   at a fixed time, checked before timing);
 - ``ffi_api_auth_sign``: the generated ``hmacsig._ffi.Signer.sign`` with prebuilt ``Header``
-  records (where the time goes: the hand-written layer vs the FFI crossing).
+  records (where the time goes: the hand-written layer vs the FFI crossing);
+- ``generated_packed_api_auth_call``: the generated ``sign_packed`` (ADR 0004's hot path) with
+  prepacked arguments, its result not unpacked: UniFFI's call machinery plus the Rust work;
+- ``raw_api_auth_call``: the C entry ``hmacsig_sign_packed_into`` that ``Signer.sign`` now calls
+  (through ctypes, ``hmacsig._raw``) with the same prepacked arguments into a reused buffer:
+  ctypes plus the Rust work, so ``hmacsig_api_auth_sign`` minus this is the layer's own packing
+  and unpacking.
 
 ``profile`` lists where ``hmacsig.Signer.sign`` spends its time (cProfile, top functions).
 """
@@ -41,7 +47,7 @@ import botocore.awsrequest
 import botocore.credentials
 
 import hmacsig
-from hmacsig import _ffi
+from hmacsig import _ffi, _raw
 
 NOW = 1_700_000_000  # 2023-11-14T22:13:20Z, as the Rust side
 KEY_ID = "AKIDEXAMPLE"
@@ -120,6 +126,18 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
     ffi_headers = [hmacsig.Header(name=n, value=v) for n, v in HEADERS]
     assert header(ffi_signer.sign(METHOD, TARGET, ffi_headers, BODY, NOW), "Authorization") == theirs["Authorization"]
 
+    raw_signer = hmacsig.Signer(hmacsig.Scheme.api_auth("sha256"), creds)
+    generated, address = raw_signer._hot
+    packed = hmacsig._pack_call(METHOD, TARGET, HEADERS, NOW)
+    assert packed is not None and _raw.ENTRY is not None and address
+    m, t, h, clock = packed
+    view, pointer, capacity = _raw._buffer(4096)
+    entry = _raw.ENTRY
+    n = entry(address, m, len(m), t, len(t), h, len(h), BODY, len(BODY), clock, pointer, capacity)
+    assert view[:n].tobytes() == generated.sign_packed(m, t, h, BODY, clock), "the C entry writes what sign_packed returns"
+    assert _raw.unpack_signed(view[:n].tobytes()) == ours
+    lm, lt, lh, lb = len(m), len(t), len(h), len(BODY)
+
     timed: dict[str, tuple[str, Callable[[], object]]] = {
         "hmacsig_api_auth_sign": (
             "hmacsig.Signer.sign (api-auth, HMAC-SHA256) of the small request, headers as (name, value) pairs",
@@ -140,6 +158,15 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
         "ffi_api_auth_sign": (
             "the generated hmacsig._ffi.Signer.sign (api-auth) with prebuilt Header records: the FFI call alone",
             lambda: ffi_signer.sign(METHOD, TARGET, ffi_headers, BODY, NOW),
+        ),
+        "generated_packed_api_auth_call": (
+            "the generated hmacsig._ffi.Signer.sign_packed (api-auth) with prepacked arguments, result not unpacked",
+            lambda: generated.sign_packed(m, t, h, BODY, clock),
+        ),
+        "raw_api_auth_call": (
+            "the C entry hmacsig_sign_packed_into (api-auth) through ctypes with prepacked arguments into a reused buffer, result not unpacked",
+            # The default argument keeps the buffer (and the signer) alive as long as the lambda.
+            lambda keep=(view, raw_signer): entry(address, m, lm, t, lt, h, lh, BODY, lb, clock, pointer, capacity),
         ),
     }
     checks = {"stdlib_same_headers": True, "botocore_same_signature": True, "botocore": botocore.__version__}

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import threading
 from typing import (
     TYPE_CHECKING,
@@ -65,7 +64,7 @@ from typing import (
     Union,
 )
 
-from . import _ffi
+from . import _ffi, _raw
 from ._ffi import (
     BodyDigest,
     ContentDigest,
@@ -147,9 +146,13 @@ def _as_bytes(value: Union[BytesLike, str, None], what: str) -> bytes:
 
 def _as_body(value: Union[BytesLike, str, None], too_large: str) -> bytes:
     body = _as_bytes(value, "body")
+    _check_ffi_length(body, too_large)
+    return body
+
+
+def _check_ffi_length(body: bytes, too_large: str) -> None:
     if len(body) > _FFI_MAX_BYTES:
         raise HmacSigError.InvalidRequest(f"a body of {len(body)} bytes is too large to pass in one call; {too_large}")
-    return body
 
 
 def _as_secret(value: Secret, what: str) -> bytes:
@@ -187,49 +190,58 @@ def _header_pairs(headers: Optional[Headers]) -> list[Tuple[str, str]]:
     return out
 
 
-# `now` meaning "the system clock" in the packed call (hmacsig::packed::SYSTEM_CLOCK).
-_SYSTEM_CLOCK = -(2**63)
-_U32 = struct.Struct("<I")
+_PLAIN_HEADERS = (dict, list, tuple)
 
 
-def _pack_call(
-    method: object, target: object, pairs: list[Tuple[str, str]], now: Optional[int]
-) -> Optional[Tuple[bytes, bytes, bytes, int]]:
-    """The packed call's arguments, or ``None`` when it cannot carry them."""
-    if not isinstance(method, str) or not isinstance(target, str) or now == _SYSTEM_CLOCK:
-        return None
-    if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
-        return None
-    text = "\0".join([field for pair in pairs for field in pair])
-    if text.count("\0") != 2 * len(pairs) - 1 and pairs:
-        return None  # a NUL inside a name or value: the record call reports it
+def _packed_headers(headers: Union[None, dict[str, str], list[HeaderLike], tuple[HeaderLike, ...]]) -> Optional[bytes]:
+    """``headers`` (``None``, a dict, list or tuple) as the packed call takes them (``name NUL
+    value NUL ...`` in UTF-8), or ``None`` when that layout cannot carry them: a NUL inside a
+    name or value, or text that is not UTF-8 (the record call reports either)."""
+    if not headers:
+        return b""
+    # One comprehension and one join, which also refuses what is not str, for (name, value)
+    # pairs; anything else, and every error, goes through _header_pairs, which takes Header
+    # records and names the header it refuses.
+    items: Any = headers.items() if type(headers) is dict else headers
     try:
-        return method.encode(), target.encode(), text.encode(), _SYSTEM_CLOCK if now is None else now
+        fields = [field for name, value in items for field in (name, value)]
+        text = "\0".join(fields)
+    except (TypeError, ValueError):
+        fields = [field for pair in _header_pairs(headers) for field in pair]
+        text = "\0".join(fields)
+    if text.count("\0") != len(fields) - 1:
+        return None
+    try:
+        return text.encode()
     except UnicodeEncodeError:
         return None
 
 
-def _unpack_signed(buf: bytes) -> SignedRequest:
-    """A ``SignedRequest`` from the packed call's result (layout in core/src/packed.rs)."""
-    unpack = _U32.unpack_from
-    (count,) = unpack(buf, 0)
-    pos = 4
-    headers = []
-    for _ in range(count):
-        (size,) = unpack(buf, pos)
-        name = buf[pos + 4 : pos + 4 + size].decode()
-        pos += 4 + size
-        (size,) = unpack(buf, pos)
-        value = buf[pos + 4 : pos + 4 + size].decode()
-        pos += 4 + size
-        headers.append(Header(name=name, value=value))
-    (size,) = unpack(buf, pos)
-    pos += 4
-    url = None
-    if size:
-        url = buf[pos : pos + size - 1].decode()
-        pos += size - 1
-    return SignedRequest(headers=headers, string_to_sign=buf[pos:], url=url)
+def _packed_clock(now: Optional[int]) -> Optional[int]:
+    """``now`` as the packed call takes it (an ``i64``, its minimum meaning the system clock), or
+    ``None`` when it cannot: not an ``int``, out of range, or that minimum itself."""
+    if now is None:
+        return _raw.SYSTEM_CLOCK
+    # ctypes would wrap an int past 64 bits; the record call refuses it.
+    if type(now) is int and _raw.SYSTEM_CLOCK < now < 2**63:
+        return now
+    return None
+
+
+def _pack_call(
+    method: object, target: object, headers: Any, now: Optional[int]
+) -> Optional[Tuple[bytes, bytes, bytes, int]]:
+    """The packed call's arguments, or ``None`` when it cannot carry them (see
+    ``_packed_headers`` and ``_packed_clock``; a method or target that is not a str, or not
+    UTF-8)."""
+    h = _packed_headers(headers)
+    clock = _packed_clock(now)
+    if h is None or clock is None or type(method) is not str or type(target) is not str:
+        return None
+    try:
+        return method.encode(), target.encode(), h, clock
+    except UnicodeEncodeError:
+        return None
 
 
 # --- Errors -------------------------------------------------------------------------------
@@ -384,8 +396,11 @@ class _Closeable(Generic[_Inner]):
     def _live(self) -> _Inner:
         inner = self._inner
         if inner is None:
-            raise ValueError(f"this {type(self).__name__} is closed")
+            raise self._closed_error()
         return inner
+
+    def _closed_error(self) -> ValueError:
+        return ValueError(f"this {type(self).__name__} is closed")
 
     @property
     def closed(self) -> bool:
@@ -544,10 +559,21 @@ class Signer(_Closeable[_ffi.Signer]):
     to free the Rust object deterministically; after that, every call raises ``ValueError``.
     """
 
-    __slots__ = ()
+    # The generated object and its address for the C entry (0: the entry is unavailable), read
+    # together in one step by `sign`, which holds the object, so the address stays valid for the
+    # call even if another thread closes this signer.
+    __slots__ = ("_hot",)
+
+    _hot: Optional[Tuple[_ffi.Signer, int]]
 
     def __init__(self, scheme: Scheme, credentials: _ffi.Credentials) -> None:
-        self._inner = _ffi.Signer(scheme, credentials)
+        inner = _ffi.Signer(scheme, credentials)
+        self._inner = inner
+        self._hot = (inner, inner.address() if _raw.ENTRY is not None else 0)
+
+    def close(self) -> None:
+        self._hot = None
+        super().close()
 
     def sign(
         self,
@@ -561,20 +587,37 @@ class Signer(_Closeable[_ffi.Signer]):
         any header of the same name) and the string that was signed.
 
         ``target`` is the request target as sent (``/path?query`` or an absolute URL);
-        ``now`` is Unix seconds, the system clock when ``None``.
+        ``now`` is Unix seconds, the system clock when ``None``. A ``bytes`` body is read where
+        it is, whatever its size; one that is not in memory is for ``sign_stream``.
         """
-        body_bytes = _as_body(body, "sign it streamed, with sign_stream")
-        inner = self._live()
-        pairs = _header_pairs(headers)
-        # The hot path: flat bytes in, one buffer out (core/src/packed.rs), several times
-        # cheaper than the record call. Inputs it cannot carry (a NUL in a header, text that
-        # is not UTF-8, a `now` equal to its clock sentinel, non-str parts) take the record
-        # call, which gives the same result or the same error.
-        packed = _pack_call(method, target, pairs, now)
+        body_bytes = _as_bytes(body, "body")
+        hot = self._hot
+        if hot is None:
+            raise self._closed_error()
+        inner, address = hot
+        if headers is not None and type(headers) not in _PLAIN_HEADERS:
+            headers = _header_pairs(headers)  # read an iterator once; check a Mapping's items
+        # The hot path: flat bytes in, one buffer out (core/src/packed.rs), through the C entry
+        # when there is one, else the generated packed call. Inputs the packed layout cannot
+        # carry take the record call, which gives the same result or the same error.
+        packed = _pack_call(method, target, headers, now)
         if packed is None:
-            return inner.sign(method, target, [_header(n, v) for n, v in pairs], body_bytes, now)
+            _check_ffi_length(body_bytes, "sign it streamed, with sign_stream")
+            return inner.sign(method, target, _as_headers(headers), body_bytes, now)
         m, t, h, clock = packed
-        return _unpack_signed(inner.sign_packed(m, t, h, body_bytes, clock))
+        if address:
+            signed = _raw.sign(address, m, t, h, body_bytes, clock)
+            if signed is not None:
+                return signed
+            if len(body_bytes) > _FFI_MAX_BYTES:
+                # The C entry takes 64-bit lengths, the generated call 32-bit ones. Signing
+                # refuses a request for its other parts, never for its body's bytes: an empty
+                # body brings the same error.
+                inner.sign_packed(m, t, h, b"", clock)
+        # The C entry is unavailable or refused the request: this gives the typed error.
+        _check_ffi_length(body_bytes, "sign it streamed, with sign_stream")
+        result = inner.sign_packed(m, t, h, body_bytes, clock)
+        return _raw.unpack_signed(result)
 
     def sign_with_body_digest(
         self,
