@@ -169,7 +169,14 @@ impl<'a> RequestView<'a> {
         // Per list: the rank of the best name seen, the first header with it,
         // and whether that name occurs again (then its values are joined).
         let mut best: [Option<(usize, usize, bool)>; N] = [None; N];
+        // A one-word filter on (length, first letter): most headers match no name, and
+        // are skipped without comparing (the byte compares mispredict more than they work).
+        let key = |name: &[u8]| (name.len() * 31 + usize::from(name.first().map_or(0, u8::to_ascii_lowercase))) % 64;
+        let filter = lists.iter().flat_map(|names| names.iter()).fold(0u64, |f, n| f | 1 << key(n.as_bytes()));
         for (i, header) in self.headers.iter().enumerate() {
+            if filter >> key(header.name.as_bytes()) & 1 == 0 {
+                continue;
+            }
             for (slot, names) in lists.iter().enumerate() {
                 // Lengths first, inline: most names differ in length.
                 let name = header.name.as_bytes();
@@ -215,9 +222,9 @@ pub fn validate_header_lines(headers: &[Header], folding: Folding) -> Result<()>
             return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
         }
         let v = header.value.as_bytes();
-        // The common case, a value with no CR, LF or NUL at all: one branch-free
-        // pass (no early exit, so it vectorizes).
-        if !v.iter().fold(false, |seen, &b| seen | (b == 0) | (b == b'\r') | (b == b'\n')) {
+        // The common case, a value with no CR, LF or NUL at all: `contains` on bytes is
+        // core's word-at-a-time memchr, several times faster than a byte loop.
+        if !v.contains(&0) && !v.contains(&b'\r') && !v.contains(&b'\n') {
             continue;
         }
         let byte_ok = |i: usize, b: u8| match (b, folding) {
