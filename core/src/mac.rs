@@ -169,29 +169,27 @@ impl fmt::Debug for PreparedKey {
 /// 20–64-byte MACs and digests of the signing hot path).
 pub fn push_base64(bytes: &[u8], out: &mut String) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let digit = |n: u32| ALPHABET[(n & 63) as usize];
     out.reserve(bytes.len().div_ceil(3) * 4);
     // 48 bytes (a multiple of 3) at a time into a stack buffer, then one push_str:
     // a `String::push` per digit costs more than the encoding.
     for piece in bytes.chunks(48) {
         let mut text = [0u8; 64];
-        let mut triples = piece.chunks_exact(3);
-        let mut len = 0;
-        for (c, quad) in (&mut triples).zip(text.chunks_exact_mut(4)) {
-            let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-            quad.copy_from_slice(&[digit(n >> 18), digit(n >> 12), digit(n >> 6), digit(n)]);
-            len += 4;
+        let full = piece.len() / 3;
+        for i in 0..full {
+            let n = u32::from(piece[3 * i]) << 16 | u32::from(piece[3 * i + 1]) << 8 | u32::from(piece[3 * i + 2]);
+            text[4 * i] = ALPHABET[(n >> 18) as usize & 63];
+            text[4 * i + 1] = ALPHABET[(n >> 12) as usize & 63];
+            text[4 * i + 2] = ALPHABET[(n >> 6) as usize & 63];
+            text[4 * i + 3] = ALPHABET[n as usize & 63];
         }
-        let tail = match *triples.remainder() {
-            [a] => Some([digit(u32::from(a) >> 2), digit(u32::from(a) << 4), b'=', b'=']),
-            [a, b] => {
-                let n = u32::from(a) << 16 | u32::from(b) << 8;
-                Some([digit(n >> 18), digit(n >> 12), digit(n >> 6), b'='])
-            }
-            _ => None,
-        };
-        if let Some(quad) = tail {
-            text[len..len + 4].copy_from_slice(&quad);
+        let mut len = 4 * full;
+        let rest = &piece[3 * full..];
+        if !rest.is_empty() {
+            let n = u32::from(rest[0]) << 16 | rest.get(1).map_or(0, |&b| u32::from(b) << 8);
+            text[len] = ALPHABET[(n >> 18) as usize & 63];
+            text[len + 1] = ALPHABET[(n >> 12) as usize & 63];
+            text[len + 2] = if rest.len() == 2 { ALPHABET[(n >> 6) as usize & 63] } else { b'=' };
+            text[len + 3] = b'=';
             len += 4;
         }
         out.push_str(std::str::from_utf8(&text[..len]).expect("base64 digits are ASCII"));

@@ -222,9 +222,8 @@ pub fn validate_header_lines(headers: &[Header], folding: Folding) -> Result<()>
             return Err(HmacSigError::invalid_request(format!("the header name {:?} is not an HTTP token", header.name)));
         }
         let v = header.value.as_bytes();
-        // The common case, a value with no CR, LF or NUL at all: `contains` on bytes is
-        // core's word-at-a-time memchr, several times faster than a byte loop.
-        if !v.contains(&0) && !v.contains(&b'\r') && !v.contains(&b'\n') {
+        // The common case, a value with no CR, LF or NUL at all.
+        if !has_nul_cr_or_lf(v) {
             continue;
         }
         let byte_ok = |i: usize, b: u8| match (b, folding) {
@@ -242,6 +241,23 @@ pub fn validate_header_lines(headers: &[Header], folding: Folding) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// Whether `bytes` holds a NUL, CR or LF: eight bytes at a time (one pass for
+/// all three, where three `memchr`s would each pay their set-up on a short value).
+fn has_nul_cr_or_lf(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Non-zero exactly when some byte of `x` is zero (the classic test).
+    let any_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        if any_zero(x) | any_zero(x ^ (ONES * u64::from(b'\r'))) | any_zero(x ^ (ONES * u64::from(b'\n'))) != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| matches!(b, 0 | b'\r' | b'\n'))
 }
 
 /// Whether header values may carry obsolete line folding (RFC 9112 section 5.2).
@@ -303,6 +319,22 @@ mod tests {
         assert_eq!(found[3].as_deref(), Some("late-rank"));
         for (slot, names) in lists.iter().enumerate() {
             assert_eq!(found[slot], view.first_header_cow(names), "list {slot}");
+        }
+    }
+
+    #[test]
+    fn the_word_at_a_time_check_finds_every_nul_cr_and_lf() {
+        for len in 0..40 {
+            for at in 0..len {
+                for bad in [0u8, b'\r', b'\n'] {
+                    let mut v: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    v[at] = bad;
+                    assert!(has_nul_cr_or_lf(&v), "{bad} at {at} of {len}");
+                }
+            }
+            // Bytes next to the three (and high bytes) are not matches.
+            let clean: Vec<u8> = (0..len).map(|i| [1u8, 9, 11, 12, 14, 0x80, 0xff, 0x8d, 0x8a, b' '][i % 10]).collect();
+            assert!(!has_nul_cr_or_lf(&clean), "length {len}");
         }
     }
 
