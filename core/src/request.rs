@@ -111,6 +111,9 @@ impl<'a> Body<'a> {
 
     /// The body's SHA-256, as [`Self::digest`].
     pub fn sha256(&self, purpose: &str) -> Result<[u8; 32]> {
+        if let Self::Bytes(bytes) = self {
+            return Ok(sha256(bytes)); // the common case, without `digest`'s Vec
+        }
         let digest = self.digest(ContentDigest::Sha256, purpose)?;
         // `digest` checked the length already; this cannot fail.
         <[u8; 32]>::try_from(digest.as_ref()).map_err(|_| HmacSigError::invalid_request("a sha-256 body digest is 32 bytes"))
@@ -165,21 +168,41 @@ impl<'a> RequestView<'a> {
 
     /// [`Self::first_header_cow`] for several lists of names, in one pass over
     /// the headers (a signing hot path reads several fields).
-    pub fn first_headers<const N: usize>(&self, lists: [&[&'a str]; N]) -> [Option<Cow<'a, str>>; N] {
+    pub fn first_headers<const N: usize>(&self, lists: &HeaderLists<N>) -> [Option<Cow<'a, str>>; N] {
+        let Ok(found) = self.scan(lists, |_| Ok::<(), std::convert::Infallible>(()));
+        found
+    }
+
+    /// [`Self::validate`] and [`Self::first_headers`] in the same one pass.
+    pub fn validated_fields<const N: usize>(&self, lists: &HeaderLists<N>) -> Result<[Option<Cow<'a, str>>; N]> {
+        check_method(self.method)?;
+        self.scan(lists, |header| {
+            if is_token(&header.name) && !has_nul_cr_or_lf(header.value.as_bytes()) {
+                Ok(())
+            } else {
+                // The exact check, for its error.
+                validate_header_lines(std::slice::from_ref(header), Folding::Refused)
+            }
+        })
+    }
+
+    /// One pass over the headers: `check` on each, and the first of each list's names.
+    fn scan<const N: usize, E>(
+        &self,
+        lists: &HeaderLists<N>,
+        mut check: impl FnMut(&Header) -> std::result::Result<(), E>,
+    ) -> std::result::Result<[Option<Cow<'a, str>>; N], E> {
         // Per list: the rank of the best name seen, the first header with it,
         // and whether that name occurs again (then its values are joined).
         let mut best: [Option<(usize, usize, bool)>; N] = [None; N];
-        // A one-word filter on (length, first letter): most headers match no name, and
-        // are skipped without comparing (the byte compares mispredict more than they work).
-        let key = |name: &[u8]| (name.len() * 31 + usize::from(name.first().map_or(0, u8::to_ascii_lowercase))) % 64;
-        let filter = lists.iter().flat_map(|names| names.iter()).fold(0u64, |f, n| f | 1 << key(n.as_bytes()));
         for (i, header) in self.headers.iter().enumerate() {
-            if filter >> key(header.name.as_bytes()) & 1 == 0 {
+            check(header)?;
+            let name = header.name.as_bytes();
+            if lists.filter >> filter_key(name) & 1 == 0 {
                 continue;
             }
-            for (slot, names) in lists.iter().enumerate() {
+            for (slot, names) in lists.lists.iter().enumerate() {
                 // Lengths first, inline: most names differ in length.
-                let name = header.name.as_bytes();
                 let Some(rank) = names.iter().position(|n| n.len() == name.len() && n.as_bytes().eq_ignore_ascii_case(name)) else {
                     continue;
                 };
@@ -190,11 +213,15 @@ impl<'a> RequestView<'a> {
                 }
             }
         }
-        std::array::from_fn(|slot| {
-            best[slot].and_then(|(rank, i, repeated)| {
-                if repeated { self.header_cow(lists[slot][rank]) } else { Some(Cow::Borrowed(self.headers[i].value.as_str())) }
-            })
-        })
+        let mut found = [const { None }; N];
+        for (slot, best) in best.into_iter().enumerate() {
+            found[slot] = match best {
+                None => None,
+                Some((_, i, false)) => Some(Cow::Borrowed(self.headers[i].value.as_str())),
+                Some((rank, _, true)) => self.header_cow(lists.lists[slot][rank]),
+            };
+        }
+        Ok(found)
     }
 
     /// Rejects what cannot be a request on the wire: a method that is not an
@@ -207,11 +234,44 @@ impl<'a> RequestView<'a> {
     /// As [`Self::validate`], optionally accepting obsolete line folding in
     /// values (a line break followed by a space or tab).
     pub fn validate_with(&self, folding: Folding) -> Result<()> {
-        if !is_token(self.method) {
-            return Err(HmacSigError::invalid_request(format!("the method {:?} is not an HTTP token", self.method)));
-        }
+        check_method(self.method)?;
         validate_header_lines(self.headers, folding)
     }
+}
+
+/// Lists of header names that [`RequestView::first_headers`] looks up in one
+/// pass, built once in a `const` with a one-word filter on (length, first
+/// letter): most headers match no name, and are skipped without comparing.
+#[derive(Debug)]
+pub struct HeaderLists<const N: usize> {
+    lists: [&'static [&'static str]; N],
+    filter: u64,
+}
+
+impl<const N: usize> HeaderLists<N> {
+    pub const fn new(lists: [&'static [&'static str]; N]) -> Self {
+        let mut filter = 0u64;
+        let mut l = 0;
+        while l < N {
+            let mut n = 0;
+            while n < lists[l].len() {
+                filter |= 1 << filter_key(lists[l][n].as_bytes());
+                n += 1;
+            }
+            l += 1;
+        }
+        Self { lists, filter }
+    }
+}
+
+/// The bit of a name in [`HeaderLists`]' filter: equal for names equal up to ASCII case.
+const fn filter_key(name: &[u8]) -> u32 {
+    let first = if name.is_empty() { 0 } else { name[0].to_ascii_lowercase() as usize };
+    ((name.len() * 31 + first) % 64) as u32
+}
+
+fn check_method(method: &str) -> Result<()> {
+    if is_token(method) { Ok(()) } else { Err(HmacSigError::invalid_request(format!("the method {method:?} is not an HTTP token"))) }
 }
 
 /// Rejects header names that are not tokens and values with NUL, or with CR
@@ -248,16 +308,27 @@ pub fn validate_header_lines(headers: &[Header], folding: Folding) -> Result<()>
 fn has_nul_cr_or_lf(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Non-zero exactly when some byte of `x` is zero (the classic test).
-    let any_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    // NUL, LF and CR are all below 14: one test finds any byte below 14 (the
+    // classic "has less than" trick), and only a word that has one is looked
+    // at byte by byte (tabs and other controls are rare in values).
+    let has_control = |x: u64| x.wrapping_sub(ONES * 14) & !x & HIGHS != 0;
+    let has_one = |word: &[u8]| word.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n'));
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        if any_zero(x) | any_zero(x ^ (ONES * u64::from(b'\r'))) | any_zero(x ^ (ONES * u64::from(b'\n'))) != 0 {
+        if has_control(u64::from_le_bytes(word.try_into().expect("eight bytes"))) && has_one(word) {
             return true;
         }
     }
-    words.remainder().iter().any(|&b| matches!(b, 0 | b'\r' | b'\n'))
+    // The tail: the value's last eight bytes (re-reading some checked ones),
+    // or when it is shorter, its bytes shifted into a word of spaces (in a
+    // register: a copy into a stack buffer stalls the load that follows).
+    let rest = words.remainder();
+    let last = match bytes.len().checked_sub(8) {
+        _ if rest.is_empty() => return false,
+        Some(start) => u64::from_le_bytes(bytes[start..].try_into().expect("eight bytes")),
+        None => rest.iter().fold(ONES * u64::from(b' '), |word, &b| word << 8 | u64::from(b)),
+    };
+    has_control(last) && has_one(rest)
 }
 
 /// Whether header values may carry obsolete line folding (RFC 9112 section 5.2).
@@ -269,7 +340,8 @@ pub enum Folding {
 
 /// RFC 9110 `token`: one or more `tchar`.
 pub fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| TCHAR[usize::from(b)])
+    // A fold, not `all`: no branch per byte (names are short, and valid).
+    !s.is_empty() && s.bytes().fold(true, |ok, b| ok & TCHAR[usize::from(b)])
 }
 
 /// RFC 9110 `tchar`, by byte (a table: header names are checked on every sign).
@@ -311,13 +383,13 @@ mod tests {
             Header::new("content-type", "b"),
         ]);
         let view = r.view();
-        let lists: [&[&str]; 4] = [&["CONTENT-TYPE", "CONTENT_TYPE"], &["DATE", "HTTP_DATE"], &["X-MISSING"], &["CONTENT_TYPE"]];
-        let found = view.first_headers(lists);
+        let lists = HeaderLists::new([&["CONTENT-TYPE", "CONTENT_TYPE"], &["DATE", "HTTP_DATE"], &["X-MISSING"], &["CONTENT_TYPE"]]);
+        let found = view.first_headers(&lists);
         assert_eq!(found[0].as_deref(), Some("a, b"));
         assert_eq!(found[1].as_deref(), Some("d1, d2"));
         assert_eq!(found[2], None);
         assert_eq!(found[3].as_deref(), Some("late-rank"));
-        for (slot, names) in lists.iter().enumerate() {
+        for (slot, names) in lists.lists.iter().enumerate() {
             assert_eq!(found[slot], view.first_header_cow(names), "list {slot}");
         }
     }
@@ -336,6 +408,26 @@ mod tests {
             let clean: Vec<u8> = (0..len).map(|i| [1u8, 9, 11, 12, 14, 0x80, 0xff, 0x8d, 0x8a, b' '][i % 10]).collect();
             assert!(!has_nul_cr_or_lf(&clean), "length {len}");
         }
+        // Every byte value at every position of short values, against the plain check.
+        for len in 1..20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut v = vec![b'\t'; len];
+                    v[at] = byte;
+                    assert_eq!(has_nul_cr_or_lf(&v), matches!(byte, 0 | b'\r' | b'\n'), "{byte} at {at} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_are_checked_byte_by_byte() {
+        for byte in 0..=255u8 {
+            let name = [b'X', byte, b'y'];
+            let expected = byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+            assert_eq!(std::str::from_utf8(&name).is_ok_and(is_token), expected, "{byte}");
+        }
+        assert!(!is_token(""));
     }
 
     #[test]
@@ -352,5 +444,25 @@ mod tests {
         r.method = "GE T".into();
         assert_eq!(r.view().validate().unwrap_err().kind(), "invalid_request");
         assert!(req(vec![Header::new("Content_Type", "x")]).view().validate().is_ok());
+    }
+
+    #[test]
+    fn validated_fields_is_validate_then_first_headers() {
+        let lists = HeaderLists::new([&["DATE", "HTTP_DATE"], &["CONTENT-TYPE"]]);
+        let cases = [
+            ("POST", vec![Header::new("Date", "d"), Header::new("content-type", "a"), Header::new("Content-Type", "b")]),
+            ("POST", vec![Header::new("Date", "d"), Header::new("X-A", "a\r\nX-Evil: 1")]),
+            ("POST", vec![Header::new("Date", "d\0"), Header::new("Bad Name", "v")]),
+            ("POST", vec![Header::new("", "v")]),
+            ("POST", vec![Header::new("X-Tab", "a\tb"), Header::new("X-Fold", "a\r\n b")]),
+            ("GE T", vec![Header::new("Date", "d")]),
+            ("GET", vec![]),
+        ];
+        for (method, headers) in cases {
+            let mut r = req(headers);
+            r.method = method.into();
+            let view = r.view();
+            assert_eq!(view.validated_fields(&lists), view.validate().map(|()| view.first_headers(&lists)), "{r:?}");
+        }
     }
 }

@@ -187,6 +187,29 @@ impl Signer {
     pub fn sign_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
         sign_view(&self.scheme, &self.credentials, request, now)
     }
+
+    /// [`Self::sign_view`] into `out`, reusing its allocations (its previous
+    /// contents are only capacity): on success `out` is exactly what
+    /// `sign_view` returns, and on error it is left empty. api-auth then
+    /// allocates nothing once `out` has grown; the other schemes replace `out`.
+    pub fn sign_into(&self, request: &RequestView<'_>, now: Option<i64>, out: &mut SignedRequest) -> Result<()> {
+        if let SchemeKind::ApiAuth(options) = &self.scheme.kind {
+            let credentials = &self.credentials;
+            return api_auth::sign_into(request, options, credentials.key_id_str(), credentials.key(), now_or_system(now), out);
+        }
+        match sign_view(&self.scheme, &self.credentials, request, now) {
+            Ok(signed) => {
+                *out = signed;
+                Ok(())
+            }
+            Err(error) => {
+                out.headers.clear();
+                out.string_to_sign.clear();
+                out.url = None;
+                Err(error)
+            }
+        }
+    }
 }
 
 #[uniffi::export]

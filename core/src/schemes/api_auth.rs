@@ -25,16 +25,19 @@ use crate::error::{HmacSigError, Result};
 use std::borrow::Cow;
 
 use crate::mac::{Algorithm, MacKey, push_base64, sha256};
-use crate::request::{Body, Header, RequestView};
+use crate::request::{Body, Header, HeaderLists, RequestView};
 use crate::schemes::ruby_uri::gem_request_uri;
 use crate::signed::{SignedRequest, Verified};
-use crate::time::{format_http_date, parse_http_date_ruby};
+use crate::time::{parse_http_date_ruby, push_http_date};
 
 /// The content-hash header (`X-Authorization-Content-SHA256`), added on signing.
 pub const CONTENT_HASH_HEADER: &str = "X-Authorization-Content-SHA256";
 const CONTENT_TYPE_NAMES: &[&str] = &["CONTENT-TYPE", "CONTENT_TYPE", "HTTP_CONTENT_TYPE"];
 const DATE_NAMES: &[&str] = &["DATE", "HTTP_DATE"];
 const ORIGINAL_URI_NAMES: &[&str] = &["X-ORIGINAL-URI", "X_ORIGINAL_URI", "HTTP_X_ORIGINAL_URI"];
+/// What sign and verify read, in one pass: the content hash, the date, the
+/// original URI and the content type.
+const SIGNED_FIELDS: HeaderLists<4> = HeaderLists::new([&[CONTENT_HASH_HEADER], DATE_NAMES, ORIGINAL_URI_NAMES, CONTENT_TYPE_NAMES]);
 
 /// Signing options, as the gem's `sign!` takes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,9 +115,10 @@ fn body_content_hash(body: Body<'_>) -> Result<String> {
     Ok(hash)
 }
 
-/// Builds the canonical string. `request_uri_source` is the target, or the
-/// `X-Original-URI` value where that is honoured.
-fn canonical_string(
+/// Appends the canonical string to `out`. `request_uri_source` is the
+/// target, or the `X-Original-URI` value where that is honoured.
+#[allow(clippy::too_many_arguments)] // the canonical string's fields, each named
+fn write_canonical(
     request: &RequestView<'_>,
     method: &str,
     content_type: &str,
@@ -122,14 +126,15 @@ fn canonical_string(
     request_uri_source: &str,
     date: &str,
     headers_to_sign: &[String],
-) -> Result<String> {
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let request_uri = gem_request_uri(request_uri_source).map_err(HmacSigError::invalid_request)?;
-    let mut s = String::with_capacity(64 + content_type.len() + request_uri.len() + content_hash.len() + date.len());
+    out.reserve(8 + method.len() + content_type.len() + content_hash.len() + request_uri.len() + date.len());
     for (i, field) in [method, content_type, content_hash, &request_uri, date].iter().enumerate() {
         if i > 0 {
-            s.push(',');
+            out.push(b',');
         }
-        s.push_str(field);
+        out.extend_from_slice(field.as_bytes());
     }
     for name in headers_to_sign {
         // Net::HTTP joins repeated fields with ", "; ActiveSupport's present?
@@ -137,11 +142,11 @@ fn canonical_string(
         if let Some(value) = request.header_cow(name)
             && !value.chars().all(char::is_whitespace)
         {
-            s.push(',');
-            s.push_str(&value);
+            out.push(b',');
+            out.extend_from_slice(value.as_bytes());
         }
     }
-    Ok(s)
+    Ok(())
 }
 
 /// The method, upper-cased. Both it and `override_method` are tokens (ASCII).
@@ -153,29 +158,92 @@ fn canonical_method<'a>(request: &RequestView<'a>, options: &'a Options) -> Cow<
 /// Signs like the gem's `sign!`: adds the content hash (for methods with a
 /// body, when absent), a `Date` (when absent) and `Authorization`.
 pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, key: &(impl MacKey + ?Sized), now: i64) -> Result<SignedRequest> {
-    request.validate()?;
+    let mut out = SignedRequest { headers: Vec::with_capacity(3), string_to_sign: Vec::with_capacity(160), url: None };
+    sign_into(request, options, key_id, key, now, &mut out)?;
+    Ok(out)
+}
+
+/// [`sign`] into `out`, reusing its allocations (its previous contents are
+/// only capacity): a caller signing request after request with one `out`
+/// allocates nothing once it has grown. On error `out` is left empty.
+pub fn sign_into(
+    request: &RequestView<'_>,
+    options: &Options,
+    key_id: &str,
+    key: &(impl MacKey + ?Sized),
+    now: i64,
+    out: &mut SignedRequest,
+) -> Result<()> {
+    let mut headers = std::mem::take(&mut out.headers);
+    out.url = None;
+    out.string_to_sign.clear();
+    let signed = write_signed(request, options, key_id, key, now, &mut headers, &mut out.string_to_sign);
+    match signed {
+        Ok(count) => headers.truncate(count),
+        Err(_) => {
+            headers.clear();
+            out.string_to_sign.clear();
+        }
+    }
+    out.headers = headers;
+    signed.map(drop)
+}
+
+/// The body of [`sign_into`]: writes the headers to add over `headers` from
+/// the start and the canonical string into `string_to_sign`; returns how
+/// many headers it wrote.
+fn write_signed(
+    request: &RequestView<'_>,
+    options: &Options,
+    key_id: &str,
+    key: &(impl MacKey + ?Sized),
+    now: i64,
+    headers: &mut Vec<Header>,
+    string_to_sign: &mut Vec<u8>,
+) -> Result<usize> {
+    let [preset_hash, preset_date, uri_source, content_type] = request.validated_fields(&SIGNED_FIELDS)?;
     let has_body = method_has_body(request.method)?;
-    let [preset_hash, preset_date, uri_source, content_type] =
-        request.first_headers([&[CONTENT_HASH_HEADER], DATE_NAMES, ORIGINAL_URI_NAMES, CONTENT_TYPE_NAMES]);
-    let added_hash = if preset_hash.is_none() && has_body { Some(body_content_hash(request.body)?) } else { None };
-    let added_date = if preset_date.is_none() { Some(format_http_date(now)?) } else { None };
-    let hash = preset_hash.as_deref().or(added_hash.as_deref()).unwrap_or_default();
-    let date = preset_date.as_deref().or(added_date.as_deref()).unwrap_or_default();
+    let mut count = 0;
+    let added_hash = preset_hash.is_none() && has_body;
+    if added_hash {
+        let digest = request.body.sha256("the api-auth content hash")?;
+        push_base64(&digest, reuse_header(headers, count, CONTENT_HASH_HEADER));
+        count += 1;
+    }
+    let added_date = preset_date.is_none();
+    if added_date {
+        push_http_date(now, reuse_header(headers, count, "Date"))?;
+        count += 1;
+    }
+    let hash = preset_hash.as_deref().unwrap_or(if added_hash { &headers[0].value } else { "" });
+    let date = preset_date.as_deref().unwrap_or(if added_date { &headers[count - 1].value } else { "" });
     let method = canonical_method(request, options);
     let uri_source = uri_source.as_deref().unwrap_or(request.target);
     let content_type = content_type.as_deref().unwrap_or_default();
-    let canonical = canonical_string(request, &method, content_type, hash, uri_source, date, &options.headers_to_sign)?;
-    let mac = key.hmac(options.algorithm, &[canonical.as_bytes()]);
-    let mut authorization = String::with_capacity(options.label.len() + key_id.len() + 2 + mac.len().div_ceil(3) * 4);
+    write_canonical(request, &method, content_type, hash, uri_source, date, &options.headers_to_sign, string_to_sign)?;
+    let mac = key.hmac(options.algorithm, &[string_to_sign]);
+    let authorization = reuse_header(headers, count, "Authorization");
+    authorization.reserve(options.label.len() + key_id.len() + 2 + mac.len().div_ceil(3) * 4);
     for part in [&options.label, " ", key_id, ":"] {
         authorization.push_str(part);
     }
-    push_base64(&mac, &mut authorization);
-    let mut headers = Vec::with_capacity(3);
-    headers.extend(added_hash.map(|hash| Header::new(CONTENT_HASH_HEADER, hash)));
-    headers.extend(added_date.map(|date| Header::new("Date", date)));
-    headers.push(Header::new("Authorization", authorization));
-    Ok(SignedRequest { headers, string_to_sign: canonical.into_bytes(), url: None })
+    push_base64(&mac, authorization);
+    Ok(count + 1)
+}
+
+/// Header `at` of `headers`, named `name`, its value emptied for writing;
+/// reuses the strings already there.
+fn reuse_header<'h>(headers: &'h mut Vec<Header>, at: usize, name: &str) -> &'h mut String {
+    if at == headers.len() {
+        headers.push(Header::new(name, String::new()));
+    }
+    let header = &mut headers[at];
+    if header.name != name {
+        header.name.clear();
+        header.name.push_str(name);
+    }
+    header.value.clear();
+    &mut header.value
 }
 
 /// A parsed `Authorization` header.
@@ -243,11 +311,11 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if auth.key_id != key_id {
         return Err(HmacSigError::unknown_key(auth.key_id));
     }
-    let [hash, date, original_uri, content_type] =
-        request.first_headers([&[CONTENT_HASH_HEADER], DATE_NAMES, ORIGINAL_URI_NAMES, CONTENT_TYPE_NAMES]);
+    let [hash, date, original_uri, content_type] = request.first_headers(&SIGNED_FIELDS);
     let original_uri = original_uri.filter(|_| policy.trust_original_uri);
     let method = canonical_method(request, options);
-    let canonical = canonical_string(
+    let mut canonical = Vec::with_capacity(160);
+    write_canonical(
         request,
         &method,
         content_type.as_deref().unwrap_or_default(),
@@ -255,10 +323,11 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
         original_uri.as_deref().unwrap_or(request.target),
         date.as_deref().unwrap_or(""),
         &options.headers_to_sign,
+        &mut canonical,
     )?;
-    let signature_ok = BASE64.decode(auth.signature).is_ok_and(|tag| auth.algorithm.verify(secret, &[canonical.as_bytes()], &tag));
+    let signature_ok = BASE64.decode(auth.signature).is_ok_and(|tag| auth.algorithm.verify(secret, &[&canonical], &tag));
     if !signature_ok {
-        return Err(HmacSigError::bad_signature(canonical.as_bytes()));
+        return Err(HmacSigError::bad_signature(&canonical));
     }
     match hash {
         Some(hash) if hash != body_content_hash(request.body)? => {

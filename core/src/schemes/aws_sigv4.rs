@@ -24,7 +24,7 @@
 use std::sync::Mutex;
 
 use crate::error::{HmacSigError, Result};
-use crate::mac::{Algorithm, UPPER_HEX, from_lower_hex, push_hex, sha256, to_hex};
+use crate::mac::{Algorithm, Tag, UPPER_HEX, from_lower_hex, push_hex, sha256, to_hex};
 use crate::request::{Folding, Header, RequestView};
 use crate::signed::{SignedRequest, Verified};
 
@@ -308,21 +308,21 @@ fn canonical_request(
 /// changes once a day (and per region and service), and deriving it takes four
 /// HMACs, more hashing than the rest of a small request.
 #[derive(Default)]
-pub struct SigningKeyCache(Mutex<Option<(String, Vec<u8>)>>);
+pub struct SigningKeyCache(Mutex<Option<(String, Tag)>>);
 
 impl SigningKeyCache {
-    fn key(&self, secret: &[u8], date: &str, options: &Options) -> Vec<u8> {
+    fn key(&self, secret: &[u8], date: &str, options: &Options) -> Tag {
         let scope = [date, &options.region, &options.service].join("/");
         // A poisoned lock only means another thread panicked mid-copy: derive afresh.
         let mut cached = self.0.lock().ok();
         if let Some(Some((kept, key))) = cached.as_deref()
             && *kept == scope
         {
-            return key.clone();
+            return *key;
         }
         let key = signing_key(secret, date, options);
         if let Some(slot) = cached.as_deref_mut() {
-            *slot = Some((scope, key.clone()));
+            *slot = Some((scope, key));
         }
         key
     }
@@ -334,7 +334,7 @@ impl std::fmt::Debug for SigningKeyCache {
     }
 }
 
-fn signing_key(secret: &[u8], date: &str, options: &Options) -> Vec<u8> {
+fn signing_key(secret: &[u8], date: &str, options: &Options) -> Tag {
     let mut key = b"AWS4".to_vec();
     key.extend_from_slice(secret);
     let k_date = Algorithm::Sha256.hmac(&key, &[date.as_bytes()]);

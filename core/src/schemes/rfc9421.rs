@@ -736,7 +736,7 @@ pub fn sign(message: &MessageView<'_>, options: &Options, key_id: &str, secret: 
     let Base { text: base, signature_params: inner, .. } = signature_base(&view, &components, &params).map_err(Fault::when_signing)?;
     let signature = Algorithm::Sha256.hmac(secret, &[base.as_bytes()]);
     inputs.insert(label.to_owned(), ListEntry::InnerList(inner));
-    signatures.insert(label.to_owned(), ListEntry::Item(Item::new(BareItem::ByteSequence(signature))));
+    signatures.insert(label.to_owned(), ListEntry::Item(Item::new(BareItem::ByteSequence(signature.to_vec()))));
     added.push(Header::new(SIGNATURE_INPUT_HEADER, inputs.serialize().unwrap_or_default()));
     added.push(Header::new(SIGNATURE_HEADER, signatures.serialize().unwrap_or_default()));
     Ok(SignedRequest { headers: added, string_to_sign: base.into_bytes(), url: None })

@@ -24,9 +24,32 @@ fn plain_origin_form(target: &str) -> bool {
     if rest.starts_with('/') {
         return false; // `//authority...`
     }
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    path.bytes().all(|b| is_unreserved_or_sub(b) || matches!(b, b':' | b'@' | b'/'))
-        && query.bytes().all(|b| b.is_ascii() && b != b'%' && b != b'#')
+    // One pass, by table: path bytes until the first `?`, query bytes after it.
+    const PATH: u8 = 1;
+    const QUERY: u8 = 2;
+    const CLASSES: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut b = 0;
+        while b < 128 {
+            let c = b as u8;
+            let pchar = c.is_ascii_alphanumeric()
+                || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
+                || matches!(c, b':' | b'@' | b'/');
+            table[b] = if pchar { PATH } else { 0 } | if c != b'%' && c != b'#' { QUERY } else { 0 };
+            b += 1;
+        }
+        table
+    };
+    let mut class = PATH;
+    let mut ok = true;
+    for b in rest.bytes() {
+        if b == b'?' && class == PATH {
+            class = QUERY;
+            continue;
+        }
+        ok &= CLASSES[usize::from(b)] & class != 0;
+    }
+    ok
 }
 
 /// [`gem_request_uri`] by the full parse.
