@@ -479,7 +479,7 @@ fn swift_bench(report: &mut Report) {
             &results,
             "hmacsig_api_auth_sign",
             "empty_call",
-            "Swift Signer.sign (api-auth sha256, small request, headers as (name, value) pairs: the packed call) / ReplayGuard.isEmpty() (the cheapest exported call: handle in, Bool out, no buffers), release build",
+            "Swift Signer.sign (api-auth sha256, small request, headers as (name, value) pairs: the raw C entry) / ReplayGuard.isEmpty() (the cheapest exported call: handle in, Bool out, no buffers), release build",
         )?;
         if let Ok((_, key_id)) = case(&results, "key_id_call") {
             detail["key_id_call"] = key_id;

@@ -1,8 +1,12 @@
 // Hand-written conveniences over the generated API. Thin on purpose: every
 // call lands in the same Rust function as the generated one; the `sign`
-// conveniences (and `URLRequest.sign(with:)`) take its packed form, below.
+// conveniences (and `URLRequest.sign(with:)`) take its packed form through the
+// core's raw C entry, below.
 
 import Foundation
+#if canImport(HmacSigFFI)
+import HmacSigFFI
+#endif
 
 extension Credentials {
     /// Credentials whose secret is the UTF-8 bytes of `secret` (api-auth uses
@@ -79,21 +83,28 @@ extension Response {
     }
 }
 
-// MARK: - The packed hot path (docs/adr/0004-packed-hot-path.md)
+// MARK: - The packed hot path (docs/adr/0004-packed-hot-path.md, 0005-raw-hot-path.md)
 //
 // Under the `sign` conveniences and `URLRequest.sign(with:)`. The generated `sign` lowers every `String` and `Header`
-// into its own buffer and lifts the `SignedRequest` record field by field;
-// `signPacked` takes four byte buffers (passed by reference, not copied) and
-// an `Int64`, and returns one buffer. The layouts are those of
-// core/src/packed.rs; the result is the same `SignedRequest`.
+// into its own buffer and lifts the `SignedRequest` record field by field.
+// The packed layouts of core/src/packed.rs carry the same request as four byte
+// buffers and an `Int64`, and the result as one buffer. They go to the core's
+// raw C entry (`hmacsig_sign_packed_into`, HmacSigRaw.h): pointers and
+// 64-bit lengths, no `RustCallStatus`, no `RustBuffer` to lift and free, and
+// no 2 GiB limit on the body. When the entry reports a failure, the generated
+// `signPacked` (same layouts) throws the typed error.
 
 /// `now` meaning "the system clock" in the packed call (a flat `Int64` cannot be nil).
 let packedSystemClock = Int64.min
 
+/// The largest body the generated calls take: their buffer lengths are `Int32`
+/// (a bigger `Data` traps in the generated lowering).
+let generatedBodyMax = Int(Int32.max)
+
 extension Signer {
-    /// Signs through `signPacked` and gives what the record call
+    /// Signs through the raw entry and gives what the record call
     /// `sign(method:target:headers:body:now:)` gives: the same `SignedRequest`
-    /// or the same `HmacSigError`. Inputs the packed call cannot carry (a NUL
+    /// or the same `HmacSigError`. Inputs the packed layout cannot carry (a NUL
     /// in a header name or value, `now == Int64.min`) take the record call.
     func signViaPacked<Headers: Collection>(
         method: String,
@@ -104,20 +115,87 @@ extension Signer {
         field: (Headers.Element) -> (name: String, value: String)
     ) throws -> SignedRequest {
         if now != packedSystemClock, let packed = packHeaders(headers, field) {
-            let buffer = try signPacked(
-                method: utf8Data(method), target: utf8Data(target), headers: packed, body: body, now: now ?? packedSystemClock
-            )
-            if let signed = unpackSignedRequest(buffer) {
+            let (methodBytes, targetBytes, clock) = (utf8Data(method), utf8Data(target), now ?? packedSystemClock)
+            let raw = withExtendedLifetime(self) {
+                signRaw(address: address(), method: methodBytes, target: targetBytes, headers: packed, body: body, now: clock)
+            }
+            if let raw, let signed = unpackSignedRequest(raw) {
                 return signed
+            }
+            if raw == nil {
+                // The entry failed: the generated call throws the typed error.
+                let buffer = try bodyForErrorPath(body, "the core's raw entry refused it, its generated call did not") { body in
+                    try signPacked(method: methodBytes, target: targetBytes, headers: packed, body: body, now: clock)
+                }
+                if let signed = unpackSignedRequest(buffer) {
+                    return signed
+                }
             }
             // Not the layout of core/src/packed.rs (a library of another
             // version?): the record call still gives the right answer.
         }
-        return try sign(
-            method: method, target: target, headers: headers.map { let (n, v) = field($0); return Header(name: n, value: v) },
-            body: body, now: now
-        )
+        let records = headers.map { let (n, v) = field($0); return Header(name: n, value: v) }
+        let why = "the packed call cannot carry this request (a NUL in a header, or now == Int64.min)"
+        return try bodyForErrorPath(body, why) { body in
+            try sign(method: method, target: target, headers: records, body: body, now: now)
+        }
     }
+}
+
+/// Runs a generated call with `body`, or, when `body` is too big for the
+/// generated calls, with an empty body: only to get the typed error of an
+/// input the packed call could not take, and signing errors never depend on
+/// the body's bytes. Should that call sign instead, the signature would be of
+/// the wrong body: that is refused with an error saying `why` and what to do.
+private func bodyForErrorPath<T>(_ body: Data, _ why: String, _ call: (Data) throws -> T) throws -> T {
+    if body.count <= generatedBodyMax {
+        return try call(body)
+    }
+    _ = try call(Data())
+    throw HmacSigError.InvalidRequest(
+        reason: "this \(body.count)-byte body is over the generated calls' 2 GiB limit and \(why); "
+            + "pass a real time and headers without NUL, or sign its BodyHasher digest with signWithBodyDigest"
+    )
+}
+
+/// Output buffers start this big and grow to what the entry asks for.
+private let rawOutputStart = 1024
+
+/// One sign through `hmacsig_sign_packed_into` with the signer at `address`
+/// (kept alive by the caller). Returns the packed result, or nil when the
+/// entry reports a failure.
+private func signRaw(address: UInt64, method: Data, target: Data, headers: Data, body: Data, now: Int64) -> Data? {
+    var capacity = rawOutputStart
+    // The second try has the size the first asked for; more is a broken library.
+    for _ in 0..<3 {
+        var output = Data(count: capacity)
+        let n = output.withUnsafeMutableBytes { (out: UnsafeMutableRawBufferPointer) -> Int64 in
+            method.withUnsafeBytes { m in
+                target.withUnsafeBytes { t in
+                    headers.withUnsafeBytes { h in
+                        body.withUnsafeBytes { b in
+                            hmacsig_sign_packed_into(
+                                address,
+                                m.bindMemory(to: UInt8.self).baseAddress, UInt64(m.count),
+                                t.bindMemory(to: UInt8.self).baseAddress, UInt64(t.count),
+                                h.bindMemory(to: UInt8.self).baseAddress, UInt64(h.count),
+                                b.bindMemory(to: UInt8.self).baseAddress, UInt64(b.count),
+                                now,
+                                out.bindMemory(to: UInt8.self).baseAddress, UInt64(out.count)
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        guard n >= 0, n <= Int64(Int.max) else { return nil }
+        if n <= Int64(capacity) {
+            output.count = Int(n)
+            return output
+        }
+        capacity = Int(n)
+    }
+    return nil
 }
 
 /// The UTF-8 bytes of `text` in one copy.

@@ -7,7 +7,8 @@
 // Cases, on the small request of issue 6 (a POST with a 200-byte JSON body and four
 // headers, the same one tests/bench/src/main.rs builds):
 // - hmacsig_api_auth_sign: `Signer.sign` (api-auth, HMAC-SHA256) as the README calls
-//   it, headers as `(name, value)` pairs: the packed call (docs/adr/0004-packed-hot-path.md);
+//   it, headers as `(name, value)` pairs: the packed layouts through the core's raw C entry
+//   (docs/adr/0005-raw-hot-path.md);
 // - record_api_auth_sign: the same through the generated `sign(…, headers: [Header], body:…)`,
 //   the record call, for reference (not a ratio);
 // - empty_call: `ReplayGuard.isEmpty()`, the cheapest export: an object handle in, a
@@ -98,7 +99,7 @@ do {
     }
 
     let cases = [
-        Case(name: "hmacsig_api_auth_sign", what: "HmacSig Signer.sign (api-auth, HMAC-SHA256) of the small request, headers as (name, value) pairs: the packed call") {
+        Case(name: "hmacsig_api_auth_sign", what: "HmacSig Signer.sign (api-auth, HMAC-SHA256) of the small request, headers as (name, value) pairs: the raw C entry") {
             (try? signer.sign(method: "POST", target: "/v1/orders?id=42", headers: headerPairs, body: body, now: now))?.headers.count ?? -1
         },
         Case(name: "record_api_auth_sign", what: "the generated Signer.sign of the same request, headers as [Header]: the record call") {

@@ -17,6 +17,14 @@ private let jsonBody = Data(#"{"order":{"id":7,"qty":2},"note":"ünïcødé"}"#.
 private let everyByte = Data((0...255).map { UInt8($0) })
 private let bodies: [(String, Data)] = [("empty", Data()), ("JSON", jsonBody), ("all 256 byte values", everyByte)]
 
+extension Result where Failure == HmacSigError {
+    /// The error's conformance kind, or nil for a success.
+    var failureKind: String? {
+        if case let .failure(error) = self { return error.kind }
+        return nil
+    }
+}
+
 /// The outcome of a sign: the signed request or the `HmacSigError`.
 private func outcome(_ sign: () throws -> SignedRequest) -> Result<SignedRequest, HmacSigError> {
     do {
@@ -199,6 +207,59 @@ final class PackedSignTests: XCTestCase {
         XCTAssertNil(unpackSignedRequest(Data(bytes.prefix(10))))
         XCTAssertNil(unpackSignedRequest(Data([255, 255, 255, 255, 0, 0, 0, 0])))
         XCTAssertNil(unpackSignedRequest(Data([0, 0, 0, 0, 9, 0, 0, 0, UInt8(ascii: "/")])))
+    }
+
+    func testTheRawEntryGrowsItsOutputForALargeResult() throws {
+        // A 5000-byte signed header: the result is far over the first output buffer.
+        let signer = Signer(scheme: try Scheme.apiAuth(digest: "sha256", headersToSign: ["x-big"]), credentials: credentials)
+        let big = String(repeating: "b", count: 5000)
+        let signed = try assertPackedEqualsRecord(signer, target: "/big", headers: [("X-Big", big)], body: jsonBody).get()
+        XCTAssertTrue(signed.stringToSignText!.hasSuffix("," + big))
+    }
+
+    func testTheRawEntryGivesTheSignatureTheRecordCallGivesOnEveryScheme() throws {
+        let schemes: [Scheme] = [
+            try Scheme.apiAuth(digest: "sha1"),
+            try Scheme.pathBodyHex(digest: "sha256"),
+            Scheme.timestamped(),
+            try Scheme.awsSigv4(region: "us-east-1", service: "s3"),
+            try Scheme.rfc9421(label: "sig1", contentDigest: .sha256),
+        ]
+        for scheme in schemes {
+            let signer = Signer(scheme: scheme, credentials: credentials)
+            for (_, body) in bodies {
+                let signed = try assertPackedEqualsRecord(signer, target: "/a/b?c=d", headers: [("Host", "example.com")], body: body).get()
+                XCTAssertFalse(signed.headers.isEmpty)
+            }
+            // A refused header gives the same typed error both ways.
+            let refused = assertPackedEqualsRecord(signer, target: "/a", headers: [("X-Evil", "a\r\nInjected: 1")], body: jsonBody)
+            XCTAssertEqual(refused.failureKind, "invalid_request")
+        }
+    }
+
+    func testABodyOver2GiBSignsThroughTheRawEntryAsItsDigestDoes() throws {
+        // The generated calls' lengths are Int32: a body this big would trap there.
+        let size = generatedBodyMax + 2
+        let body = Data(count: size)
+        let signer = Signer(scheme: try Scheme.apiAuth(digest: "sha256"), credentials: credentials)
+        let headers = [("Content-Type", "application/octet-stream")]
+        let signed = try signer.sign(method: "PUT", target: "/upload", headers: headers, body: body, now: now)
+        let hasher = BodyHasher(algorithm: .sha256)
+        try hasher.update(contentsOf: stride(from: 0, to: size, by: 1 << 26).lazy.map { body[$0..<min($0 + (1 << 26), size)] })
+        let fromDigest = try signer.sign(method: "PUT", target: "/upload", headers: headers.map { Header($0.0, $0.1) }, bodyDigest: hasher.finish(), now: now)
+        XCTAssertEqual(signed, fromDigest)
+        // Refused input with such a body: the typed error, not a trap.
+        let refused = outcome { try signer.sign(method: "PUT", target: "/upload", headers: [("X-Evil", "a\nb")], body: body, now: now) }
+        XCTAssertEqual(refused.failureKind, "invalid_request")
+        // A NUL in a header takes the record call's error path, with an empty body.
+        let nul = outcome { try signer.sign(method: "PUT", target: "/upload", headers: [("X-Nul", "a\0b")], body: body, now: now) }
+        XCTAssertEqual(nul.failureKind, "invalid_request")
+        // now == Int64.min cannot take the packed call: refused with what to do.
+        let pathBodyHex = Signer(scheme: try Scheme.pathBodyHex(digest: "sha256"), credentials: credentials)
+        let sentinel = outcome { try pathBodyHex.sign(method: "PUT", target: "/upload", headers: headers, body: body, now: Int64.min) }
+        guard case let .failure(error) = sentinel else { return XCTFail("signed a body it could not carry: \(sentinel)") }
+        XCTAssertEqual(error.kind, "invalid_request")
+        XCTAssertTrue(error.reason.contains("signWithBodyDigest"), error.reason)
     }
 
     func testTheGeneratedPackedCallUnpacksToTheRecordResult() throws {
