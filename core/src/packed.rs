@@ -30,14 +30,41 @@ pub fn text<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str> {
 
 /// Headers packed as `name NUL value NUL …`.
 pub fn decode_headers(packed: &[u8]) -> Result<Vec<Header>> {
-    if packed.is_empty() {
-        return Ok(Vec::new());
+    let mut headers = Vec::new();
+    decode_headers_into(packed, &mut headers)?;
+    Ok(headers)
+}
+
+/// [`decode_headers`] into `headers`, reusing its strings (its previous
+/// contents are only capacity; on error it is left empty).
+pub fn decode_headers_into(packed: &[u8], headers: &mut Vec<Header>) -> Result<()> {
+    let decoded = fill_headers(packed, headers);
+    if decoded.is_err() {
+        headers.clear();
     }
-    let fields: Vec<&str> = text(packed, "packed header list")?.split('\0').collect();
-    if !fields.len().is_multiple_of(2) {
-        return Err(HmacSigError::invalid_request("the packed header list has a name without a value"));
+    decoded
+}
+
+fn fill_headers(packed: &[u8], headers: &mut Vec<Header>) -> Result<()> {
+    let mut count = 0;
+    if !packed.is_empty() {
+        let mut fields = text(packed, "packed header list")?.split('\0');
+        while let Some(name) = fields.next() {
+            let value = fields.next().ok_or_else(|| HmacSigError::invalid_request("the packed header list has a name without a value"))?;
+            match headers.get_mut(count) {
+                Some(header) => {
+                    header.name.clear();
+                    header.name.push_str(name);
+                    header.value.clear();
+                    header.value.push_str(value);
+                }
+                None => headers.push(Header::new(name, value)),
+            }
+            count += 1;
+        }
     }
-    Ok(fields.chunks_exact(2).map(|pair| Header::new(pair[0], pair[1])).collect())
+    headers.truncate(count);
+    Ok(())
 }
 
 /// `now` as the schemes take it.
@@ -47,31 +74,47 @@ pub fn clock(now: i64) -> Option<i64> {
 
 /// The signed request in the layout above.
 pub fn encode_signed(signed: &SignedRequest) -> Vec<u8> {
-    let fields: usize = signed.headers.iter().map(|h| h.name.len() + h.value.len() + 8).sum();
-    let url_len = signed.url.as_ref().map_or(0, String::len);
-    let mut out = Vec::with_capacity(8 + fields + url_len + signed.string_to_sign.len());
-    put_u32(&mut out, signed.headers.len());
-    for header in &signed.headers {
-        put_u32(&mut out, header.name.len());
-        out.extend_from_slice(header.name.as_bytes());
-        put_u32(&mut out, header.value.len());
-        out.extend_from_slice(header.value.as_bytes());
-    }
-    match &signed.url {
-        Some(url) => {
-            put_u32(&mut out, url.len() + 1);
-            out.extend_from_slice(url.as_bytes());
-        }
-        None => put_u32(&mut out, 0),
-    }
-    out.extend_from_slice(&signed.string_to_sign);
+    let mut out = Vec::with_capacity(encoded_len(signed));
+    write_signed(signed, |bytes| out.extend_from_slice(bytes));
     out
 }
 
-fn put_u32(out: &mut Vec<u8>, n: usize) {
+/// The length of [`encode_signed`]'s result.
+pub fn encoded_len(signed: &SignedRequest) -> usize {
+    let fields: usize = signed.headers.iter().map(|h| h.name.len() + h.value.len() + 8).sum();
+    8 + fields + signed.url.as_ref().map_or(0, String::len) + signed.string_to_sign.len()
+}
+
+/// [`encode_signed`] into `out`, which must be [`encoded_len`] bytes long.
+pub fn encode_signed_into(signed: &SignedRequest, out: &mut [u8]) {
+    let mut at = 0;
+    write_signed(signed, |bytes| {
+        out[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    });
+    debug_assert_eq!(at, out.len(), "encode_signed_into: out must be encoded_len bytes");
+}
+
+/// The layout, piece by piece.
+fn write_signed(signed: &SignedRequest, mut put: impl FnMut(&[u8])) {
     // Header fields, URLs and bodies past 4 GiB never reach here: the FFI
     // passes buffer lengths as 32-bit integers.
-    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+    let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    put(&len(signed.headers.len()));
+    for header in &signed.headers {
+        put(&len(header.name.len()));
+        put(header.name.as_bytes());
+        put(&len(header.value.len()));
+        put(header.value.as_bytes());
+    }
+    match &signed.url {
+        Some(url) => {
+            put(&len(url.len() + 1));
+            put(url.as_bytes());
+        }
+        None => put(&len(0)),
+    }
+    put(&signed.string_to_sign);
 }
 
 #[cfg(test)]
@@ -110,6 +153,26 @@ mod tests {
         assert_eq!(encode_signed(&signed), expected);
         let no_url = SignedRequest { headers: vec![], string_to_sign: vec![], url: None };
         assert_eq!(encode_signed(&no_url), vec![0, 0, 0, 0, 0, 0, 0, 0]);
+        for signed in [signed, no_url] {
+            assert_eq!(encoded_len(&signed), encode_signed(&signed).len());
+            let mut into = vec![0xAA; encoded_len(&signed)];
+            encode_signed_into(&signed, &mut into);
+            assert_eq!(into, encode_signed(&signed));
+        }
+    }
+
+    #[test]
+    fn decoding_into_reuses_and_trims_what_was_there() {
+        let mut headers = vec![Header::new("Old", "x".repeat(100)), Header::new("A", "b"), Header::new("C", "d"), Header::new("E", "f")];
+        let first = headers[0].value.as_ptr();
+        decode_headers_into(b"Host\0a.example\0X-Empty\0", &mut headers).unwrap();
+        assert_eq!(headers, vec![Header::new("Host", "a.example"), Header::new("X-Empty", "")]);
+        assert_eq!(headers[0].value.as_ptr(), first, "the first value's buffer is reused");
+        decode_headers_into(b"", &mut headers).unwrap();
+        assert_eq!(headers, vec![]);
+        headers.push(Header::new("Kept", "until an error"));
+        assert_eq!(decode_headers_into(b"A\0b\0C", &mut headers).unwrap_err().kind(), "invalid_request");
+        assert_eq!(headers, vec![], "left empty on error");
     }
 
     #[test]

@@ -15,9 +15,14 @@
 //! generated object for the duration of the call, so the address stays valid;
 //! no UniFFI handle is created, cloned or freed.
 
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::Signer;
+use crate::error::Result;
+use crate::packed;
+use crate::request::{Body, Header, RequestView};
+use crate::signed::SignedRequest;
 
 /// What [`hmacsig_sign_packed_into`] returns when signing failed (the input is
 /// refused, or a bug panicked): the caller repeats the call through the
@@ -27,17 +32,76 @@ pub const FAILED: i64 = -1;
 /// [`Signer::sign_packed`] into `out`: returns the length of the result when it
 /// fits, `n > out.len()` when the result needs `n` bytes (nothing written;
 /// call again with a larger buffer), or [`FAILED`].
+///
+/// The decoded headers and the signed request live in per-thread buffers
+/// reused from call to call ([`Signer::sign_into`]), so a thread signing
+/// request after request allocates next to nothing here.
 pub fn sign_packed_into(signer: &Signer, method: &[u8], target: &[u8], headers: &[u8], body: &[u8], now: i64, out: &mut [u8]) -> i64 {
-    let signed = catch_unwind(AssertUnwindSafe(|| signer.sign_packed(method, target, headers, body, now)));
-    match signed {
-        Ok(Ok(bytes)) => {
-            if let Some(room) = out.get_mut(..bytes.len()) {
-                room.copy_from_slice(&bytes);
+    let signed = catch_unwind(AssertUnwindSafe(|| {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut kept) => {
+                let result = sign_with(signer, method, target, headers, body, now, &mut kept, out);
+                kept.trim();
+                result
             }
-            i64::try_from(bytes.len()).unwrap_or(FAILED)
-        }
+            // Only a call made while this thread's is running (none can be:
+            // signing calls no foreign code) would find it taken.
+            Err(_) => sign_with(signer, method, target, headers, body, now, &mut Scratch::default(), out),
+        })
+    }));
+    match signed {
+        Ok(Ok(n)) => i64::try_from(n).unwrap_or(FAILED),
         Ok(Err(_)) | Err(_) => FAILED,
     }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// A thread's buffers for [`sign_packed_into`]: only their capacity carries
+/// over from one call to the next.
+#[derive(Default)]
+struct Scratch {
+    headers: Vec<Header>,
+    signed: SignedRequest,
+}
+
+/// Buffers past this many bytes are dropped after the call rather than kept.
+const SCRATCH_KEPT_MAX: usize = 64 * 1024;
+
+impl Scratch {
+    fn trim(&mut self) {
+        let header_bytes = |headers: &[Header]| headers.iter().map(|h| h.name.capacity() + h.value.capacity()).sum::<usize>();
+        let kept = header_bytes(&self.headers) + header_bytes(&self.signed.headers) + self.signed.string_to_sign.capacity();
+        if kept > SCRATCH_KEPT_MAX {
+            *self = Self::default();
+        }
+    }
+}
+
+/// The result's length (written to `out` when it fits).
+#[allow(clippy::too_many_arguments)] // the entry's arguments, and the buffers
+fn sign_with(
+    signer: &Signer,
+    method: &[u8],
+    target: &[u8],
+    headers: &[u8],
+    body: &[u8],
+    now: i64,
+    scratch: &mut Scratch,
+    out: &mut [u8],
+) -> Result<usize> {
+    let method = packed::text(method, "method")?;
+    let target = packed::text(target, "target")?;
+    packed::decode_headers_into(headers, &mut scratch.headers)?;
+    let view = RequestView { method, target, headers: &scratch.headers, body: Body::Bytes(body) };
+    signer.sign_into(&view, packed::clock(now), &mut scratch.signed)?;
+    let len = packed::encoded_len(&scratch.signed);
+    if let Some(room) = out.get_mut(..len) {
+        packed::encode_signed_into(&scratch.signed, room);
+    }
+    Ok(len)
 }
 
 /// `len` bytes at `ptr` (a null `ptr` is allowed when `len` is 0).

@@ -140,3 +140,45 @@ fn the_raw_entry_refuses_null_pointers_with_lengths_and_accepts_empty_ones() {
         assert_eq!(needed, expected.len() as i64);
     }
 }
+
+/// The raw entry reuses per-thread buffers from call to call: whatever the
+/// previous call on the thread was (refused, much larger, another scheme),
+/// each result must be what `sign_packed` gives. Four threads at once.
+#[test]
+fn the_raw_entrys_reused_buffers_never_leak_into_the_next_result() {
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut rng = Rng(0x5c7a_0000 + t);
+                let signers: Vec<Signer> = schemes()
+                    .into_iter()
+                    .map(|scheme| Signer::new(scheme, Arc::new(Credentials::new("key-1".into(), b"raw-secret".to_vec()))))
+                    .collect();
+                for case in 0..150 {
+                    let signer = &signers[rng.below(signers.len())];
+                    let absolute = rng.below(2) == 0;
+                    let mut r = random_request(&mut rng, absolute);
+                    match rng.below(6) {
+                        // Refused: a line breaker in a value.
+                        0 => r.headers.push(Header::new("X-Evil", "a\r\nInjected: 1")),
+                        // Past what a thread keeps between calls.
+                        1 => r.headers.push(Header::new("X-Big", "b".repeat(70 * 1024))),
+                        2 => r.headers.clear(),
+                        _ => {}
+                    }
+                    let headers = pack_headers(&r.headers);
+                    let parts: [&[u8]; 4] = [r.method.as_bytes(), r.target.as_bytes(), &headers, &r.body];
+                    let mut out = vec![0u8; 1 << 18];
+                    let n = call_raw(signer, parts, NOW, &mut out);
+                    match signer.sign_packed(parts[0], parts[1], parts[2], parts[3], NOW) {
+                        Ok(bytes) => assert_eq!(&out[..usize::try_from(n).expect("a length")], &bytes[..], "thread {t} case {case}"),
+                        Err(_) => assert_eq!(n, hmacsig::raw_abi::FAILED, "thread {t} case {case}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("no thread panicked");
+    }
+}
