@@ -44,7 +44,8 @@ impl AsRef<[u8]> for Tag {
 
 impl fmt::Debug for Tag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Tag({})", to_hex(self))
+        // A tag may be key material (SigV4's derived signing key): never shown.
+        write!(f, "Tag(<{} bytes>)", self.len)
     }
 }
 
@@ -303,14 +304,14 @@ mod tests {
         let mut all = String::new();
         push_base64(&(0..=255).collect::<Vec<u8>>(), &mut all);
         assert_eq!(all, base64::engine::general_purpose::STANDARD.encode((0..=255).collect::<Vec<u8>>()));
-        // Every 6-bit value in every lane of a group.
+        // Every 6-bit value at each of the eight digit positions of six bytes.
         for value in 0..64u64 {
-            for lane in 0..8 {
-                let n = value << (42 - 6 * lane);
+            for digit in 0..8 {
+                let n = value << (42 - 6 * digit);
                 let group: [u8; 6] = std::array::from_fn(|i| (n >> (40 - 8 * i)) as u8);
                 let mut ours = String::new();
                 push_base64(&group, &mut ours);
-                assert_eq!(ours, base64::engine::general_purpose::STANDARD.encode(group), "value {value} in lane {lane}");
+                assert_eq!(ours, base64::engine::general_purpose::STANDARD.encode(group), "value {value} at digit {digit}");
             }
         }
     }

@@ -176,14 +176,7 @@ impl<'a> RequestView<'a> {
     /// [`Self::validate`] and [`Self::first_headers`] in the same one pass.
     pub fn validated_fields<const N: usize>(&self, lists: &HeaderLists<N>) -> Result<[Option<Cow<'a, str>>; N]> {
         check_method(self.method)?;
-        self.scan(lists, |header| {
-            if is_token(&header.name) && !has_nul_cr_or_lf(header.value.as_bytes()) {
-                Ok(())
-            } else {
-                // The exact check, for its error.
-                validate_header_lines(std::slice::from_ref(header), Folding::Refused)
-            }
-        })
+        self.scan(lists, |header| validate_header_lines(std::slice::from_ref(header), Folding::Refused))
     }
 
     /// One pass over the headers: `check` on each, and the first of each list's names.

@@ -14,6 +14,15 @@ pub struct SignedRequest {
     pub url: Option<String>,
 }
 
+impl SignedRequest {
+    /// Empties it, keeping its buffers' capacity (for `sign_into`'s errors).
+    pub(crate) fn clear(&mut self) {
+        self.headers.clear();
+        self.string_to_sign.clear();
+        self.url = None;
+    }
+}
+
 /// What a scheme's `verify` established: who signed, with which signature
 /// value, and until when that signature is valid (for the replay guard).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -203,9 +203,7 @@ impl Signer {
                 Ok(())
             }
             Err(error) => {
-                out.headers.clear();
-                out.string_to_sign.clear();
-                out.url = None;
+                out.clear();
                 Err(error)
             }
         }

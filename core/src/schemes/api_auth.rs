@@ -175,17 +175,13 @@ pub fn sign_into(
     out: &mut SignedRequest,
 ) -> Result<()> {
     let mut headers = std::mem::take(&mut out.headers);
-    out.url = None;
-    out.string_to_sign.clear();
+    out.clear();
     let signed = write_signed(request, options, key_id, key, now, &mut headers, &mut out.string_to_sign);
-    match signed {
-        Ok(count) => headers.truncate(count),
-        Err(_) => {
-            headers.clear();
-            out.string_to_sign.clear();
-        }
-    }
+    headers.truncate(*signed.as_ref().unwrap_or(&0));
     out.headers = headers;
+    if signed.is_err() {
+        out.string_to_sign.clear();
+    }
     signed.map(drop)
 }
 
@@ -297,7 +293,7 @@ fn single_authorization<'a>(request: &RequestView<'a>) -> Result<&'a str> {
 
 /// Verifies against the secret the server holds for `key_id`; returns the key id.
 pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
-    request.validate()?;
+    let [hash, date, original_uri, content_type] = request.validated_fields(&SIGNED_FIELDS)?;
     let auth = parse_authorization(single_authorization(request)?)?;
     if let Some(pinned) = policy.digest
         && pinned != auth.algorithm
@@ -311,7 +307,6 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if auth.key_id != key_id {
         return Err(HmacSigError::unknown_key(auth.key_id));
     }
-    let [hash, date, original_uri, content_type] = request.first_headers(&SIGNED_FIELDS);
     let original_uri = original_uri.filter(|_| policy.trust_original_uri);
     let method = canonical_method(request, options);
     let mut canonical = Vec::with_capacity(160);

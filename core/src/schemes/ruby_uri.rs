@@ -32,9 +32,7 @@ fn plain_origin_form(target: &str) -> bool {
         let mut b = 0;
         while b < 128 {
             let c = b as u8;
-            let pchar = c.is_ascii_alphanumeric()
-                || matches!(c, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
-                || matches!(c, b':' | b'@' | b'/');
+            let pchar = is_unreserved_or_sub(c) || matches!(c, b':' | b'@' | b'/');
             table[b] = if pchar { PATH } else { 0 } | if c != b'%' && c != b'#' { QUERY } else { 0 };
             b += 1;
         }
@@ -208,7 +206,7 @@ fn valid_authority(a: &str) -> bool {
     }
 }
 
-fn is_unreserved_or_sub(b: u8) -> bool {
+const fn is_unreserved_or_sub(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
 }
