@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "HmacSigFFI", path: "Sources/HmacSigFFI", pkgConfig: "hmacsig"),
         // Generated HmacSig.swift plus the idiomatic extensions.
         .target(name: "HmacSig", dependencies: ["HmacSigFFI"], path: "Sources/HmacSig"),
-        // Speaks shared/specs/conformance.md on stdin/stdout.
+        // Speaks docs/specs/conformance.md on stdin/stdout.
         .executableTarget(name: "HmacSigConformance", dependencies: ["HmacSig"], path: "Sources/HmacSigConformance"),
         // The Swift side of `cargo xtask bench` (BENCHMARKS.md), built with `-c release`.
         .executableTarget(name: "HmacSigBench", dependencies: ["HmacSig"], path: "Sources/HmacSigBench"),

@@ -1,7 +1,7 @@
 //! The one public error type.
 //!
 //! Its variants are the error kinds of the conformance contract
-//! (`shared/specs/conformance.md`), so every language reports the same kind
+//! (`docs/specs/conformance.md`), so every language reports the same kind
 //! for the same bad input. Every variant carries `reason`, a complete,
 //! human-readable sentence; `Display` prints exactly that, and the thin
 //! per-language layers use it as the exception message.

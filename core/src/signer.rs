@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn secret_derivation_matches_the_gem() {
-        // keygen-0001 in shared/vectors/api-auth/vectors.json.
+        // keygen-0001 in tests/vectors/api-auth/vectors.json.
         let random = BASE64.decode("qzQILvWNYcgv9zp+r/CUeme+Svjp2ICogX1LrTrxQ6Og7a+37k+ZKXaqg8OywD98LTglLOFcQceykeaL9c9BgSwMtH3BvNHvVv7tfV/VrU21uo1YoylEwlbQ7QVYvr33iH6hWHpIkneIOqNtg6nthiOo4Hpxm4ZtRqF0EyP/u1cOQg7q5r1TRoAf6jOzE/fMLPfToc0xuXDYKRlO0jQBFUeaE0KwffOunDBe3p6TDkJXwv5SU7XT+hDUMJD0lSTvLQQYSvZ4Ikl4n+Y8511ppV38ICJrvo+CGRCKmAqBNdB/7v3DnZNMDHv/TNYkVfiCuQ9vucuxI3fNmCqiHH8A+RBa2clvYQJuufXehdfb3qovwBpEH2qkyhbr13Q4eZIsp+AyT1S3nuymIo0uegVxIoXI4NSy7HsltTOJa7nipXOKvRjKxbzaZzuCYeA/sFajmc4dWA5ExiSHWeF/VlGujZb6E3pPmpU/UUysEoYWzipqZ6IE7r8jnuc+OXY/tmnlUjBgF1t/BgneHFDjGCjzwus38ggetmYgi4CX8BA6taPC6PgykTK4z6K+qehgok6D0faNDZochqC15P4egWdg918cvMPtAYU848+x/Y0qtjcUh9M3m+iSMiebDnLcAK/Sed1y5VadBD2S3yF1u1O1OVnR3eC9Ej26BCVEdkmacSc=").unwrap();
         assert_eq!(
             secret_from_random_bytes(&random),

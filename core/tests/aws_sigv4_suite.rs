@@ -1,4 +1,4 @@
-//! The aws-c-auth SigV4 suite (`shared/vectors/aws-sigv4/aws-c-auth/v4/`, 38
+//! The aws-c-auth SigV4 suite (`tests/vectors/aws-sigv4/aws-c-auth/v4/`, 38
 //! cases), header and query signing: string to sign, signature and presigned
 //! URL byte for byte, then the signed request verifies.
 
@@ -9,11 +9,8 @@ use hmacsig::{Credentials, Header, Policy, Request, Scheme, SignatureType, Signe
 use serde_json::Value;
 
 fn suite_dir() -> PathBuf {
-    let shared = std::env::var_os("HMACSIG_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let dir = shared.join("vectors/aws-sigv4/aws-c-auth/v4");
-    assert!(dir.is_dir(), "the SigV4 suite is missing at {} (set HMACSIG_SHARED)", dir.display());
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/aws-sigv4/aws-c-auth/v4");
+    assert!(dir.is_dir(), "the SigV4 suite is missing at {}", dir.display());
     dir
 }
 

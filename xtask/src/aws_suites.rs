@@ -1,5 +1,5 @@
 //! The official SigV4 suites as conformance cases:
-//! - aws-c-auth (`shared/vectors/aws-sigv4/aws-c-auth/v4/`): 38 cases, each
+//! - aws-c-auth (`tests/vectors/aws-sigv4/aws-c-auth/v4/`): 38 cases, each
 //!   signed as a header and as a presigned query (76), with each case's
 //!   `context.json` flags; every added header, the string to sign and the URL
 //!   byte for byte; then the signed request verifies and a tampered one does not.
@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
 use crate::conformance::{Case, Expect};
-use crate::util::{Result, shared_dir};
+use crate::util::{Result, vectors_dir};
 
 const ACCESS_KEY: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -72,7 +72,7 @@ fn credentials() -> Value {
 }
 
 fn aws_c_auth(cases: &mut Vec<Case>) -> Result {
-    let root = shared_dir().join("vectors/aws-sigv4/aws-c-auth/v4");
+    let root = vectors_dir().join("aws-sigv4/aws-c-auth/v4");
     for dir in dirs(&root)? {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let context: Value = serde_json::from_str(&read(&dir.join("context.json"))?).map_err(|e| e.to_string())?;
@@ -130,7 +130,7 @@ fn botocore_dirs(root: &Path, out: &mut Vec<PathBuf>) -> Result {
 }
 
 fn botocore(cases: &mut Vec<Case>) -> Result {
-    let root = shared_dir().join("vectors/aws-sigv4/botocore-aws4_testsuite");
+    let root = vectors_dir().join("aws-sigv4/botocore-aws4_testsuite");
     let mut found = Vec::new();
     botocore_dirs(&root, &mut found)?;
     for dir in found {

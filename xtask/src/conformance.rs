@@ -1,4 +1,4 @@
-//! The public api-auth vectors (`shared/vectors/api-auth/vectors.json`, made
+//! The public api-auth vectors (`tests/vectors/api-auth/vectors.json`, made
 //! by running the real gem) as conformance cases, run through every runner.
 //!
 //! Each case gets an expectation taken from the gem's own output. Where this
@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
 
-use crate::util::{Counts, Result, log, run_capture, shared_dir, target_dir};
+use crate::util::{Counts, Result, log, run_capture, target_dir, vectors_dir};
 
 /// What a runner must answer for one case.
 #[derive(Debug, Clone, PartialEq)]
@@ -322,7 +322,7 @@ pub fn run_runner(lang: &str, cases: &Value) -> Result<Vec<Value>> {
 /// through `langs` (already prepared). With `all`, a missing language is
 /// itself a failure.
 pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
-    let path = shared_dir().join("vectors/api-auth/vectors.json");
+    let path = vectors_dir().join("api-auth/vectors.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let vectors: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut counts = check_suite("api-auth", &cases_from_vectors(&vectors), langs)?;

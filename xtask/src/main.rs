@@ -7,7 +7,7 @@
 //! - `e2e`: set up every language, then only the end-to-end phase (real HTTP on
 //!   loopback, `tests/e2e/README.md`); `test` runs it too.
 //! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
-//!   speaking `shared/specs/conformance.md` on stdin/stdout.
+//!   speaking `docs/specs/conformance.md` on stdin/stdout.
 //! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
 //! - `bench`: speed and memory against baselines measured in the same run; a
 //!   table, and `target/bench/report.json` (BENCHMARKS.md).

@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::conformance::{Case, Expect};
-use crate::util::{Result, shared_dir};
+use crate::util::{Result, vectors_dir};
 
 fn read_json(path: &std::path::Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
@@ -44,7 +44,7 @@ fn test_response(message: &Value) -> Value {
 }
 
 fn b2_cases(cases: &mut Vec<Case>) -> Result {
-    let dir = shared_dir().join("vectors/rfc9421");
+    let dir = vectors_dir().join("rfc9421");
     let b2 = read_json(&dir.join("b2-test-cases.json"))?;
     let b25 = read_json(&dir.join("b25-hmac-sha256.json"))?;
     let secret_b64 = s(&b25["key"], "secret_base64");

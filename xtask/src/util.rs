@@ -15,9 +15,10 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
-/// `shared/` (vectors, specs): `$HMACSIG_SHARED`, else the folder beside the repository.
-pub fn shared_dir() -> PathBuf {
-    std::env::var_os("HMACSIG_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("..").join("shared"))
+/// `tests/vectors/`: the reference vectors, copied into the repository byte
+/// for byte (their README says where each comes from).
+pub fn vectors_dir() -> PathBuf {
+    root().join("tests").join("vectors")
 }
 
 /// Caches kept outside the repository and reused across clones: the Swift

@@ -139,11 +139,11 @@ fn presigned_aws_prints_the_cores_url() {
     assert!(url.contains("X-Amz-Expires=600") && url.contains("X-Amz-Signature="));
 }
 
-/// The gem's own signing vectors (shared/vectors/api-auth) that curl-style
+/// The gem's own signing vectors (tests/vectors/api-auth) that curl-style
 /// arguments can express: a path target and headers set as plain fields.
 #[test]
 fn sign_matches_the_gem_vectors() {
-    let path = common::shared_dir().join("vectors/api-auth/vectors.json");
+    let path = common::vectors_dir().join("api-auth/vectors.json");
     let vectors: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let dir = tempdir("vectors");
     let mut checked = 0;

@@ -1,7 +1,7 @@
 """The rfc9421 scheme (RFC 9421 HTTP Message Signatures, hmac-sha256), its policy, and
 response signing.
 
-Expected values come from the RFC itself, as transcribed in shared/vectors/rfc9421/:
+Expected values come from the RFC itself, as transcribed in tests/vectors/rfc9421/:
 B.2.5 (the RFC's one hmac-sha256 example, signature and all) and B.2.4 (a signed response;
 its algorithm is ECDSA, so only the signature base can be reproduced). Signatures of our own
 are checked against Python's hmac over the returned signature base.
@@ -34,15 +34,9 @@ from hmacsig import (
 )
 
 
-def _vectors_dir() -> pathlib.Path:
-    for parent in pathlib.Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "vectors" / "rfc9421"
-        if candidate.is_dir():
-            return candidate
-    return pathlib.Path("/work/shared/vectors/rfc9421")
-
-
-VECTORS = _vectors_dir()
+# The repository's copy of the RFC's facts (tests/vectors/rfc9421/).
+VECTORS = pathlib.Path(__file__).resolve().parents[3] / "tests" / "vectors" / "rfc9421"
+assert VECTORS.is_dir(), f"tests/vectors/rfc9421 not found at {VECTORS}"
 B25 = json.loads((VECTORS / "b25-hmac-sha256.json").read_text())
 B2 = json.loads((VECTORS / "b2-test-cases.json").read_text())
 B24 = next(c for c in B2["cases"] if c["id"] == "B.2.4")

@@ -9,7 +9,7 @@
 //! `Authorization: APIAuth <key_id>:<base64 HMAC-SHA1>` for the digest named
 //! exactly `sha1`, else `APIAuth-HMAC-<DIGEST> <key_id>:<base64 HMAC>`.
 //!
-//! Signing reproduces the gem byte for byte (`shared/specs/api-auth.md`).
+//! Signing reproduces the gem byte for byte (`docs/specs/api-auth.md`).
 //! Verifying is stricter than the gem, by default:
 //! - the header parse is anchored, and MD5 is never accepted;
 //! - the signature is compared in constant time;
@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn signs_like_the_gem() {
-        // verify-0001 in shared/vectors/api-auth/vectors.json.
+        // verify-0001 in tests/vectors/api-auth/vectors.json.
         let s = sign(&post().view(), &sha256_options(), "1044", b"top-secret", NOW).unwrap();
         assert_eq!(
             String::from_utf8(s.string_to_sign).unwrap(),

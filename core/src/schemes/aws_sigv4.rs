@@ -6,7 +6,7 @@
 //! signing key       = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, DATE), REGION), SERVICE), "aws4_request")
 //! ```
 //!
-//! Behaviour follows aws-c-auth (the suite in `shared/vectors/aws-sigv4/`):
+//! Behaviour follows aws-c-auth (the suite in `tests/vectors/aws-sigv4/`):
 //! - PATH: the raw path, dot segments removed and `//` collapsed when
 //!   `normalize`, then URI-encoded once more when `double_uri_encode` (S3 uses
 //!   neither: the path is taken as already encoded).

@@ -6,7 +6,7 @@
 //! few characters of the query. Anything else that parses is used verbatim,
 //! and the empty string becomes `/`. What Ruby cannot parse is an error
 //! (`sign!` and `authentic?` both raise), so it is an error here too.
-//! See `shared/specs/api-auth.md`, "REQUEST_URI".
+//! See `docs/specs/api-auth.md`, "REQUEST_URI".
 
 use std::borrow::Cow;
 

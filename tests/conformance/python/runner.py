@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Python conformance runner: shared/specs/conformance.md over the public `hmacsig` package.
+"""The Python conformance runner: docs/specs/conformance.md over the public `hmacsig` package.
 
 Reads a JSON array of cases (file argument, else stdin), writes a JSON array of results to
 stdout, one per case, in order. Logs go to stderr. Exit 0 whenever every case got a result.

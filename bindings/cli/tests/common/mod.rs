@@ -145,13 +145,10 @@ fn read_request(stream: &mut impl Read) -> Vec<u8> {
     }
 }
 
-/// `shared/` (the api-auth vectors): `$HMACSIG_SHARED`, else beside the
-/// repository, as `cargo xtask` finds it. Missing is a failure, not a skip.
-pub fn shared_dir() -> PathBuf {
-    let dir = std::env::var_os("HMACSIG_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    assert!(dir.is_dir(), "shared/ not found at {} (set HMACSIG_SHARED)", dir.display());
+/// The repository's `tests/vectors/`. Missing is a failure, not a skip.
+pub fn vectors_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    assert!(dir.is_dir(), "tests/vectors/ not found at {}", dir.display());
     dir
 }
 

@@ -28,7 +28,7 @@ extension HmacSigError: LocalizedError, CustomStringConvertible {
         }
     }
 
-    /// The conformance error kind (`shared/specs/conformance.md`), e.g. `"bad_signature"`;
+    /// The conformance error kind (`docs/specs/conformance.md`), e.g. `"bad_signature"`;
     /// `"key_lookup_failed"` (a server-side failure, not a conformance kind) for `KeyLookupFailed`.
     public var kind: String {
         switch self {

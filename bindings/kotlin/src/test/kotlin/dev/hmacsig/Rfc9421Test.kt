@@ -12,7 +12,7 @@ import javax.crypto.Mac
 import javax.crypto.spec.SecretKeySpec
 
 // RFC 9421 Appendix B.1.5 (the shared secret) and B.2 (test-request, test-response), as
-// recorded in shared/vectors/rfc9421/b25-hmac-sha256.json and b2-test-cases.json.
+// recorded in tests/vectors/rfc9421/b25-hmac-sha256.json and b2-test-cases.json.
 private val B25_SECRET: ByteArray =
     Base64.getDecoder().decode("uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ==")
 private const val CREATED = 1_618_884_473L
