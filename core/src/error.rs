@@ -78,6 +78,40 @@ impl HmacSigError {
         }
     }
 
+    /// Every kind, in the order of the variants: the index is the kind's
+    /// code in the language layers' call layout (docs/ffi.md).
+    pub(crate) const KINDS: [&'static str; 13] = [
+        "invalid_request",
+        "missing_authorization",
+        "malformed_authorization",
+        "unknown_key",
+        "bad_signature",
+        "stale",
+        "future",
+        "body_mismatch",
+        "digest_not_allowed",
+        "missing_signed_header",
+        "replayed",
+        "unsupported",
+        "key_lookup_failed",
+    ];
+
+    /// This error's code: its kind's index in [`Self::KINDS`].
+    pub(crate) fn code(&self) -> u8 {
+        let kind = self.kind();
+        Self::KINDS.iter().position(|k| *k == kind).expect("every kind is listed") as u8
+    }
+
+    /// The variant's fields as text, in declaration order: `reason`, then
+    /// `key_id` (UnknownKey) or `string_to_sign` (BadSignature).
+    pub(crate) fn fields(&self) -> Vec<&str> {
+        match self {
+            Self::UnknownKey { reason, key_id } => vec![reason, key_id],
+            Self::BadSignature { reason, string_to_sign } => vec![reason, string_to_sign],
+            other => vec![other.reason()],
+        }
+    }
+
     /// The human-readable message (the same text as `Display`).
     pub fn reason(&self) -> &str {
         match self {
@@ -134,3 +168,24 @@ impl HmacSigError {
 }
 
 pub type Result<T, E = HmacSigError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::HmacSigError;
+
+    #[test]
+    fn every_kind_has_its_code() {
+        for (code, kind) in HmacSigError::KINDS.iter().enumerate() {
+            let error = match *kind {
+                "unknown_key" => HmacSigError::unknown_key("k"),
+                "bad_signature" => HmacSigError::bad_signature(b"sts"),
+                "key_lookup_failed" => HmacSigError::KeyLookupFailed { reason: "r".into() },
+                "replayed" => HmacSigError::Replayed { reason: "r".into() },
+                _ => continue,
+            };
+            assert_eq!((error.code() as usize, error.kind()), (code, *kind));
+        }
+        assert_eq!(HmacSigError::invalid_request("r").code(), 0);
+        assert_eq!(HmacSigError::unsupported("r").code(), 11);
+    }
+}

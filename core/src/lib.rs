@@ -18,6 +18,7 @@ mod body_hasher;
 mod content_digest;
 mod credentials;
 mod error;
+mod ffi;
 mod mac;
 pub mod packed;
 pub mod raw_abi;

@@ -109,14 +109,14 @@ pub(crate) fn extract_key_id_view(scheme: &Scheme, policy: Option<&Policy>, requ
     }
 }
 
-fn rfc9421_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<rfc9421::Policy> {
+pub(crate) fn rfc9421_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<rfc9421::Policy> {
     match resolve_policy(scheme, policy)? {
         Some(PolicyKind::Rfc9421(policy)) => Ok(policy),
         _ => Err(HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses", scheme.kind.name()))),
     }
 }
 
-fn response_view<'a>(response: &'a Response, request: Option<&'a Request>) -> MessageView<'a> {
+pub(crate) fn response_view<'a>(response: &'a Response, request: Option<&'a Request>) -> MessageView<'a> {
     MessageView {
         headers: &response.headers,
         body: Body::Bytes(&response.body),
@@ -136,11 +136,19 @@ pub fn sign_response(
     request: Option<Request>,
     now: Option<i64>,
 ) -> Result<SignedRequest> {
+    sign_response_view(&scheme, &credentials, &response_view(&response, request.as_ref()), now)
+}
+
+pub(crate) fn sign_response_view(
+    scheme: &Scheme,
+    credentials: &Credentials,
+    response: &MessageView<'_>,
+    now: Option<i64>,
+) -> Result<SignedRequest> {
     let SchemeKind::Rfc9421(options) = &scheme.kind else {
         return Err(HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses", scheme.kind.name())));
     };
-    let message = response_view(&response, request.as_ref());
-    rfc9421::sign(&message, options, credentials.key_id_str(), credentials.secret(), now_or_system(now))
+    rfc9421::sign(response, options, credentials.key_id_str(), credentials.secret(), now_or_system(now))
 }
 
 /// Verifies a response (rfc9421 only) against the secret held for
@@ -179,6 +187,14 @@ pub(crate) fn secret_from_random_bytes(random: &[u8]) -> String {
 pub struct Signer {
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
+    /// Its id for the language layers' C entry, once one asked (`crate::ffi`).
+    pub(crate) ffi_id: std::sync::OnceLock<u64>,
+}
+
+impl Drop for Signer {
+    fn drop(&mut self) {
+        crate::ffi::forget(&self.ffi_id);
+    }
 }
 
 impl Signer {
@@ -186,6 +202,16 @@ impl Signer {
     /// bindings take owned arguments). Same result and errors.
     pub fn sign_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
         sign_view(&self.scheme, &self.credentials, request, now)
+    }
+
+    /// Signs a response (rfc9421 only) to `request`, needed when the scheme
+    /// covers request components with `req`.
+    pub fn sign_response(&self, response: &Response, request: Option<&Request>, now: Option<i64>) -> Result<SignedRequest> {
+        sign_response_view(&self.scheme, &self.credentials, &response_view(response, request), now)
+    }
+
+    pub(crate) fn sign_response_message(&self, response: &MessageView<'_>, now: Option<i64>) -> Result<SignedRequest> {
+        sign_response_view(&self.scheme, &self.credentials, response, now)
     }
 
     /// [`Self::sign_view`] into `out`, reusing its allocations (its previous
@@ -214,7 +240,7 @@ impl Signer {
 impl Signer {
     #[uniffi::constructor]
     pub fn new(scheme: Arc<Scheme>, credentials: Arc<Credentials>) -> Self {
-        Self { scheme, credentials }
+        Self { scheme, credentials, ffi_id: std::sync::OnceLock::new() }
     }
 
     /// Signs a request given as flat parts. (The language layers call

@@ -1,9 +1,11 @@
 //! Server-side verification: a `Verifier` holds the scheme, the policy, where
 //! secrets come from, and optionally a replay guard.
 //!
-//! Secrets come from an in-memory map given up front, or from a `KeyLookup`
-//! implemented in Rust, Python, Kotlin or Swift (a server's own database). A
-//! lookup that throws becomes `HmacSigError::KeyLookupFailed`, never a crash.
+//! Secrets come from an in-memory map given up front, from a `KeyLookup` (a
+//! server's own database), from the caller one message at a time (what the
+//! language layers' lookups use), or from one `Credentials` (a client checking
+//! signed responses). A lookup that throws becomes
+//! `HmacSigError::KeyLookupFailed`, never a crash.
 //!
 //! HTTP statuses ([`http_status`]), the same for every scheme, following the
 //! Sinatra filter of seed 000: no usable credentials is 401 (not
@@ -16,9 +18,11 @@ use std::sync::Arc;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
 use crate::replay::ReplayGuard;
-use crate::request::{Body, Header, Request, RequestView};
+use crate::request::{Body, Header, Request, RequestView, Response};
 use crate::scheme::{Policy, Scheme};
-use crate::signer::{extract_key_id_view, resolve_policy, verify_view};
+use crate::schemes::rfc9421::{self, MessageView};
+use crate::signed::Verified;
+use crate::signer::{extract_key_id_view, resolve_policy, rfc9421_policy, verify_view};
 
 /// Why a key lookup failed (e.g. the database is down). Foreign
 /// implementations may raise this or any other exception.
@@ -44,6 +48,10 @@ pub trait KeyLookup: Send + Sync {
 enum Keys {
     Map(HashMap<String, Vec<u8>>),
     Lookup(Arc<dyn KeyLookup>),
+    /// The caller passes each message's secret ([`Verifier::verify_with_secret`]).
+    Caller,
+    /// One key id and its secret ([`Verifier::with_credentials`]).
+    Single(Arc<Credentials>),
 }
 
 /// Verifies requests for a server: scheme, policy, key source, replay guard.
@@ -53,6 +61,8 @@ pub struct Verifier {
     policy: Option<Arc<Policy>>,
     keys: Keys,
     replay_guard: Option<Arc<ReplayGuard>>,
+    /// Its id for the language layers' C entry, once one asked (`crate::ffi`).
+    pub(crate) ffi_id: std::sync::OnceLock<u64>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -60,9 +70,25 @@ impl std::fmt::Debug for Verifier {
         let keys = match &self.keys {
             Keys::Map(m) => format!("{} keys in memory", m.len()),
             Keys::Lookup(_) => "a key lookup".to_owned(),
+            Keys::Caller => "secrets from the caller".to_owned(),
+            Keys::Single(c) => format!("key id {:?}", c.key_id_str()),
         };
         f.debug_struct("Verifier").field("scheme", &self.scheme.name()).field("keys", &keys).finish_non_exhaustive()
     }
+}
+
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        crate::ffi::forget(&self.ffi_id);
+    }
+}
+
+/// What a verifier checks: a request, or a response (rfc9421) with the
+/// request it answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Message<'a> {
+    Request(RequestView<'a>),
+    Response(MessageView<'a>),
 }
 
 #[uniffi::export]
@@ -76,8 +102,7 @@ impl Verifier {
         policy: Option<Arc<Policy>>,
         replay_guard: Option<Arc<ReplayGuard>>,
     ) -> Result<Self> {
-        resolve_policy(&scheme, policy.as_deref())?;
-        Ok(Self { scheme, policy, keys: Keys::Map(keys), replay_guard })
+        Self::build(scheme, Keys::Map(keys), policy, replay_guard)
     }
 
     /// A verifier that asks `lookup` for each request's secret.
@@ -89,8 +114,28 @@ impl Verifier {
         policy: Option<Arc<Policy>>,
         replay_guard: Option<Arc<ReplayGuard>>,
     ) -> Result<Self> {
-        resolve_policy(&scheme, policy.as_deref())?;
-        Ok(Self { scheme, policy, keys: Keys::Lookup(lookup), replay_guard })
+        Self::build(scheme, Keys::Lookup(lookup), policy, replay_guard)
+    }
+
+    /// A verifier whose caller looks each secret up itself: ask
+    /// [`Self::key_id`] which key id a request claims, find its secret, then
+    /// [`Self::verify_with_secret`]. (The language layers' key lookups work
+    /// this way: no call from Rust back into Python, Kotlin or Swift.)
+    #[uniffi::constructor(default(policy = None, replay_guard = None))]
+    pub fn with_caller_secrets(scheme: Arc<Scheme>, policy: Option<Arc<Policy>>, replay_guard: Option<Arc<ReplayGuard>>) -> Result<Self> {
+        Self::build(scheme, Keys::Caller, policy, replay_guard)
+    }
+
+    /// A verifier for messages signed with one key id and secret: a client
+    /// checking its server's signed responses, or a one-off check.
+    #[uniffi::constructor(default(policy = None, replay_guard = None))]
+    pub fn with_credentials(
+        scheme: Arc<Scheme>,
+        credentials: Arc<Credentials>,
+        policy: Option<Arc<Policy>>,
+        replay_guard: Option<Arc<ReplayGuard>>,
+    ) -> Result<Self> {
+        Self::build(scheme, Keys::Single(credentials), policy, replay_guard)
     }
 
     /// Verifies a request given as parts; returns the verified key id.
@@ -107,25 +152,97 @@ impl Verifier {
 }
 
 impl Verifier {
-    fn secret_for(&self, key_id: &str) -> Result<Vec<u8>> {
-        let found = match &self.keys {
-            Keys::Map(keys) => keys.get(key_id).cloned(),
-            Keys::Lookup(lookup) => lookup.secret_for(key_id.to_owned()).map_err(|KeyLookupError::Failed { reason }| {
-                HmacSigError::KeyLookupFailed { reason: format!("the key lookup failed: {reason}") }
-            })?,
-        };
-        found.ok_or_else(|| HmacSigError::unknown_key(key_id))
+    fn build(scheme: Arc<Scheme>, keys: Keys, policy: Option<Arc<Policy>>, replay_guard: Option<Arc<ReplayGuard>>) -> Result<Self> {
+        resolve_policy(&scheme, policy.as_deref())?;
+        Ok(Self { scheme, policy, keys, replay_guard, ffi_id: std::sync::OnceLock::new() })
     }
 
-    fn verify_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<String> {
+    /// Verifies a borrowed request; returns the verified key id.
+    pub fn verify_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<String> {
+        self.verify_message(&Message::Request(*request), None, now)
+    }
+
+    /// The key id `request` claims (not verified yet), as this verifier's
+    /// scheme and policy read it: for a verifier made with
+    /// [`Self::with_caller_secrets`], the key whose secret to look up.
+    pub fn key_id(&self, request: &RequestView<'_>) -> Result<String> {
+        self.claimed_key_id(&Message::Request(*request))
+    }
+
+    /// Verifies `request` with `secret`, the secret the caller found for
+    /// [`Self::key_id`]; `None` means it knows no such key id (`UnknownKey`).
+    /// Only for a verifier made with [`Self::with_caller_secrets`]; the
+    /// others find their own secrets (`Unsupported`).
+    pub fn verify_with_secret(&self, request: &RequestView<'_>, secret: Option<&[u8]>, now: Option<i64>) -> Result<String> {
+        self.verify_message(&Message::Request(*request), Some(secret), now)
+    }
+
+    /// Verifies a signed response (rfc9421) to `request`; returns the
+    /// verified key id. Without a policy, the signature must cover `@status`.
+    pub fn verify_response(&self, response: &Response, request: Option<&Request>, now: Option<i64>) -> Result<String> {
+        self.verify_message(&Message::Response(crate::signer::response_view(response, request)), None, now)
+    }
+
+    pub(crate) fn takes_caller_secrets(&self) -> bool {
+        matches!(self.keys, Keys::Caller)
+    }
+
+    /// The key id `message` claims.
+    pub(crate) fn claimed_key_id(&self, message: &Message<'_>) -> Result<String> {
+        match message {
+            Message::Request(request) => extract_key_id_view(&self.scheme, self.policy.as_deref(), request),
+            Message::Response(response) => rfc9421::key_id(response, &rfc9421_policy(&self.scheme, self.policy.as_deref())?),
+        }
+    }
+
+    /// Verifies `message`. `caller_secret` is `Some` when the caller passes
+    /// the secret (itself `None` for an unknown key id): only a verifier made
+    /// with [`Self::with_caller_secrets`] takes one, and it needs one.
+    pub(crate) fn verify_message(&self, message: &Message<'_>, caller_secret: Option<Option<&[u8]>>, now: Option<i64>) -> Result<String> {
         let now = crate::time::now_or_system(now);
-        let key_id = extract_key_id_view(&self.scheme, self.policy.as_deref(), request)?;
-        let credentials = Credentials::new(key_id.clone(), self.secret_for(&key_id)?);
-        let verified = verify_view(&self.scheme, self.policy.as_deref(), &credentials, request, Some(now))?;
+        let verified = match (&self.keys, caller_secret) {
+            (Keys::Single(credentials), None) => self.check(message, credentials, now)?,
+            (Keys::Caller, None) => {
+                return Err(HmacSigError::unsupported("this verifier takes each secret from its caller: use verify_with_secret"));
+            }
+            (Keys::Caller, Some(secret)) => {
+                let key_id = self.claimed_key_id(message)?;
+                let secret = secret.ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
+                self.check(message, &Credentials::new(key_id, secret.to_vec()), now)?
+            }
+            (_, Some(_)) => return Err(HmacSigError::unsupported("this verifier finds its own secrets; it takes none from its caller")),
+            (keys, None) => {
+                let key_id = self.claimed_key_id(message)?;
+                let secret = Self::secret_for(keys, &key_id)?;
+                self.check(message, &Credentials::new(key_id, secret), now)?
+            }
+        };
         if let Some(guard) = &self.replay_guard {
             guard.check(&verified.key_id, &verified.signature, verified.expires_at, Some(now))?;
         }
         Ok(verified.key_id)
+    }
+
+    fn secret_for(keys: &Keys, key_id: &str) -> Result<Vec<u8>> {
+        let found = match keys {
+            Keys::Map(keys) => keys.get(key_id).cloned(),
+            Keys::Lookup(lookup) => lookup.secret_for(key_id.to_owned()).map_err(|KeyLookupError::Failed { reason }| {
+                HmacSigError::KeyLookupFailed { reason: format!("the key lookup failed: {reason}") }
+            })?,
+            Keys::Caller | Keys::Single(_) => None,
+        };
+        found.ok_or_else(|| HmacSigError::unknown_key(key_id))
+    }
+
+    /// `message` checked against `credentials`.
+    fn check(&self, message: &Message<'_>, credentials: &Credentials, now: i64) -> Result<Verified> {
+        match message {
+            Message::Request(request) => verify_view(&self.scheme, self.policy.as_deref(), credentials, request, Some(now)),
+            Message::Response(response) => {
+                let policy = rfc9421_policy(&self.scheme, self.policy.as_deref())?;
+                rfc9421::verify(response, &policy, credentials.key_id_str(), credentials.secret(), now)
+            }
+        }
     }
 }
 

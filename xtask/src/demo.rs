@@ -2,6 +2,9 @@
 //! same request in Rust, Python, Kotlin and Swift (each through its own
 //! public API, via its conformance runner), shows the four Authorization
 //! headers side by side, then verifies the Python-signed request in all four.
+//!
+//! It prints for people: a line per step, then the results. `--verbose`
+//! shows every command it runs and their output, as `test` does.
 
 use serde_json::{Value, json};
 
@@ -9,8 +12,10 @@ use crate::LANGS;
 use crate::conformance::run_runner;
 use crate::util::{Result, log};
 
-pub fn run() -> Result {
+pub fn run(verbose: bool) -> Result {
+    crate::util::set_quiet(!verbose);
     for lang in LANGS {
+        eprintln!("Building and setting up {lang}...");
         log(format!("== preparing {lang}"));
         crate::prepare(lang)?;
     }
@@ -34,7 +39,10 @@ pub fn run() -> Result {
         }
         signed.push((lang, result));
     }
-    println!("\nPOST /orders?id=7, api-auth HMAC-SHA256, key id 1044, signed at Unix time {now}:\n");
+    println!(
+        "\nSigned POST /orders?id=7 with the body {}, api-auth HMAC-SHA256, key id 1044, at Unix time {now}:\n",
+        String::from_utf8_lossy(body)
+    );
     let header = |r: &Value, name: &str| -> String {
         r["headers"].as_array().into_iter().flatten().find(|h| h[0] == name).and_then(|h| h[1].as_str()).unwrap_or("").to_owned()
     };

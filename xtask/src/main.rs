@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: all of hmacsig's build glue.
 //!
 //! - `demo`: build everything, sign one request in Rust, Python, Kotlin and
-//!   Swift, show the four headers side by side, verify one.
+//!   Swift, show the four headers side by side, verify one (`--verbose`: with
+//!   every command line and its output).
 //! - `test`: every test in every language, then the conformance vectors through
 //!   all four runners; ends with `N passed, N failed`.
 //! - `e2e`: set up every language, then only the end-to-end phase (real HTTP on
@@ -67,7 +68,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | bench"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | bench"
         .into()
 }
 
@@ -174,7 +175,7 @@ fn main() -> ExitCode {
         }),
         "bench" => bench::run(),
         "conformance" => conformance_cmd(rest),
-        "demo" => demo::run(),
+        "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),
         "e2e" => e2e_cmd().and_then(|c| {
             println!("{} passed, {} failed", c.passed, c.failed);
             if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }

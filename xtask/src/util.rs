@@ -27,8 +27,23 @@ pub fn cache_dir() -> PathBuf {
     std::env::var_os("HMACSIG_CACHE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/cache/hmacsig"))
 }
 
+/// Quiet mode (`cargo xtask demo` without `--verbose`): no `[xtask]` lines, no
+/// command lines, and the output of the commands run is shown only when one
+/// fails, so what a person reads is what the command is for.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn log(msg: impl AsRef<str>) {
-    eprintln!("[xtask] {}", msg.as_ref());
+    if !quiet() {
+        eprintln!("[xtask] {}", msg.as_ref());
+    }
 }
 
 fn describe(cmd: &Command) -> String {
@@ -40,9 +55,18 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// Runs `cmd` with its stdout sent to our stderr; fails on a non-zero exit.
+/// Runs `cmd` with its stdout sent to our stderr (in quiet mode, both kept
+/// and shown only if it fails); fails on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result {
     log(format!("$ {}", describe(cmd)));
+    if quiet() {
+        let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        eprint!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        return Err(format!("`{}` failed: {}", describe(cmd), out.status));
+    }
     let status = cmd.stdout(Stdio::from(std::io::stderr())).status().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     if status.success() { Ok(()) } else { Err(format!("`{}` failed: {status}", describe(cmd))) }
 }
@@ -51,13 +75,20 @@ pub fn run(cmd: &mut Command) -> Result {
 pub fn run_capture(cmd: &mut Command, input: &[u8]) -> Result<Vec<u8>> {
     use std::io::Write;
     log(format!("$ {}", describe(cmd)));
+    if quiet() {
+        cmd.stderr(Stdio::piped());
+    }
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     let mut stdin = child.stdin.take().expect("piped");
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     writer.join().map_err(|_| "stdin writer panicked".to_string())?.map_err(|e| format!("writing stdin: {e}"))?;
-    if out.status.success() { Ok(out.stdout) } else { Err(format!("`{}` failed: {}", describe(cmd), out.status)) }
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    Err(format!("`{}` failed: {}", describe(cmd), out.status))
 }
 
 /// Whether `program` is on PATH.
@@ -129,7 +160,9 @@ pub fn run_tee(cmd: &mut Command) -> Result<(bool, String)> {
     drop(tx);
     let mut all = String::new();
     for line in rx {
-        let _ = writeln!(std::io::stderr(), "{line}");
+        if !quiet() {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
         all.push_str(&line);
         all.push('\n');
     }
