@@ -20,8 +20,6 @@ mod credentials;
 mod error;
 mod ffi;
 mod mac;
-pub mod packed;
-pub mod raw_abi;
 mod replay;
 mod request;
 mod scheme;

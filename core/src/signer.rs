@@ -9,7 +9,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use crate::body_hasher::BodyDigest;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
-use crate::packed;
 use crate::request::{Body, Header, Request, RequestView, Response};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
 use crate::schemes::rfc9421::MessageView;
@@ -72,7 +71,6 @@ pub(crate) fn resolve_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result
 
 /// Signs `request`; returns the headers to set and the string that was signed.
 /// `now` is Unix seconds, the system clock when `None`.
-#[uniffi::export(default(now = None))]
 pub fn sign_request(scheme: Arc<Scheme>, credentials: Arc<Credentials>, request: Request, now: Option<i64>) -> Result<SignedRequest> {
     sign_view(&scheme, &credentials, &request.view(), now)
 }
@@ -80,7 +78,6 @@ pub fn sign_request(scheme: Arc<Scheme>, credentials: Arc<Credentials>, request:
 /// Verifies `request` against the secret the server holds for
 /// `credentials.key_id`; returns that key id. `policy` `None` means the
 /// scheme's strict defaults. `now` is Unix seconds, the system clock when `None`.
-#[uniffi::export(default(policy = None, now = None))]
 pub fn verify_request(
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
@@ -93,7 +90,6 @@ pub fn verify_request(
 
 /// The key id a request claims, to look its secret up before verifying.
 /// It is not verified yet.
-#[uniffi::export]
 pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
     extract_key_id_view(&scheme, None, &request.view())
 }
@@ -128,7 +124,6 @@ pub(crate) fn response_view<'a>(response: &'a Response, request: Option<&'a Requ
 /// Signs a response (rfc9421 only); `request` is the request it answers,
 /// needed when the scheme covers request components with `req`. Returns
 /// the headers to set on the response and the signature base.
-#[uniffi::export(default(request = None, now = None))]
 pub fn sign_response(
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
@@ -154,7 +149,6 @@ pub(crate) fn sign_response_view(
 /// Verifies a response (rfc9421 only) against the secret held for
 /// `credentials.key_id`; returns that key id. `request` is the request it
 /// answers. `policy` `None`: the signature must cover `@status`.
-#[uniffi::export(default(request = None, policy = None, now = None))]
 pub fn verify_response(
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
@@ -198,8 +192,20 @@ impl Drop for Signer {
 }
 
 impl Signer {
-    /// [`Self::sign`] on a borrowed request (Rust only: the generated
-    /// bindings take owned arguments). Same result and errors.
+    /// Signs a request given as owned parts (Rust callers that keep their
+    /// headers can borrow them with [`Self::sign_view`]). The language layers
+    /// sign through `crate::ffi` instead: the same result and errors.
+    pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
+        let body = Body::Bytes(body);
+        sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
+    }
+
+    /// Signs a `Request`.
+    pub fn sign_request(&self, request: Request, now: Option<i64>) -> Result<SignedRequest> {
+        sign_view(&self.scheme, &self.credentials, &request.view(), now)
+    }
+
+    /// [`Self::sign`] on a borrowed request. Same result and errors.
     pub fn sign_view(&self, request: &RequestView<'_>, now: Option<i64>) -> Result<SignedRequest> {
         sign_view(&self.scheme, &self.credentials, request, now)
     }
@@ -243,15 +249,6 @@ impl Signer {
         Self { scheme, credentials, ffi_id: std::sync::OnceLock::new() }
     }
 
-    /// Signs a request given as flat parts. (The language layers call
-    /// [`Self::sign_packed`], the same with cheaper arguments; Rust callers
-    /// that keep their headers can borrow them with [`Self::sign_view`].)
-    #[uniffi::method(default(now = None))]
-    pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
-        let body = Body::Bytes(body);
-        sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
-    }
-
     /// Signs a request whose body is given by its digest (from a
     /// [`crate::BodyHasher`]), so a large body need not be in memory. The
     /// result is byte for byte what [`Self::sign`] gives with the body itself.
@@ -281,34 +278,9 @@ impl Signer {
         sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
     }
 
-    /// [`Self::sign`] for the language layers' hot path: every argument flat
-    /// bytes, one buffer back, in the layouts of [`crate::packed`] (headers
-    /// `name NUL value NUL …`; `now` = [`crate::packed::SYSTEM_CLOCK`] for the
-    /// system clock). Same result and errors as [`Self::sign`].
-    pub fn sign_packed(&self, method: &[u8], target: &[u8], headers: &[u8], body: &[u8], now: i64) -> Result<Vec<u8>> {
-        let method = packed::text(method, "method")?;
-        let target = packed::text(target, "target")?;
-        let headers = packed::decode_headers(headers)?;
-        let view = RequestView { method, target, headers: &headers, body: Body::Bytes(body) };
-        Ok(packed::encode_signed(&sign_view(&self.scheme, &self.credentials, &view, packed::clock(now))?))
-    }
-
-    /// Signs a `Request`.
-    #[uniffi::method(default(now = None))]
-    pub fn sign_request(&self, request: Request, now: Option<i64>) -> Result<SignedRequest> {
-        sign_view(&self.scheme, &self.credentials, &request.view(), now)
-    }
-
     /// The key id this signer signs with.
     pub fn key_id(&self) -> String {
         self.credentials.key_id()
-    }
-
-    /// This signer's address, for the language layers' raw hot path
-    /// ([`crate::raw_abi::hmacsig_sign_packed_into`]): valid while the object
-    /// is alive, and meaningless anywhere else.
-    pub fn address(&self) -> u64 {
-        self as *const Self as usize as u64
     }
 }
 

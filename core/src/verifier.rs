@@ -32,15 +32,8 @@ pub enum KeyLookupError {
     Failed { reason: String },
 }
 
-impl From<uniffi::UnexpectedUniFFICallbackError> for KeyLookupError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Failed { reason: e.reason }
-    }
-}
-
 /// Where a server finds the secret for a key id. Return `None` for an
 /// unknown key id.
-#[uniffi::export(with_foreign)]
 pub trait KeyLookup: Send + Sync {
     fn secret_for(&self, key_id: String) -> std::result::Result<Option<Vec<u8>>, KeyLookupError>;
 }
@@ -105,18 +98,6 @@ impl Verifier {
         Self::build(scheme, Keys::Map(keys), policy, replay_guard)
     }
 
-    /// A verifier that asks `lookup` for each request's secret.
-    /// Fails with `Unsupported` when `policy` is for another scheme.
-    #[uniffi::constructor(default(policy = None, replay_guard = None))]
-    pub fn with_lookup(
-        scheme: Arc<Scheme>,
-        lookup: Arc<dyn KeyLookup>,
-        policy: Option<Arc<Policy>>,
-        replay_guard: Option<Arc<ReplayGuard>>,
-    ) -> Result<Self> {
-        Self::build(scheme, Keys::Lookup(lookup), policy, replay_guard)
-    }
-
     /// A verifier whose caller looks each secret up itself: ask
     /// [`Self::key_id`] which key id a request claims, find its secret, then
     /// [`Self::verify_with_secret`]. (The language layers' key lookups work
@@ -137,21 +118,30 @@ impl Verifier {
     ) -> Result<Self> {
         Self::build(scheme, Keys::Single(credentials), policy, replay_guard)
     }
+}
+
+impl Verifier {
+    /// A verifier that asks `lookup` for each request's secret.
+    /// Fails with `Unsupported` when `policy` is for another scheme.
+    pub fn with_lookup(
+        scheme: Arc<Scheme>,
+        lookup: Arc<dyn KeyLookup>,
+        policy: Option<Arc<Policy>>,
+        replay_guard: Option<Arc<ReplayGuard>>,
+    ) -> Result<Self> {
+        Self::build(scheme, Keys::Lookup(lookup), policy, replay_guard)
+    }
 
     /// Verifies a request given as parts; returns the verified key id.
-    #[uniffi::method(default(now = None))]
     pub fn verify(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<String> {
         self.verify_view(&RequestView { method: &method, target: &target, headers: &headers, body: Body::Bytes(body) }, now)
     }
 
     /// Verifies a `Request`; returns the verified key id.
-    #[uniffi::method(default(now = None))]
     pub fn verify_request(&self, request: Request, now: Option<i64>) -> Result<String> {
         self.verify_view(&request.view(), now)
     }
-}
 
-impl Verifier {
     fn build(scheme: Arc<Scheme>, keys: Keys, policy: Option<Arc<Policy>>, replay_guard: Option<Arc<ReplayGuard>>) -> Result<Self> {
         resolve_policy(&scheme, policy.as_deref())?;
         Ok(Self { scheme, policy, keys, replay_guard, ffi_id: std::sync::OnceLock::new() })
