@@ -226,8 +226,9 @@ def test_response_records():
     r = b24_response()
     assert r == Response(status=200, headers=headers(("Content-Type", "application/json"), ("Content-Length", "23")), body=RESPONSE_BODY)
     assert repr(Response(status=204, headers=[], body=b"")) == "Response(status=204, headers=[], body=b'')"
-    with pytest.raises(ValueError):
-        hmacsig.sign_response(Scheme.rfc9421(), Credentials(KEY_ID, SECRET), Response(status=70000, headers=[], body=b""))
+    for status in (70000, 99, -1):
+        with pytest.raises(hmacsig.HmacSigError.InvalidRequest, match="status"):
+            hmacsig.sign_response(Scheme.rfc9421(), Credentials(KEY_ID, SECRET), Response(status=status, headers=[], body=b""))
 
 
 # --- round trip, tampering, construction errors ----------------------------------------------

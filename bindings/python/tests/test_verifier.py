@@ -293,7 +293,7 @@ def test_key_lookup_error_keeps_its_reason():
 
 
 def test_type_checking_declaration_of_key_lookup_error():
-    tree = ast.parse(pathlib.Path(hmacsig.__file__).read_text())
+    tree = ast.parse(pathlib.Path(hmacsig._errors.__file__).read_text())
     declared = {
         node.name
         for block in ast.walk(tree)
