@@ -1,6 +1,7 @@
 //! Signing and verifying entry points: free functions for one-off use, and a
 //! `Signer` object that holds the scheme and key for hot paths.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -37,28 +38,28 @@ pub(crate) fn verify_view(
 ) -> Result<Verified> {
     let now = now_or_system(now);
     let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
-    match (&scheme.kind, resolve_policy(scheme, policy)?) {
+    match (&scheme.kind, resolve_policy(scheme, policy)?.as_deref()) {
         (SchemeKind::ApiAuth(options), Some(PolicyKind::ApiAuth(policy))) => {
-            api_auth::verify(request, options, &policy, key_id, secret, now)
+            api_auth::verify(request, options, policy, key_id, credentials.key(), now)
         }
         (SchemeKind::PathBodyHex(options), None) => path_body_hex::verify(request, options, key_id, secret),
         (SchemeKind::Timestamped(options), Some(PolicyKind::Timestamped(policy))) => {
-            timestamped::verify(request, options, &policy, key_id, secret, now)
+            timestamped::verify(request, options, policy, key_id, secret, now)
         }
         (SchemeKind::AwsSigV4(options), Some(PolicyKind::AwsSigV4(policy))) => {
-            aws_sigv4::verify(request, options, &policy, key_id, secret, now)
+            aws_sigv4::verify(request, options, policy, key_id, secret, now)
         }
         (SchemeKind::Rfc9421(_), Some(PolicyKind::Rfc9421(policy))) => {
-            rfc9421::verify(&MessageView::request(*request), &policy, key_id, secret, now)
+            rfc9421::verify(&MessageView::request(*request), policy, key_id, secret, now)
         }
         _ => unreachable!("resolve_policy pairs every scheme with its own policy kind"),
     }
 }
 
 /// The policy to verify `scheme` with: the given one (which must be for the
-/// same scheme) or the scheme's defaults.
-pub(crate) fn resolve_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<Option<PolicyKind>> {
-    let Some(policy) = policy else { return Ok(scheme.default_policy()) };
+/// same scheme), borrowed, or the scheme's defaults.
+pub(crate) fn resolve_policy<'a>(scheme: &Scheme, policy: Option<&'a Policy>) -> Result<Option<Cow<'a, PolicyKind>>> {
+    let Some(policy) = policy else { return Ok(scheme.default_policy().map(Cow::Owned)) };
     if policy.kind.scheme_name() != scheme.kind.name() {
         return Err(HmacSigError::unsupported(format!(
             "a {} policy cannot verify the {} scheme",
@@ -66,7 +67,7 @@ pub(crate) fn resolve_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result
             scheme.kind.name()
         )));
     }
-    Ok(Some(policy.kind.clone()))
+    Ok(Some(Cow::Borrowed(&policy.kind)))
 }
 
 /// Signs `request`; returns the headers to set and the string that was signed.
@@ -101,13 +102,14 @@ pub(crate) fn extract_key_id_view(scheme: &Scheme, policy: Option<&Policy>, requ
         SchemeKind::PathBodyHex(_) => path_body_hex::key_id(request),
         SchemeKind::Timestamped(options) => timestamped::key_id(request, options),
         SchemeKind::AwsSigV4(_) => aws_sigv4::key_id(request),
-        SchemeKind::Rfc9421(_) => rfc9421::key_id(&MessageView::request(*request), &rfc9421_policy(scheme, policy)?),
+        SchemeKind::Rfc9421(_) => rfc9421::key_id(&MessageView::request(*request), &*rfc9421_policy(scheme, policy)?),
     }
 }
 
-pub(crate) fn rfc9421_policy(scheme: &Scheme, policy: Option<&Policy>) -> Result<rfc9421::Policy> {
+pub(crate) fn rfc9421_policy<'a>(scheme: &Scheme, policy: Option<&'a Policy>) -> Result<Cow<'a, rfc9421::Policy>> {
     match resolve_policy(scheme, policy)? {
-        Some(PolicyKind::Rfc9421(policy)) => Ok(policy),
+        Some(Cow::Borrowed(PolicyKind::Rfc9421(policy))) => Ok(Cow::Borrowed(policy)),
+        Some(Cow::Owned(PolicyKind::Rfc9421(policy))) => Ok(Cow::Owned(policy)),
         _ => Err(HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses", scheme.kind.name()))),
     }
 }

@@ -106,7 +106,12 @@ const LONG_DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "fri
 /// would raise.
 pub fn parse_http_date_ruby(text: &str) -> Option<i64> {
     let s = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
-    let lower = s.to_ascii_lowercase();
+    // Every form is at most 33 bytes: lower-case a copy on the stack.
+    let mut buffer = [0u8; 40];
+    let lower = buffer.get_mut(..s.len())?;
+    lower.copy_from_slice(s.as_bytes());
+    lower.make_ascii_lowercase();
+    let lower = std::str::from_utf8(lower).ok()?;
     let b = lower.as_bytes();
     // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
     if let Some(rest) = strip_day(&lower, &SHORT_DAYS).and_then(|r| r.strip_prefix(", ")) {

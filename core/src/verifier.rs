@@ -39,7 +39,8 @@ pub trait KeyLookup: Send + Sync {
 }
 
 enum Keys {
-    Map(HashMap<String, Vec<u8>>),
+    /// Keyed once, at construction: a verify then MACs only its message.
+    Map(HashMap<String, Arc<Credentials>>),
     Lookup(Arc<dyn KeyLookup>),
     /// The caller passes each message's secret ([`Verifier::verify_with_secret`]).
     Caller,
@@ -95,6 +96,7 @@ impl Verifier {
         policy: Option<Arc<Policy>>,
         replay_guard: Option<Arc<ReplayGuard>>,
     ) -> Result<Self> {
+        let keys = keys.into_iter().map(|(key_id, secret)| (key_id.clone(), Arc::new(Credentials::new(key_id, secret)))).collect();
         Self::build(scheme, Keys::Map(keys), policy, replay_guard)
     }
 
@@ -181,7 +183,7 @@ impl Verifier {
     pub(crate) fn claimed_key_id(&self, message: &Message<'_>) -> Result<String> {
         match message {
             Message::Request(request) => extract_key_id_view(&self.scheme, self.policy.as_deref(), request),
-            Message::Response(response) => rfc9421::key_id(response, &rfc9421_policy(&self.scheme, self.policy.as_deref())?),
+            Message::Response(response) => rfc9421::key_id(response, &*rfc9421_policy(&self.scheme, self.policy.as_deref())?),
         }
     }
 
@@ -201,9 +203,17 @@ impl Verifier {
                 self.check(message, &Credentials::new(key_id, secret.to_vec()), now)?
             }
             (_, Some(_)) => return Err(HmacSigError::unsupported("this verifier finds its own secrets; it takes none from its caller")),
-            (keys, None) => {
+            (Keys::Map(keys), None) => {
                 let key_id = self.claimed_key_id(message)?;
-                let secret = Self::secret_for(keys, &key_id)?;
+                let credentials = keys.get(&key_id).ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
+                self.check(message, credentials, now)?
+            }
+            (Keys::Lookup(lookup), None) => {
+                let key_id = self.claimed_key_id(message)?;
+                let secret = lookup.secret_for(key_id.clone()).map_err(|KeyLookupError::Failed { reason }| {
+                    HmacSigError::KeyLookupFailed { reason: format!("the key lookup failed: {reason}") }
+                })?;
+                let secret = secret.ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
                 self.check(message, &Credentials::new(key_id, secret), now)?
             }
         };
@@ -211,17 +221,6 @@ impl Verifier {
             guard.check(&verified.key_id, &verified.signature, verified.expires_at, Some(now))?;
         }
         Ok(verified.key_id)
-    }
-
-    fn secret_for(keys: &Keys, key_id: &str) -> Result<Vec<u8>> {
-        let found = match keys {
-            Keys::Map(keys) => keys.get(key_id).cloned(),
-            Keys::Lookup(lookup) => lookup.secret_for(key_id.to_owned()).map_err(|KeyLookupError::Failed { reason }| {
-                HmacSigError::KeyLookupFailed { reason: format!("the key lookup failed: {reason}") }
-            })?,
-            Keys::Caller | Keys::Single(_) => None,
-        };
-        found.ok_or_else(|| HmacSigError::unknown_key(key_id))
     }
 
     /// `message` checked against `credentials`.

@@ -24,7 +24,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use crate::error::{HmacSigError, Result};
 use std::borrow::Cow;
 
-use crate::mac::{Algorithm, MacKey, push_base64, sha256};
+use crate::mac::{Algorithm, MacKey, constant_time_eq, push_base64, sha256};
 use crate::request::{Body, Header, HeaderLists, RequestView};
 use crate::schemes::ruby_uri::gem_request_uri;
 use crate::signed::{SignedRequest, Verified};
@@ -292,7 +292,7 @@ fn single_authorization<'a>(request: &RequestView<'a>) -> Result<&'a str> {
 }
 
 /// Verifies against the secret the server holds for `key_id`; returns the key id.
-pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
+pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, key: &(impl MacKey + ?Sized), now: i64) -> Result<Verified> {
     let [hash, date, original_uri, content_type] = request.validated_fields(&SIGNED_FIELDS)?;
     let auth = parse_authorization(single_authorization(request)?)?;
     if let Some(pinned) = policy.digest
@@ -320,7 +320,8 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
         &options.headers_to_sign,
         &mut canonical,
     )?;
-    let signature_ok = BASE64.decode(auth.signature).is_ok_and(|tag| auth.algorithm.verify(secret, &[&canonical], &tag));
+    // The key is keyed once per credentials; the compare is constant-time.
+    let signature_ok = BASE64.decode(auth.signature).is_ok_and(|tag| constant_time_eq(&key.hmac(auth.algorithm, &[&canonical]), &tag));
     if !signature_ok {
         return Err(HmacSigError::bad_signature(&canonical));
     }
@@ -363,7 +364,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
 /// unanchored. Use it to look up a secret; `verify` then parses strictly.
 pub fn key_id(request: &RequestView<'_>) -> Result<String> {
     let value = request
-        .header_joined("Authorization")
+        .header_cow("Authorization")
         .ok_or_else(|| HmacSigError::missing_authorization("the request has no Authorization header"))?;
     gem_access_id(&value)
         .map(str::to_owned)

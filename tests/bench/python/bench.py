@@ -13,14 +13,19 @@ the same one ``tests/bench/src/main.rs`` builds):
 - ``hmacsig_sigv4_sign``: ``hmacsig.Signer.sign`` (aws-sigv4);
 - ``botocore_add_auth``: ``botocore.auth.SigV4Auth.add_auth`` on the same request (same signature
   at a fixed time, checked before timing);
-- ``ffi_api_auth_sign``: the generated ``hmacsig._ffi.Signer.sign`` with prebuilt ``Header``
-  records (where the time goes: the hand-written layer vs the FFI crossing);
-- ``generated_packed_api_auth_call``: the generated ``sign_packed`` (ADR 0004's hot path) with
-  prepacked arguments, its result not unpacked: UniFFI's call machinery plus the Rust work;
-- ``raw_api_auth_call``: the C entry ``hmacsig_sign_packed_into`` that ``Signer.sign`` now calls
-  (through ctypes, ``hmacsig._raw``) with the same prepacked arguments into a reused buffer:
-  ctypes plus the Rust work, so ``hmacsig_api_auth_sign`` minus this is the layer's own packing
-  and unpacking.
+- ``awscrt_sigv4_sign``: ``awscrt.auth.aws_sign_request`` (AWS's C signer, aws-c-auth) on an
+  ``awscrt.http.HttpRequest`` of the same request, built per call as a user would (same
+  signature, checked before timing);
+- ``hmacsig_api_auth_verify``: ``hmacsig.Verifier.verify`` (``with_keys``) of the signed request;
+- ``hmacsig_api_auth_verify_lookup``: the same with ``Verifier.with_lookup`` over a Python
+  function (one call for the key id, the lookup in Python, one call for the verdict);
+- ``stdlib_api_auth_verify``: a hand-written api-auth verifier on ``hmac``, ``hashlib`` and
+  ``base64`` with the same Python key lookup: parse ``Authorization``, look the secret up, check
+  the body hash, rebuild the string, ``hmac.compare_digest``. It checks less than hmacsig (no
+  ``Date`` window, no header validation), so it is the harder baseline;
+- ``call_api_auth_sign``: the C entry ``hmacsig_call`` alone (through ``hmacsig._call``) with the
+  text encoded once, its result decoded: so ``hmacsig_api_auth_sign`` minus this is the layer's
+  own argument handling.
 
 ``profile`` lists where ``hmacsig.Signer.sign`` spends its time (cProfile, top functions).
 """
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import cProfile
 import datetime
 import email.utils
@@ -42,12 +48,14 @@ import time
 from typing import Callable
 from unittest import mock
 
+import awscrt.auth
+import awscrt.http
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
 import hmacsig
-from hmacsig import _ffi, _raw
+from hmacsig import _call
 
 NOW = 1_700_000_000  # 2023-11-14T22:13:20Z, as the Rust side
 KEY_ID = "AKIDEXAMPLE"
@@ -96,6 +104,26 @@ def stdlib_api_auth_sign(
     }
 
 
+def stdlib_api_auth_verify(
+    lookup: Callable[[str], bytes | None], method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> str:
+    """api-auth HMAC-SHA256 verified by hand: the key id, or ValueError."""
+    fields = {name.lower(): value for name, value in headers}
+    scheme, _, credentials = fields.get("authorization", "").partition(" ")
+    key_id, _, signature = credentials.rpartition(":")
+    secret = lookup(key_id)
+    if scheme != "APIAuth-HMAC-SHA256" or secret is None:
+        raise ValueError("unknown key or scheme")
+    content_hash = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    if fields.get("x-authorization-content-sha256") != content_hash:
+        raise ValueError("body mismatch")
+    canonical = f"{method.upper()},{fields.get('content-type', '')},{content_hash},{target},{fields.get('date', '')}"
+    expected = base64.b64encode(hmac.digest(secret, canonical.encode(), "sha256")).decode()
+    if not hmac.compare_digest(expected, signature):
+        raise ValueError("bad signature")
+    return key_id
+
+
 def header(signed: hmacsig.SignedRequest, name: str) -> str:
     return next(h.value for h in signed.headers if h.name.lower() == name.lower())
 
@@ -122,21 +150,41 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
     boto_signature = boto_authorization.rsplit("Signature=", 1)[1]
     assert our_authorization.endswith("Signature=" + boto_signature), f"{our_authorization} vs {boto_authorization}"
 
-    ffi_signer = _ffi.Signer(hmacsig.Scheme.api_auth("sha256"), creds)
-    ffi_headers = [hmacsig.Header(name=n, value=v) for n, v in HEADERS]
-    assert header(ffi_signer.sign(METHOD, TARGET, ffi_headers, BODY, NOW), "Authorization") == theirs["Authorization"]
+    crt_credentials = awscrt.auth.AwsCredentialsProvider.new_static(KEY_ID, SECRET)
+    crt_config = awscrt.auth.AwsSigningConfig(
+        algorithm=awscrt.auth.AwsSigningAlgorithm.V4,
+        signature_type=awscrt.auth.AwsSignatureType.HTTP_REQUEST_HEADERS,
+        credentials_provider=crt_credentials,
+        region=REGION,
+        service=SERVICE,
+        date=datetime.datetime.fromtimestamp(NOW, datetime.timezone.utc),
+    )
 
-    raw_signer = hmacsig.Signer(hmacsig.Scheme.api_auth("sha256"), creds)
-    generated, address = raw_signer._hot
-    packed = hmacsig._pack_call(METHOD, TARGET, HEADERS, NOW)
-    assert packed is not None and _raw.ENTRY is not None and address
-    m, t, h, clock = packed
-    view, pointer, capacity = _raw._buffer(4096)
-    entry = _raw.ENTRY
-    n = entry(address, m, len(m), t, len(t), h, len(h), BODY, len(BODY), clock, pointer, capacity)
-    assert view[:n].tobytes() == generated.sign_packed(m, t, h, BODY, clock), "the C entry writes what sign_packed returns"
-    assert _raw.unpack_signed(view[:n].tobytes()) == ours
-    lm, lt, lh, lb = len(m), len(t), len(h), len(BODY)
+    def crt_sign() -> awscrt.http.HttpRequest:
+        request = awscrt.http.HttpRequest(METHOD, TARGET, awscrt.http.HttpHeaders(HEADERS), body_stream=io.BytesIO(BODY))
+        signed: awscrt.http.HttpRequest = awscrt.auth.aws_sign_request(request, crt_config).result()
+        return signed
+
+    crt_authorization = dict(crt_sign().headers)["Authorization"]
+    assert crt_authorization == our_authorization, f"{our_authorization} vs awscrt {crt_authorization}"
+
+    keys = {KEY_ID: secret}
+    sent = [*HEADERS, *((h.name, h.value) for h in ours.headers)]
+    verifier = hmacsig.Verifier.with_keys(hmacsig.Scheme.api_auth("sha256"), keys)
+    looked_up = hmacsig.Verifier.with_lookup(hmacsig.Scheme.api_auth("sha256"), keys.get)
+    assert verifier.verify(METHOD, TARGET, sent, BODY, NOW) == looked_up.verify(METHOD, TARGET, sent, BODY, NOW) == KEY_ID
+    assert stdlib_api_auth_verify(keys.get, METHOD, TARGET, sent, BODY) == KEY_ID
+    tampered = BODY[:-2] + b"y}"
+    for refuse in (lambda: stdlib_api_auth_verify(keys.get, METHOD, TARGET, sent, tampered),):
+        try:
+            refuse()
+            raise AssertionError("the stdlib verifier accepted a tampered body")
+        except ValueError:
+            pass
+
+    text, counts = _call.request_text(METHOD, TARGET, HEADERS)
+    signer_id = api_auth._id
+    assert _call.call(_call.OP_SIGN, signer_id, counts, text, BODY, None, NOW, "Signer") == ours
 
     timed: dict[str, tuple[str, Callable[[], object]]] = {
         "hmacsig_api_auth_sign": (
@@ -155,21 +203,35 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
             f"botocore {botocore.__version__} SigV4Auth.add_auth on an AWSRequest of the same request (same signature)",
             lambda: boto_auth.add_auth(boto_request),
         ),
-        "ffi_api_auth_sign": (
-            "the generated hmacsig._ffi.Signer.sign (api-auth) with prebuilt Header records: the FFI call alone",
-            lambda: ffi_signer.sign(METHOD, TARGET, ffi_headers, BODY, NOW),
+        "awscrt_sigv4_sign": (
+            f"awscrt {awscrt.__version__} auth.aws_sign_request (aws-c-auth) on an HttpRequest of the same request, built per call (same signature)",
+            crt_sign,
         ),
-        "generated_packed_api_auth_call": (
-            "the generated hmacsig._ffi.Signer.sign_packed (api-auth) with prepacked arguments, result not unpacked",
-            lambda: generated.sign_packed(m, t, h, BODY, clock),
+        "hmacsig_api_auth_verify": (
+            "hmacsig.Verifier.verify (with_keys, api-auth HMAC-SHA256) of the signed small request",
+            lambda: verifier.verify(METHOD, TARGET, sent, BODY, NOW),
         ),
-        "raw_api_auth_call": (
-            "the C entry hmacsig_sign_packed_into (api-auth) through ctypes with prepacked arguments into a reused buffer, result not unpacked",
-            # The default argument keeps the buffer (and the signer) alive as long as the lambda.
-            lambda keep=(view, raw_signer): entry(address, m, lm, t, lt, h, lh, BODY, lb, clock, pointer, capacity),
+        "hmacsig_api_auth_verify_lookup": (
+            "hmacsig.Verifier.verify (with_lookup over dict.get, api-auth HMAC-SHA256) of the signed small request",
+            lambda: looked_up.verify(METHOD, TARGET, sent, BODY, NOW),
+        ),
+        "stdlib_api_auth_verify": (
+            "hand-written api-auth HMAC-SHA256 verifier (dict.get lookup, hashlib.sha256, hmac.digest, base64, hmac.compare_digest; no Date window)",
+            lambda: stdlib_api_auth_verify(keys.get, METHOD, TARGET, sent, BODY),
+        ),
+        "call_api_auth_sign": (
+            "the C entry hmacsig_call (api-auth sign) through hmacsig._call with the text encoded once, result decoded",
+            lambda: _call.call(_call.OP_SIGN, signer_id, counts, text, BODY, None, NOW, "Signer"),
         ),
     }
-    checks = {"stdlib_same_headers": True, "botocore_same_signature": True, "botocore": botocore.__version__}
+    checks = {
+        "stdlib_same_headers": True,
+        "botocore_same_signature": True,
+        "botocore": botocore.__version__,
+        "awscrt_same_signature": True,
+        "awscrt": awscrt.__version__,
+        "verifiers_same_key_id": True,
+    }
     return timed, checks
 
 
