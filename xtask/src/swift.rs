@@ -38,9 +38,9 @@ const SRC: &str = "/src";
 /// The module map of the `.systemLibrary` target. The generated
 /// `HmacSigFFI.modulemap` has no `link` line; this one makes every client of
 /// the module link `libhmacsig.so`, and adds the hand-written (committed)
-/// header of the raw C entry.
+/// header of the one call path (`hmacsig_call`, docs/ffi.md).
 const MODULE_MAP: &str =
-    "module HmacSigFFI {\n    header \"HmacSigFFI.h\"\n    header \"HmacSigRaw.h\"\n    link \"hmacsig\"\n    export *\n}\n";
+    "module HmacSigFFI {\n    header \"HmacSigFFI.h\"\n    header \"HmacSigCall.h\"\n    link \"hmacsig\"\n    export *\n}\n";
 
 /// `lib/hmacsig.pc`: SwiftPM reads `-L` from it for the `.systemLibrary`
 /// target (`pkgConfig: "hmacsig"`), so the package needs no unsafe linker flags

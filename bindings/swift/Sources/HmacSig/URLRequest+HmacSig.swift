@@ -68,9 +68,7 @@ extension URLRequest {
     public mutating func sign(with signer: Signer, now: Int64? = nil) throws -> SignedRequest {
         var prepared = self
         let request = try prepared.prepareForSigning()
-        let signed = try signer.signViaPacked(
-            method: request.method, target: request.target, headers: request.headers, body: request.body, now: now
-        ) { (name: $0.name, value: $0.value) }
+        let signed = try signer.sign(method: request.method, target: request.target, headers: request.headers, body: request.body, now: now)
         if let signedTarget = signed.url {
             // Presigned: the signature travels in the query of the signed
             // origin-form target, put after the URL's scheme and authority

@@ -1,6 +1,9 @@
 // Hand-written: server-side conveniences over the generated `Verifier`,
-// `KeyLookup`, `ReplayGuard` and `httpStatus(kind:)`. Thin on purpose: every
-// call lands in the same Rust function as the generated one.
+// `ReplayGuard` and `httpStatus(kind:)`, and key lookups in Swift: the
+// `KeyLookup` protocol and `Verifier.withLookup`. The core never calls back
+// into Swift: a verifier with a lookup asks the core for the key id a request
+// claims, runs the lookup here, then verifies with the secret it found
+// (Operations.swift).
 
 import Foundation
 
@@ -39,26 +42,48 @@ extension Verifier {
         try withLookup(scheme: scheme, lookup: ClosureKeyLookup(lookup), policy: policy, replayGuard: replayGuard)
     }
 
-    /// Verifies a request given as `(name, value)` header pairs, in order (a
-    /// name may repeat); returns the verified key id. `now` is Unix seconds
-    /// (nil: the system clock).
-    public func verify(
-        method: String,
-        target: String,
-        headers: [(String, String)],
-        body: Data = Data(),
-        now: Int64? = nil
-    ) throws -> String {
-        try verify(method: method, target: target, headers: headers.map { Header(name: $0.0, value: $0.1) }, body: body, now: now)
+    /// A verifier that asks `lookup` for the secret of each request's key id
+    /// (see `withLookup(scheme:policy:replayGuard:lookup:)`). The verifier
+    /// keeps `lookup` for its lifetime.
+    public static func withLookup(
+        scheme: Scheme,
+        lookup: KeyLookup,
+        policy: Policy? = nil,
+        replayGuard: ReplayGuard? = nil
+    ) throws -> Verifier {
+        LookupVerifier(try withCallerSecrets(scheme: scheme, policy: policy, replayGuard: replayGuard), lookup: lookup)
     }
 }
 
-/// Adapts a closure to the generated `KeyLookup` protocol.
-///
-/// The generated callback code reports a thrown `KeyLookupError` as itself and
-/// any other error as `String(describing:)`; this adapter turns every other
-/// error into `KeyLookupError.Failed` with its most readable text first, so a
-/// `LocalizedError`'s `errorDescription` is used rather than a reflected dump.
+/// Where a `Verifier` finds the secret of a key id: return it, or nil when
+/// the key id is unknown (`HmacSigError.UnknownKey`). What it throws becomes
+/// `HmacSigError.KeyLookupFailed` with the error's description (its
+/// `errorDescription` for a `LocalizedError`, e.g. `KeyLookupError`).
+/// Called from any thread, concurrently.
+public protocol KeyLookup: AnyObject, Sendable {
+    func secretFor(keyId: String) throws -> Data?
+}
+
+/// A verifier made `withCallerSecrets` that remembers its Swift key lookup
+/// (the generated class is `open`: the subclass owns one more handle of the
+/// same Rust object, and the lookup lives exactly as long as it).
+final class LookupVerifier: Verifier, @unchecked Sendable {
+    let lookup: KeyLookup?
+
+    init(_ verifier: Verifier, lookup: KeyLookup) {
+        self.lookup = lookup
+        super.init(unsafeFromHandle: verifier.uniffiCloneHandle())
+    }
+
+    /// Never made from a bare handle by this layer; one that is has no lookup
+    /// and verifies as the `withCallerSecrets` verifier it is.
+    required init(unsafeFromHandle handle: UInt64) {
+        lookup = nil
+        super.init(unsafeFromHandle: handle)
+    }
+}
+
+/// Adapts a closure to `KeyLookup`.
 private final class ClosureKeyLookup: KeyLookup {
     private let lookup: @Sendable (String) throws -> Data?
 
@@ -67,19 +92,13 @@ private final class ClosureKeyLookup: KeyLookup {
     }
 
     func secretFor(keyId: String) throws -> Data? {
-        do {
-            return try lookup(keyId)
-        } catch let error as KeyLookupError {
-            throw error
-        } catch {
-            throw KeyLookupError.Failed(reason: readableText(of: error))
-        }
+        try lookup(keyId)
     }
 }
 
 /// The text of an error thrown by a key lookup: `errorDescription` when it has
 /// one, else `String(describing:)` (its `description`, or the case name).
-private func readableText(of error: Error) -> String {
+func readableText(of error: Error) -> String {
     if let localized = error as? LocalizedError, let text = localized.errorDescription {
         return text
     }

@@ -7,10 +7,12 @@
 // Cases, on the small request of issue 6 (a POST with a 200-byte JSON body and four
 // headers, the same one tests/bench/src/main.rs builds):
 // - hmacsig_api_auth_sign: `Signer.sign` (api-auth, HMAC-SHA256) as the README calls
-//   it, headers as `(name, value)` pairs: the packed layouts through the core's raw C entry
-//   (docs/adr/0005-raw-hot-path.md);
-// - record_api_auth_sign: the same through the generated `sign(…, headers: [Header], body:…)`,
-//   the record call, for reference (not a ratio);
+//   it, headers as `(name, value)` pairs: one call of the core's C entry `hmacsig_call`
+//   (docs/ffi.md);
+// - hmacsig_api_auth_verify: `Verifier.verify` (a `Verifier.withKeys`, api-auth,
+//   HMAC-SHA256) of that request signed, at a fixed now: one call of the same entry;
+// - record_api_auth_sign: the same sign with headers as `[Header]`, for reference (not a
+//   ratio; the same entry since the generated record call is gone);
 // - empty_call: `ReplayGuard.isEmpty()`, the cheapest export: an object handle in, a
 //   `Bool` out, no buffer either way, and ~no work in Rust. The cost of crossing UniFFI.
 // - key_id_call: `Signer.keyId()`, a trivial call that returns a `String` (one
@@ -88,21 +90,28 @@ do {
     let signer = Signer(scheme: try Scheme.apiAuth(digest: "sha256", headersToSign: [], overrideMethod: nil),
                         credentials: Credentials(keyId: keyId, secret: secret))
     let guard_ = try ReplayGuard()
+    let verifier = try Verifier.withKeys(scheme: try Scheme.apiAuth(digest: "sha256"), keys: [keyId: secret])
     // Before timing: the calls work and give what they should.
     let signed = try signer.sign(method: "POST", target: "/v1/orders?id=42", headers: headerPairs, body: body, now: now)
     let record = try signer.sign(method: "POST", target: "/v1/orders?id=42", headers: headers, body: body, now: now)
+    // What the server receives: the request's headers and the signed ones.
+    let received = headerPairs + signed.headers.map { ($0.name, $0.value) }
+    let verified = try verifier.verify(method: "POST", target: "/v1/orders?id=42", headers: received, body: body, now: now)
     guard let authorization = signed.header("Authorization"), authorization.hasPrefix("APIAuth-HMAC-SHA256 \(keyId):"), signed == record,
-          guard_.isEmpty(), signer.keyId() == keyId
+          verified == keyId, guard_.isEmpty(), signer.keyId() == keyId
     else {
         FileHandle.standardError.write(Data("hmacsig-bench: a call did not give what it should before timing\n".utf8))
         exit(1)
     }
 
     let cases = [
-        Case(name: "hmacsig_api_auth_sign", what: "HmacSig Signer.sign (api-auth, HMAC-SHA256) of the small request, headers as (name, value) pairs: the raw C entry") {
+        Case(name: "hmacsig_api_auth_sign", what: "HmacSig Signer.sign (api-auth, HMAC-SHA256) of the small request, headers as (name, value) pairs: one hmacsig_call") {
             (try? signer.sign(method: "POST", target: "/v1/orders?id=42", headers: headerPairs, body: body, now: now))?.headers.count ?? -1
         },
-        Case(name: "record_api_auth_sign", what: "the generated Signer.sign of the same request, headers as [Header]: the record call") {
+        Case(name: "hmacsig_api_auth_verify", what: "HmacSig Verifier.verify (Verifier.withKeys, api-auth, HMAC-SHA256) of the small request signed, headers as (name, value) pairs, fixed now: one hmacsig_call") {
+            (try? verifier.verify(method: "POST", target: "/v1/orders?id=42", headers: received, body: body, now: now))?.utf8.count ?? -1
+        },
+        Case(name: "record_api_auth_sign", what: "Signer.sign of the same request, headers as [Header] (the same hmacsig_call), for reference") {
             (try? signer.sign(method: "POST", target: "/v1/orders?id=42", headers: headers, body: body, now: now))?.headers.count ?? -1
         },
         Case(name: "empty_call", what: "ReplayGuard.isEmpty(): the cheapest exported call (handle in, Bool out, no buffers, ~no work in Rust)") {

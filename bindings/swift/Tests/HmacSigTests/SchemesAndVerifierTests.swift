@@ -53,7 +53,7 @@ private struct LocalizedDown: LocalizedError {
     }
 }
 
-/// A hand-written implementation of the generated protocol (no closure adapter).
+/// A class implementing the `KeyLookup` protocol itself (no closure adapter).
 private final class TableLookup: KeyLookup {
     func secretFor(keyId: String) throws -> Data? {
         if keyId == "down" { throw DatabaseDown() }
@@ -283,8 +283,8 @@ final class SchemesAndVerifierTests: XCTestCase {
         XCTAssertEqual(replayGuard.count, 1)
     }
 
-    func testGeneratedProtocolLookupThatThrowsAnySwiftError() throws {
-        // No adapter: the generated callback code reports the error by its description.
+    func testProtocolLookupThatThrowsAnySwiftError() throws {
+        // A class lookup: any Swift error it throws is reported by its description.
         let verifier = try Verifier.withLookup(scheme: try Scheme.pathBodyHex(), lookup: TableLookup())
         XCTAssertEqual(try verifier.verify(method: "GET", target: "/", headers: pathBodyHexRoot()), "client")
         XCTAssertEqual(hmacSigError { try verifier.verify(method: "GET", target: "/", headers: pathBodyHexRoot(keyId: "x")) }?.kind, "unknown_key")
