@@ -1,11 +1,9 @@
 package dev.hmacsig
 
-import java.lang.ref.Reference
-import java.lang.ref.WeakReference
 import java.nio.ByteBuffer
-import dev.hmacsig.ffi.KeyLookup as FfiKeyLookup
-import dev.hmacsig.ffi.KeyLookupException as FfiKeyLookupException
+import dev.hmacsig.ffi.Policy as FfiPolicy
 import dev.hmacsig.ffi.ReplayGuard as FfiReplayGuard
+import dev.hmacsig.ffi.Scheme as FfiScheme
 import dev.hmacsig.ffi.Verifier as FfiVerifier
 
 /**
@@ -17,31 +15,6 @@ import dev.hmacsig.ffi.Verifier as FfiVerifier
  */
 fun interface KeyLookup {
     fun secretFor(keyId: String): ByteArray?
-}
-
-/**
- * The generated interface over a [KeyLookup]. The native verifier keeps this adapter in
- * the generated handle map (a GC root) until it is freed, so the adapter holds the lookup
- * only weakly: the [Verifier] holds it strongly. A lookup that refers back to its Verifier
- * therefore forms no cycle through native code, and both are collected together.
- */
-internal class LookupAdapter(lookup: KeyLookup) : FfiKeyLookup {
-    private val lookup = WeakReference(lookup)
-
-    /** What the lookup threw during the current call on this thread, to attach as the cause. */
-    val thrown = ThreadLocal<Throwable>()
-
-    override fun secretFor(keyId: String): ByteArray? {
-        val target = lookup.get() ?: throw FfiKeyLookupException.Failed("the key lookup is gone: its Verifier was collected")
-        return try {
-            target.secretFor(keyId)
-        } catch (e: Throwable) {
-            // Every Throwable: the generated callback catches only Exceptions, and an Error
-            // escaping into JNA would leave the native call without a result.
-            thrown.set(e)
-            throw FfiKeyLookupException.Failed(e.toString())
-        }
-    }
 }
 
 /**
@@ -59,15 +32,20 @@ internal class LookupAdapter(lookup: KeyLookup) : FfiKeyLookup {
  *     }
  * }
  * ```
+ *
+ * With a [KeyLookup] a verify is two calls into the core: the key id the request claims (a
+ * request without one gets that error), then the verification with the secret the lookup
+ * found. The native side never calls back into the JVM, and holds no reference to the lookup.
  */
 class Verifier private constructor(
     inner: FfiVerifier,
     private val description: String,
-    /** Held strongly here; the adapter that the native side holds refers to it weakly. */
     private val lookup: KeyLookup?,
-    private val adapter: LookupAdapter?,
 ) : AutoCloseable {
     private val owned = Owned(inner, "Verifier")
+
+    /** How the core's one call path names this verifier (CoreCall.kt: the one lifetime rule). */
+    private val id: Long = CoreCall.verifierId(inner)
 
     val isClosed: Boolean get() = owned.closed
 
@@ -76,32 +54,68 @@ class Verifier private constructor(
      * (the system clock when null). Throws [HmacSigException] saying why it does not verify.
      */
     @JvmOverloads
-    fun verify(method: String, target: String, headers: List<Header>, body: ByteArray = ByteArray(0), now: Long? = null): String =
-        call { v -> withDirect(body) { buf -> v.verify(method, target, headers, buf, now) } }
+    fun verify(method: String, target: String, headers: List<Header>, body: ByteArray = ByteArray(0), now: Long? = null): String {
+        if (owned.closed) owned.refuseClosed()
+        return CoreCall.session { call ->
+            call.request(method, target, headers)
+            call.body(body)
+            verified(call, CoreCall.VERIFY, now)
+        }
+    }
 
-    /** As [verify], with the body's remaining bytes; a direct buffer is passed without a copy. */
+    /** As [verify], with the body's remaining bytes; a direct buffer is read in place, and not consumed. */
     @JvmOverloads
-    fun verify(method: String, target: String, headers: List<Header>, body: ByteBuffer, now: Long? = null): String =
-        call { v -> withDirect(body) { buf -> v.verify(method, target, headers, buf, now) } }
+    fun verify(method: String, target: String, headers: List<Header>, body: ByteBuffer, now: Long? = null): String {
+        if (owned.closed) owned.refuseClosed()
+        return CoreCall.session { call ->
+            call.request(method, target, headers)
+            call.body(body)
+            verified(call, CoreCall.VERIFY, now)
+        }
+    }
 
     /** Verifies a [Request]; returns the verified key id. [now] is Unix seconds (the system clock when null). */
     @JvmOverloads
-    fun verifyRequest(request: Request, now: Long? = null): String = call { v -> v.verifyRequest(request, now) }
+    fun verifyRequest(request: Request, now: Long? = null): String = verify(request.method, request.target, request.headers, request.body, now)
 
-    private fun <R> call(block: (FfiVerifier) -> R): R = owned.with { v ->
-        try {
-            translated { block(v) }
-        } catch (e: HmacSigException) {
-            val cause = adapter?.thrown?.get()
-            throw if (e.kind == ErrorKind.KEY_LOOKUP_FAILED && cause != null) {
-                HmacSigException(e.kind, e.message, e.keyId, e.stringToSign, cause)
-            } else {
-                e
+    /**
+     * Verifies a signed [response] (rfc9421); returns the verified key id. [request] is the
+     * request it answers (for `;req` components). [now] is Unix seconds (the system clock when
+     * null). Throws [HmacSigException] saying why it does not verify.
+     */
+    @JvmOverloads
+    fun verifyResponse(response: Response, request: Request? = null, now: Long? = null): String {
+        if (owned.closed) owned.refuseClosed()
+        return CoreCall.session { call ->
+            call.response(response, request)
+            call.body(response.body)
+            verified(call, CoreCall.VERIFY_RESPONSE, now)
+        }
+    }
+
+    /** The key id [request] claims, not verified ([extractKeyId]). */
+    internal fun claimedKeyId(request: Request): String {
+        if (owned.closed) owned.refuseClosed()
+        return CoreCall.session { call ->
+            call.request(request.method, request.target, request.headers)
+            call.body(request.body)
+            call.keyId(CoreCall.KEY_ID, id, null, this)
+        }
+    }
+
+    /** [op] (VERIFY or VERIFY_RESPONSE) on the message in [call]: with the lookup's secret when there is a lookup. */
+    private fun verified(call: CoreCall.Scratch, op: Int, now: Long?): String {
+        val lookup = lookup ?: return call.keyId(op, id, now, this)
+        // Held open for the lookup: a close on another thread waits for it, and a lookup that
+        // closes its own verifier fails (Owned.close) instead of deadlocking.
+        return owned.with {
+            val claimed = call.keyId(if (op == CoreCall.VERIFY) CoreCall.KEY_ID else CoreCall.RESPONSE_KEY_ID, id, now, this)
+            val secret = try {
+                lookup.secretFor(claimed)
+            } catch (e: Throwable) {
+                throw HmacSigException(ErrorKind.KEY_LOOKUP_FAILED, "the key lookup failed: $e", cause = e)
             }
-        } finally {
-            adapter?.thrown?.remove()
-            // The adapter sees the lookup only weakly: keep it (through this) alive for the call.
-            Reference.reachabilityFence(this)
+            call.keyIdWithSecret(op, id, secret, now, this)
         }
     }
 
@@ -114,7 +128,7 @@ class Verifier private constructor(
         @JvmStatic
         @JvmOverloads
         fun withKeys(scheme: Scheme, keys: Map<String, ByteArray>, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
-            build(scheme, policy, replayGuard, "${keys.size} keys", null, null) { s, p, g -> FfiVerifier.withKeys(s, keys, p, g) }
+            build(scheme, policy, replayGuard, "${keys.size} keys", null) { s, p, g -> FfiVerifier.withKeys(s, keys, p, g) }
 
         /** A verifier whose secrets are text (key id -> secret); their UTF-8 bytes are the keys, as for api-auth. */
         @JvmStatic
@@ -126,15 +140,24 @@ class Verifier private constructor(
         }
 
         /**
+         * A verifier for messages signed with [credentials] alone: a client checking its
+         * server's signed responses, or a one-off check ([verifyRequest], [verifyResponse]).
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun withCredentials(scheme: Scheme, credentials: Credentials, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
+            credentials.owned.with { c ->
+                build(scheme, policy, replayGuard, "key id ${credentials.keyId}", null) { s, p, g -> FfiVerifier.withCredentials(s, c, p, g) }
+            }
+
+        /**
          * A verifier that asks [lookup] for each request's secret (a lambda works:
          * `Verifier.withLookup(scheme, { keyId -> db.secretFor(keyId) })`).
          */
         @JvmStatic
         @JvmOverloads
-        fun withLookup(scheme: Scheme, lookup: KeyLookup, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier {
-            val adapter = LookupAdapter(lookup)
-            return build(scheme, policy, replayGuard, "key lookup", lookup, adapter) { s, p, g -> FfiVerifier.withLookup(s, adapter, p, g) }
-        }
+        fun withLookup(scheme: Scheme, lookup: KeyLookup, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
+            build(scheme, policy, replayGuard, "key lookup", lookup) { s, p, g -> FfiVerifier.withCallerSecrets(s, p, g) }
 
         private fun build(
             scheme: Scheme,
@@ -142,13 +165,12 @@ class Verifier private constructor(
             replayGuard: ReplayGuard?,
             keys: String,
             lookup: KeyLookup?,
-            adapter: LookupAdapter?,
-            make: (dev.hmacsig.ffi.Scheme, dev.hmacsig.ffi.Policy?, FfiReplayGuard?) -> FfiVerifier,
+            make: (FfiScheme, FfiPolicy?, FfiReplayGuard?) -> FfiVerifier,
         ): Verifier = scheme.owned.with { s ->
             Owned.withOptional(policy?.owned) { p ->
                 Owned.withOptional(replayGuard?.owned) { g ->
                     val description = "${s.name()}, $keys${if (g != null) ", replay guard" else ""}"
-                    Verifier(translated { make(s, p, g) }, description, lookup, adapter)
+                    Verifier(translated { make(s, p, g) }, description, lookup)
                 }
             }
         }

@@ -11,30 +11,26 @@
 //   java.security.MessageDigest and java.util.Base64, producing the same headers
 //   (checked before timing).
 //
-// With --breakdown, where the time of hmacsig_api_auth_sign goes (same request, same run):
-// - generated_packed_sign: Signer.sign through the generated packed call instead of the raw
-//   C entry (the path before ADR 0005);
-// - record_sign: the generated record call (the path before ADR 0004);
-// - raw_entry_only: the C entry alone (inside the Signer's guard) on arguments packed once,
-//   its result left unread: the Rust work plus the JNA crossing;
-// - raw_entry_empty: the C entry refusing a null signer at once: the JNA crossing alone;
-// - unpack_only: reading the SignedRequest out of the entry's result.
-// The rest of hmacsig_api_auth_sign is packing the arguments (UTF-8 into a direct buffer).
+// - hmacsig_api_auth_verify: dev.hmacsig.Verifier.verify (made withKeys, api-auth sha256) of
+//   the same request with a 230-byte JSON body and the signed headers, at a fixed now;
+// - javax_api_auth_verify: a hand-written api-auth verifier on javax.crypto.Mac doing the same
+//   job: the body's SHA-256 into the canonical string, the Date within 900 s, HMAC-SHA256,
+//   a constant-time compare, the key from a HashMap. Both must accept the request and give
+//   the same key id, and refuse a tampered body (checked before timing).
 package dev.hmacsig.bench
 
 import dev.hmacsig.Credentials
-import dev.hmacsig.DirectBytes
 import dev.hmacsig.Header
-import dev.hmacsig.RawEntry
+import dev.hmacsig.HmacSigException
 import dev.hmacsig.Scheme
 import dev.hmacsig.SignedRequest
 import dev.hmacsig.Signer
-import dev.hmacsig.unpackSigned
+import dev.hmacsig.Verifier
 import org.json.JSONArray
 import org.json.JSONObject
-import java.lang.ref.Reference
 import java.security.MessageDigest
 import java.time.Instant
+import java.time.ZonedDateTime
 import java.time.ZoneOffset
 import java.time.format.DateTimeFormatter
 import java.util.Base64
@@ -123,46 +119,37 @@ private fun arg(args: Array<String>, name: String, default: Double): Double {
     }
 }
 
-/** The --breakdown cases (see the top of this file); [expected] is what Signer.sign gives. */
-private fun breakdown(signer: Signer, expected: SignedRequest): List<Case> {
-    val method = METHOD.toByteArray()
-    val target = TARGET.toByteArray()
-    val headers = HEADERS.joinToString("\u0000") { "${it.name}\u0000${it.value}" }.toByteArray()
-    val input = DirectBytes(4096)
-    input.buffer.put(method).put(target).put(headers).put(BODY)
-    val output = DirectBytes(4096)
-    val a = input.address
-    val rawOnly = {
-        signer.withAddress { _, address ->
-            RawEntry.hmacsig_sign_packed_into(
-                address, a, method.size.toLong(), a + method.size, target.size.toLong(),
-                a + method.size + target.size, headers.size.toLong(),
-                a + method.size + target.size + headers.size, BODY.size.toLong(),
-                NOW, output.address, output.capacity.toLong(),
-            )
-        }.also { Reference.reachabilityFence(input) } // only its address is used above
-    }
-    val size = rawOnly().toInt()
-    val result = ByteArray(size).also { output.buffer.get(0, it) }
-    for (other in listOf(unpackSigned(result), signer.signWithGeneratedPacked(METHOD, TARGET, HEADERS, BODY, NOW)!!, signer.signWithRecords(METHOD, TARGET, HEADERS, BODY, NOW))) {
-        if (other.headers != expected.headers || !other.stringToSign.contentEquals(expected.stringToSign)) {
-            System.err.println("hmacsig-bench: a breakdown case signs differently: ${other.headers} != ${expected.headers}")
-            exitProcess(1)
-        }
-    }
-    return listOf(
-        Case("generated_packed_sign", "Signer.sign through the generated packed call (signPacked) instead of the raw C entry") {
-            signer.signWithGeneratedPacked(METHOD, TARGET, HEADERS, BODY, NOW)!!
-        },
-        Case("record_sign", "the generated record call (Signer.sign(String, String, List<Header>, ...))") {
-            signer.signWithRecords(METHOD, TARGET, HEADERS, BODY, NOW)
-        },
-        Case("raw_entry_only", "hmacsig_sign_packed_into alone, arguments packed once, result not read") { rawOnly() },
-        Case("unpack_only", "the SignedRequest read out of the entry's result") { unpackSigned(result, size) },
-        Case("raw_entry_empty", "the C entry refusing a null signer at once: the JNA crossing alone") {
-            RawEntry.hmacsig_sign_packed_into(0, a, 1, a, 1, a, 1, a, 1, NOW, output.address, 4096)
-        },
-    )
+/** A 230-byte JSON body for the verify cases. */
+private fun verifyBody(): ByteArray {
+    val head = """{"order_id":42,"customer":"c-1001","items":[{"sku":"A-1","qty":2},{"sku":"B-7","qty":1}],"total":{"amount":"19.90","currency":"EUR"},"note":""""
+    val body = (head + "y".repeat(230 - head.length - 2) + "\"}").toByteArray()
+    check(body.size == 230) { "the verify body must be 230 bytes, not ${body.size}" }
+    return body
+}
+
+/**
+ * api-auth with HMAC-SHA256 verified by hand on the JDK: the key id, or a SecurityException.
+ * The same job as the Verifier: the body's own hash is signed, the Date is within 900 s.
+ */
+fun javaxApiAuthVerify(keys: Map<String, SecretKeySpec>, method: String, target: String, headers: List<Header>, body: ByteArray, now: Long): String {
+    fun header(name: String) = headers.firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
+    val auth = header("authorization")?.removePrefix("APIAuth-HMAC-SHA256 ") ?: throw SecurityException("no Authorization")
+    val keyId = auth.substringBeforeLast(':')
+    val key = keys[keyId] ?: throw SecurityException("unknown key id $keyId")
+    val date = header("date") ?: throw SecurityException("no Date")
+    if (Math.abs(now - ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toEpochSecond()) > 900) throw SecurityException("stale")
+    val contentHash = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(body))
+    val canonical = "${method.uppercase(Locale.ROOT)},${header("content-type") ?: ""},$contentHash,$target,$date"
+    val mac = Mac.getInstance("HmacSHA256")
+    mac.init(key)
+    val expected = Base64.getEncoder().encode(mac.doFinal(canonical.toByteArray(Charsets.UTF_8)))
+    if (!MessageDigest.isEqual(expected, auth.substringAfterLast(':').toByteArray(Charsets.UTF_8))) throw SecurityException("bad signature")
+    return keyId
+}
+
+private fun fail(message: String): Nothing {
+    System.err.println("hmacsig-bench: $message")
+    exitProcess(1)
 }
 
 fun main(args: Array<String>) {
@@ -184,6 +171,19 @@ fun main(args: Array<String>) {
         }
     }
 
+    // The verify cases: the small request with a 230-byte body, signed, and both verifiers agreeing.
+    val verifyBody = verifyBody()
+    val unsigned = HEADERS.map { if (it.name == "Content-Length") Header(it.name, verifyBody.size.toString()) else it }
+    val signedHeaders = unsigned + signer.sign(METHOD, TARGET, unsigned, verifyBody, NOW).headers
+    val verifier = Scheme.apiAuth(digest = "sha256").use { Verifier.withKeys(it, mapOf(KEY_ID to SECRET)) }
+    val javaxKeys = HashMap(mapOf(KEY_ID to key))
+    val ourKeyId = verifier.verify(METHOD, TARGET, signedHeaders, verifyBody, NOW)
+    val theirKeyId = javaxApiAuthVerify(javaxKeys, METHOD, TARGET, signedHeaders, verifyBody, NOW)
+    if (ourKeyId != KEY_ID || theirKeyId != KEY_ID) fail("the verifiers gave key ids $ourKeyId and $theirKeyId, not $KEY_ID")
+    val tampered = verifyBody.copyOf().also { it[20] = 'X'.code.toByte() }
+    if (runCatching { verifier.verify(METHOD, TARGET, signedHeaders, tampered, NOW) }.exceptionOrNull() !is HmacSigException) fail("hmacsig accepted a tampered body")
+    if (runCatching { javaxApiAuthVerify(javaxKeys, METHOD, TARGET, signedHeaders, tampered, NOW) }.exceptionOrNull() !is SecurityException) fail("javax accepted a tampered body")
+
     val cases = listOf(
         Case(
             "hmacsig_api_auth_sign",
@@ -193,7 +193,15 @@ fun main(args: Array<String>) {
             "javax_api_auth_sign",
             "hand-written api-auth HMAC-SHA256 signer (javax.crypto.Mac, MessageDigest SHA-256, java.util.Base64, DateTimeFormatter), same headers",
         ) { javaxApiAuthSign(key, KEY_ID, METHOD, TARGET, HEADERS, BODY, NOW) },
-    ) + if ("--breakdown" in args) breakdown(signer, ours) else emptyList()
+        Case(
+            "hmacsig_api_auth_verify",
+            "dev.hmacsig.Verifier.verify (withKeys, api-auth sha256) of the small request with a 230-byte JSON body and its signed headers, fixed now",
+        ) { verifier.verify(METHOD, TARGET, signedHeaders, verifyBody, NOW) },
+        Case(
+            "javax_api_auth_verify",
+            "hand-written api-auth HMAC-SHA256 verifier (javax.crypto.Mac, MessageDigest SHA-256 of the body and isEqual, the Date within 900 s, key from a HashMap), same request",
+        ) { javaxApiAuthVerify(javaxKeys, METHOD, TARGET, signedHeaders, verifyBody, NOW) },
+    )
 
     // JIT warm-up: each case alone for warmupMs, so both reach compiled code before timing.
     for (case in cases) {
@@ -220,12 +228,13 @@ fun main(args: Array<String>) {
                 .put("samples_ns", JSONArray(samples.getValue(case.name))),
         )
     }
-    out.put("checks", JSONObject().put("javax_same_headers", true))
+    out.put("checks", JSONObject().put("javax_same_headers", true).put("javax_verify_same_key_id", true))
     out.put(
         "java",
         "${System.getProperty("java.vm.name")} ${System.getProperty("java.runtime.version")}",
     )
     out.put("sink", sink)
     signer.close()
+    verifier.close()
     println(out.toString())
 }
