@@ -14,6 +14,7 @@
 
 uniffi::setup_scaffolding!("hmacsig");
 
+mod body;
 mod body_hasher;
 mod content_digest;
 mod credentials;
@@ -31,12 +32,13 @@ mod target;
 mod time;
 mod verifier;
 
+pub use body::Body;
 pub use body_hasher::{BodyDigest, BodyHasher};
 pub use content_digest::ContentDigest;
 pub use credentials::Credentials;
 pub use error::{HmacSigError, Result};
 pub use replay::ReplayGuard;
-pub use request::{Body, Header, HeaderLists, Request, RequestView, Response};
+pub use request::{Header, HeaderLists, Request, RequestView, Response};
 pub use scheme::{Policy, Scheme};
 pub use schemes::aws_sigv4::SignatureType;
 pub use schemes::timestamped::HeaderStyle;

@@ -7,10 +7,8 @@
 
 use std::borrow::Cow;
 
-use crate::body_hasher::BodyDigest;
-use crate::content_digest::ContentDigest;
+use crate::body::Body;
 use crate::error::{HmacSigError, Result};
-use crate::mac::{sha256, sha512};
 
 /// One header field line. Names compare case-insensitively; values are kept verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -62,72 +60,6 @@ pub struct RequestView<'a> {
 impl Request {
     pub fn view(&self) -> RequestView<'_> {
         RequestView { method: &self.method, target: &self.target, headers: &self.headers, body: Body::Bytes(&self.body) }
-    }
-}
-
-/// A message body as schemes see it: the bytes, or only their digest (a
-/// streamed body). Schemes ask for what they sign; a digest answers only for
-/// its own algorithm, so one that needs another (or the bytes) fails with a
-/// typed error instead of signing something else.
-#[derive(Debug, Clone, Copy)]
-pub enum Body<'a> {
-    Bytes(&'a [u8]),
-    Digest(&'a BodyDigest),
-}
-
-impl<'a> Body<'a> {
-    /// The length in bytes.
-    pub fn len(&self) -> u64 {
-        match self {
-            Self::Bytes(bytes) => bytes.len() as u64,
-            Self::Digest(digest) => digest.length,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The body's `algorithm` digest. `purpose` names what needs it, for the
-    /// error when this is a digest of another algorithm.
-    pub fn digest(&self, algorithm: ContentDigest, purpose: &str) -> Result<Cow<'a, [u8]>> {
-        match self {
-            Self::Bytes(bytes) => Ok(Cow::Owned(match algorithm {
-                ContentDigest::Sha256 => sha256(bytes).to_vec(),
-                ContentDigest::Sha512 => sha512(bytes).to_vec(),
-            })),
-            Self::Digest(digest) if digest.algorithm == algorithm => {
-                digest.validate()?;
-                Ok(Cow::Borrowed(&digest.digest))
-            }
-            Self::Digest(digest) => Err(HmacSigError::invalid_request(format!(
-                "{purpose} needs a {} digest of the body, but a {} digest was given; hash the body with {} instead",
-                algorithm.name(),
-                digest.algorithm.name(),
-                algorithm.name()
-            ))),
-        }
-    }
-
-    /// The body's SHA-256, as [`Self::digest`].
-    pub fn sha256(&self, purpose: &str) -> Result<[u8; 32]> {
-        if let Self::Bytes(bytes) = self {
-            return Ok(sha256(bytes)); // the common case, without `digest`'s Vec
-        }
-        let digest = self.digest(ContentDigest::Sha256, purpose)?;
-        // `digest` checked the length already; this cannot fail.
-        <[u8; 32]>::try_from(digest.as_ref()).map_err(|_| HmacSigError::invalid_request("a sha-256 body digest is 32 bytes"))
-    }
-
-    /// The bytes themselves, for schemes that MAC the body; `scheme` names
-    /// the one that refuses a digest.
-    pub fn bytes(&self, scheme: &str) -> Result<&'a [u8]> {
-        match self {
-            Self::Bytes(bytes) => Ok(bytes),
-            Self::Digest(_) => Err(HmacSigError::unsupported(format!(
-                "the {scheme} scheme MACs the body bytes themselves, so it cannot sign from a body digest; pass the body"
-            ))),
-        }
     }
 }
 

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use crate::body::Body;
 use crate::body_hasher::BodyDigest;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
-use crate::request::{Body, Header, Request, RequestView, Response};
+use crate::request::{Header, Request, RequestView, Response};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
 use crate::schemes::rfc9421::MessageView;
 use crate::schemes::{api_auth, aws_sigv4, path_body_hex, rfc9421, timestamped};

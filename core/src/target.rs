@@ -1,7 +1,9 @@
 //! Request targets: origin-form (`/path?query`) or absolute-form
 //! (`scheme://authority/path?query`), split without decoding or normalizing.
-//! api-auth has its own Ruby-compatible rules (`schemes/ruby_uri.rs`); the
-//! other schemes use this.
+//! The one target parser of the schemes but api-auth, which follows Ruby's
+//! own rules (`schemes/ruby_uri.rs`): rfc9421, timestamped and path-body-hex
+//! [`Target::parse`] (only what can be sent), aws-sigv4 [`Target::split`]
+//! (AWS's suites sign raw spaces and UTF-8 in targets).
 
 use crate::error::{HmacSigError, Result};
 
@@ -27,6 +29,11 @@ impl<'a> Target<'a> {
                 "the request target {target:?} contains a space, a control character or a fragment"
             )));
         }
+        Self::split(target)
+    }
+
+    /// Splits `target` into its parts, whatever characters they hold.
+    pub fn split(target: &'a str) -> Result<Self> {
         let (before_query, query) = match target.split_once('?') {
             Some((b, q)) => (b, Some(q)),
             None => (target, None),
@@ -64,6 +71,16 @@ mod tests {
             Target { scheme: Some("HTTPS"), authority: Some("Api.Example.com:8443"), path: "/", query: Some("q") }
         );
         assert_eq!(Target::parse("/a?").unwrap().query, Some(""));
+    }
+
+    #[test]
+    fn split_keeps_raw_characters_that_parse_refuses() {
+        let raw = "/example space/ሴ?a b=1";
+        assert_eq!(Target::split(raw).unwrap(), Target { scheme: None, authority: None, path: "/example space/ሴ", query: Some("a b=1") });
+        assert_eq!(Target::parse(raw).unwrap_err().kind(), "invalid_request");
+        for t in ["", "a/b", "https:///x", "1x://h/"] {
+            assert_eq!(Target::split(t).unwrap_err().kind(), "invalid_request", "{t}");
+        }
     }
 
     #[test]

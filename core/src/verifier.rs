@@ -15,10 +15,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::body::Body;
 use crate::credentials::Credentials;
 use crate::error::{HmacSigError, Result};
 use crate::replay::ReplayGuard;
-use crate::request::{Body, Header, Request, RequestView, Response};
+use crate::request::{Header, Request, RequestView, Response};
 use crate::scheme::{Policy, Scheme};
 use crate::schemes::rfc9421::{self, MessageView};
 use crate::signed::Verified;

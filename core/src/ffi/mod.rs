@@ -19,8 +19,9 @@ mod handles;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::body::Body;
 use crate::error::{HmacSigError, Result};
-use crate::request::{Body, Header, RequestView};
+use crate::request::{Header, RequestView};
 use crate::schemes::rfc9421::MessageView;
 use crate::signed::SignedRequest;
 use crate::verifier::Message;

@@ -24,8 +24,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use crate::error::{HmacSigError, Result};
 use std::borrow::Cow;
 
+use crate::body::Body;
 use crate::mac::{Algorithm, MacKey, constant_time_eq, push_base64, sha256};
-use crate::request::{Body, Header, HeaderLists, RequestView};
+use crate::request::{Header, HeaderLists, RequestView};
 use crate::schemes::ruby_uri::gem_request_uri;
 use crate::signed::{SignedRequest, Verified};
 use crate::time::{parse_http_date_ruby, push_http_date};
@@ -292,7 +293,14 @@ fn single_authorization<'a>(request: &RequestView<'a>) -> Result<&'a str> {
 }
 
 /// Verifies against the secret the server holds for `key_id`; returns the key id.
-pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, key: &(impl MacKey + ?Sized), now: i64) -> Result<Verified> {
+pub fn verify(
+    request: &RequestView<'_>,
+    options: &Options,
+    policy: &Policy,
+    key_id: &str,
+    key: &(impl MacKey + ?Sized),
+    now: i64,
+) -> Result<Verified> {
     let [hash, date, original_uri, content_type] = request.validated_fields(&SIGNED_FIELDS)?;
     let auth = parse_authorization(single_authorization(request)?)?;
     if let Some(pinned) = policy.digest

@@ -27,6 +27,7 @@ use crate::error::{HmacSigError, Result};
 use crate::mac::{Algorithm, Tag, UPPER_HEX, from_lower_hex, push_hex, sha256, to_hex};
 use crate::request::{Folding, Header, RequestView};
 use crate::signed::{SignedRequest, Verified};
+use crate::target::Target;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNABLE: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "expect", "connection"];
@@ -163,23 +164,11 @@ fn normalize_path(path: &str) -> String {
     out
 }
 
-/// The raw parts of a target: authority (absolute-form), path, query.
+/// The target's authority (absolute-form), path and query, as the one
+/// target parser splits them.
 fn split_target(target: &str) -> Result<(Option<&str>, &str, Option<&str>)> {
-    let (before, query) = match target.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (target, None),
-    };
-    if before.starts_with('/') {
-        return Ok((None, before, query));
-    }
-    let rest = before
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .ok_or_else(|| HmacSigError::invalid_request(format!("the request target {target:?} is neither /path nor scheme://host/path")))?;
-    Ok(match rest.find('/') {
-        Some(i) => (Some(&rest[..i]), &rest[i..], query),
-        None => (Some(rest), "/", query),
-    })
+    let parts = Target::split(target)?;
+    Ok((parts.authority, parts.path, parts.query))
 }
 
 /// `host[:port]` without the scheme's default port.

@@ -33,10 +33,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sfv::visitor::{DictionaryVisitor, EntryVisitor, Ignored};
 use sfv::{BareItem, Dictionary, FieldType as _, InnerList, Item, KeyRef, List, ListEntry, Parameters, Parser, StringRef};
 
-use crate::content_digest::{self, ContentDigest};
+use crate::body::Body;
+use crate::content_digest::ContentDigest;
 use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
-use crate::request::{Body, Folding, Header, RequestView, is_token, validate_header_lines};
+use crate::request::{Folding, Header, RequestView, is_token, validate_header_lines};
 use crate::signed::{SignedRequest, Verified};
 use crate::target::Target;
 
@@ -894,7 +895,7 @@ pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: 
         }
         // The digest value as signed, already resolved for the base.
         for (component, value) in candidate.components.iter().zip(&values).filter(|(c, _)| c.is_content_digest()) {
-            content_digest::check(value, component.string_param("key"), message.body)?;
+            crate::body::check_content_digest(value, component.string_param("key"), message.body)?;
             digests_checked.push(candidate.label.clone());
         }
     }
