@@ -114,7 +114,7 @@ pub fn parse_http_date_ruby(text: &str) -> Option<i64> {
     let lower = std::str::from_utf8(lower).ok()?;
     let b = lower.as_bytes();
     // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
-    if let Some(rest) = strip_day(&lower, &SHORT_DAYS).and_then(|r| r.strip_prefix(", ")) {
+    if let Some(rest) = strip_day(lower, &SHORT_DAYS).and_then(|r| r.strip_prefix(", ")) {
         let r = rest.as_bytes();
         if r.len() == 24 && r[2] == b' ' && r[6] == b' ' && r[11] == b' ' && &rest[20..] == " gmt" {
             let day = digits(&r[0..2])?;
@@ -126,7 +126,7 @@ pub fn parse_http_date_ruby(text: &str) -> Option<i64> {
         return None;
     }
     // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"
-    if let Some(rest) = strip_day(&lower, &LONG_DAYS).and_then(|r| r.strip_prefix(", ")) {
+    if let Some(rest) = strip_day(lower, &LONG_DAYS).and_then(|r| r.strip_prefix(", ")) {
         let r = rest.as_bytes();
         if r.len() == 22 && r[2] == b'-' && r[6] == b'-' && r[9] == b' ' && &rest[18..] == " gmt" {
             let day = digits(&r[0..2])?;
