@@ -25,7 +25,6 @@ mod replay;
 mod request;
 mod scheme;
 pub mod schemes;
-mod sha256_blocks;
 mod signed;
 mod signer;
 mod target;

@@ -10,7 +10,6 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha224, Sha256, Sha384, Sha512};
 
-use crate::sha256_blocks::KeyedSha256;
 
 /// An HMAC tag or digest, on the stack: the hot paths MAC once per request,
 /// and a `Vec` per tag would be an allocation per request. Derefs to its bytes.
@@ -126,11 +125,16 @@ impl Algorithm {
 pub trait MacKey {
     /// HMAC of `parts` (concatenated) under this key.
     fn hmac(&self, algorithm: Algorithm, parts: &[&[u8]]) -> Tag;
+    /// Checks `tag` against the HMAC of `parts`, in constant time.
+    fn verify(&self, algorithm: Algorithm, parts: &[&[u8]], tag: &[u8]) -> bool;
 }
 
 impl MacKey for [u8] {
     fn hmac(&self, algorithm: Algorithm, parts: &[&[u8]]) -> Tag {
         algorithm.hmac(self, parts)
+    }
+    fn verify(&self, algorithm: Algorithm, parts: &[&[u8]], tag: &[u8]) -> bool {
+        algorithm.verify(self, parts, tag)
     }
 }
 
@@ -138,10 +142,13 @@ impl<const N: usize> MacKey for [u8; N] {
     fn hmac(&self, algorithm: Algorithm, parts: &[&[u8]]) -> Tag {
         algorithm.hmac(self, parts)
     }
+    fn verify(&self, algorithm: Algorithm, parts: &[&[u8]], tag: &[u8]) -> bool {
+        algorithm.verify(self, parts, tag)
+    }
 }
 
-/// A secret whose HMAC key blocks (the padded key XOR ipad and opad) are
-/// hashed once per algorithm, on first use, and kept: each MAC then hashes
+/// A secret keyed once per algorithm, on first use, and kept: each MAC then
+/// clones the keyed `Hmac` (the padded key blocks already hashed) and hashes
 /// only the message, two compressions fewer than [`Algorithm::hmac`].
 /// `Debug` never shows the secret.
 pub struct PreparedKey {
@@ -153,8 +160,7 @@ pub struct PreparedKey {
 enum Keyed {
     Sha1(Hmac<Sha1>),
     Sha224(Hmac<Sha224>),
-    /// The hot one (api-auth's and the benchmarks'), on the raw compression function.
-    Sha256(KeyedSha256),
+    Sha256(Hmac<Sha256>),
     Sha384(Hmac<Sha384>),
     Sha512(Hmac<Sha512>),
 }
@@ -169,34 +175,56 @@ impl PreparedKey {
     }
 }
 
-impl MacKey for PreparedKey {
-    fn hmac(&self, algorithm: Algorithm, parts: &[&[u8]]) -> Tag {
+impl PreparedKey {
+    /// The keyed HMAC of `algorithm`, made on first use.
+    fn keyed(&self, algorithm: Algorithm) -> &Keyed {
         fn keyed<M: Mac + KeyInit>(key: &[u8]) -> M {
             <M as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length")
         }
-        fn run<M: Mac + Clone>(mac: &M, parts: &[&[u8]]) -> Tag {
-            let mut mac = mac.clone();
-            for part in parts {
-                mac.update(part);
-            }
-            Tag::new(&mac.finalize().into_bytes())
-        }
         let key = &self.secret;
-        match self.keyed[algorithm as usize].get_or_init(|| match algorithm {
+        self.keyed[algorithm as usize].get_or_init(|| match algorithm {
             Algorithm::Sha1 => Keyed::Sha1(keyed(key)),
             Algorithm::Sha224 => Keyed::Sha224(keyed(key)),
-            Algorithm::Sha256 => Keyed::Sha256(KeyedSha256::new(key)),
+            Algorithm::Sha256 => Keyed::Sha256(keyed(key)),
             Algorithm::Sha384 => Keyed::Sha384(keyed(key)),
             Algorithm::Sha512 => Keyed::Sha512(keyed(key)),
-        }) {
-            Keyed::Sha1(m) => run(m, parts),
-            Keyed::Sha224(m) => run(m, parts),
-            Keyed::Sha256(k) => match parts {
-                [message] => Tag::new(&k.mac(message)),
-                _ => Tag::new(&k.mac(&parts.concat())),
-            },
-            Keyed::Sha384(m) => run(m, parts),
-            Keyed::Sha512(m) => run(m, parts),
+        })
+    }
+}
+
+/// A clone of `mac` fed `parts`.
+fn fed<M: Mac + Clone>(mac: &M, parts: &[&[u8]]) -> M {
+    let mut mac = mac.clone();
+    for part in parts {
+        mac.update(part);
+    }
+    mac
+}
+
+impl MacKey for PreparedKey {
+    fn hmac(&self, algorithm: Algorithm, parts: &[&[u8]]) -> Tag {
+        fn tag<M: Mac + Clone>(mac: &M, parts: &[&[u8]]) -> Tag {
+            Tag::new(&fed(mac, parts).finalize().into_bytes())
+        }
+        match self.keyed(algorithm) {
+            Keyed::Sha1(m) => tag(m, parts),
+            Keyed::Sha224(m) => tag(m, parts),
+            Keyed::Sha256(m) => tag(m, parts),
+            Keyed::Sha384(m) => tag(m, parts),
+            Keyed::Sha512(m) => tag(m, parts),
+        }
+    }
+
+    fn verify(&self, algorithm: Algorithm, parts: &[&[u8]], tag: &[u8]) -> bool {
+        fn check<M: Mac + Clone>(mac: &M, parts: &[&[u8]], tag: &[u8]) -> bool {
+            fed(mac, parts).verify_slice(tag).is_ok()
+        }
+        match self.keyed(algorithm) {
+            Keyed::Sha1(m) => check(m, parts, tag),
+            Keyed::Sha224(m) => check(m, parts, tag),
+            Keyed::Sha256(m) => check(m, parts, tag),
+            Keyed::Sha384(m) => check(m, parts, tag),
+            Keyed::Sha512(m) => check(m, parts, tag),
         }
     }
 }
@@ -207,36 +235,11 @@ impl fmt::Debug for PreparedKey {
     }
 }
 
-/// Appends the standard, padded base64 of `bytes` (what the `base64` crate's
-/// `STANDARD` engine writes; a plain loop is several times faster for the
-/// 20–64-byte MACs and digests of the signing hot path).
+/// Appends the standard, padded base64 of `bytes` (the `base64` crate's
+/// `STANDARD` engine, into the caller's string: no allocation of its own).
 pub fn push_base64(bytes: &[u8], out: &mut String) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    out.reserve(bytes.len().div_ceil(3) * 4);
-    // 48 bytes (a multiple of 3) at a time into a stack buffer, then one push_str:
-    // a `String::push` per digit costs more than the encoding.
-    for piece in bytes.chunks(48) {
-        let mut text = [0u8; 64];
-        let full = piece.len() / 3;
-        for i in 0..full {
-            let n = u32::from(piece[3 * i]) << 16 | u32::from(piece[3 * i + 1]) << 8 | u32::from(piece[3 * i + 2]);
-            text[4 * i] = ALPHABET[(n >> 18) as usize & 63];
-            text[4 * i + 1] = ALPHABET[(n >> 12) as usize & 63];
-            text[4 * i + 2] = ALPHABET[(n >> 6) as usize & 63];
-            text[4 * i + 3] = ALPHABET[n as usize & 63];
-        }
-        let mut len = 4 * full;
-        let rest = &piece[3 * full..];
-        if !rest.is_empty() {
-            let n = u32::from(rest[0]) << 16 | rest.get(1).map_or(0, |&b| u32::from(b) << 8);
-            text[len] = ALPHABET[(n >> 18) as usize & 63];
-            text[len + 1] = ALPHABET[(n >> 12) as usize & 63];
-            text[len + 2] = if rest.len() == 2 { ALPHABET[(n >> 6) as usize & 63] } else { b'=' };
-            text[len + 3] = b'=';
-            len += 4;
-        }
-        out.push_str(std::str::from_utf8(&text[..len]).expect("base64 digits are ASCII"));
-    }
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
 }
 
 /// Lower-case hex of `bytes`.
@@ -275,7 +278,7 @@ pub fn from_lower_hex(text: &str) -> Option<Vec<u8>> {
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    crate::sha256_blocks::sha256(data)
+    Sha256::digest(data).into()
 }
 
 /// SHA-512 of `data`.
@@ -283,9 +286,10 @@ pub fn sha512(data: &[u8]) -> [u8; 64] {
     Sha512::digest(data).into()
 }
 
-/// Whether `a == b`, in time that depends only on the lengths.
+/// Whether `a == b`, in time that depends only on the lengths (`subtle`).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq as _;
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]
@@ -293,27 +297,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_is_the_crates_standard_encoding() {
-        use base64::Engine as _;
-        for len in 0..80 {
-            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len * 11) as u8).collect();
-            let mut ours = String::from("prefix:");
-            push_base64(&bytes, &mut ours);
-            assert_eq!(ours, format!("prefix:{}", base64::engine::general_purpose::STANDARD.encode(&bytes)), "length {len}");
-        }
-        let mut all = String::new();
-        push_base64(&(0..=255).collect::<Vec<u8>>(), &mut all);
-        assert_eq!(all, base64::engine::general_purpose::STANDARD.encode((0..=255).collect::<Vec<u8>>()));
-        // Every 6-bit value at each of the eight digit positions of six bytes.
-        for value in 0..64u64 {
-            for digit in 0..8 {
-                let n = value << (42 - 6 * digit);
-                let group: [u8; 6] = std::array::from_fn(|i| (n >> (40 - 8 * i)) as u8);
-                let mut ours = String::new();
-                push_base64(&group, &mut ours);
-                assert_eq!(ours, base64::engine::general_purpose::STANDARD.encode(group), "value {value} at digit {digit}");
-            }
-        }
+    fn base64_appends_to_what_is_there() {
+        let mut out = String::from("prefix:");
+        push_base64(b"hello", &mut out);
+        assert_eq!(out, "prefix:aGVsbG8=");
+    }
+
+    #[test]
+    fn constant_time_eq_compares_lengths_and_bytes() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
     }
 
     #[test]
@@ -327,7 +322,10 @@ mod tests {
                 for _ in 0..2 {
                     // The second call uses the kept state.
                     let parts: [&[u8]; 2] = [b"the message ", b"in two parts"];
-                    assert_eq!(prepared.hmac(algorithm, &parts), algorithm.hmac(&secret, &parts), "{algorithm:?} key length {len}");
+                    let tag = algorithm.hmac(&secret, &parts);
+                    assert_eq!(prepared.hmac(algorithm, &parts), tag, "{algorithm:?} key length {len}");
+                    assert!(prepared.verify(algorithm, &parts, &tag));
+                    assert!(!prepared.verify(algorithm, &parts, &tag[1..]), "a shorter tag never verifies");
                 }
             }
         }
@@ -364,3 +362,4 @@ mod tests {
         assert_eq!(Algorithm::from_name("sha3-256"), None);
     }
 }
+
