@@ -35,11 +35,8 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-
 use crate::error::{HmacSigError, Result};
-use crate::mac::{Algorithm, sha256};
+use crate::mac::Algorithm;
 use crate::request::HeaderLists;
 
 pub use access_id::key_id;
@@ -85,6 +82,9 @@ impl Options {
     }
 }
 
+/// The default [`Policy::clock_skew`], in seconds.
+pub const DEFAULT_CLOCK_SKEW: u32 = 900;
+
 /// Verifying policy. Defaults: 900 s skew, any SHA digest, no proxy trust,
 /// bodies must be covered by the content hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +101,6 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { clock_skew: 900, digest: None, trust_original_uri: false, allow_unsigned_body: false }
+        Self { clock_skew: DEFAULT_CLOCK_SKEW, digest: None, trust_original_uri: false, allow_unsigned_body: false }
     }
-}
-
-/// The base64 SHA-256 of `body`, as the content-hash header carries it.
-pub fn content_hash(body: &[u8]) -> String {
-    BASE64.encode(sha256(body))
 }

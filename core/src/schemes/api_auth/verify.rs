@@ -14,7 +14,8 @@ use crate::request::RequestView;
 use crate::signed::Verified;
 use crate::time::parse_http_date_ruby;
 
-/// As [`content_hash`], for a body given as bytes or as its SHA-256 digest.
+/// The base64 SHA-256 of the body, as the content-hash header carries it,
+/// for a body given as bytes or as its SHA-256 digest.
 fn body_content_hash(body: Body<'_>) -> Result<String> {
     let mut hash = String::with_capacity(44);
     push_base64(&body.sha256("the api-auth content hash")?, &mut hash);

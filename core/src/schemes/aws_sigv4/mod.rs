@@ -38,7 +38,9 @@ mod tests;
 use crate::error::{HmacSigError, Result};
 use crate::request::{Folding, RequestView};
 
-pub use sign::{sign, sign_with_cache};
+#[cfg(test)]
+use sign::sign;
+pub use sign::sign_with_cache;
 pub use signing_key::SigningKeyCache;
 pub use verify::{key_id, verify};
 
@@ -71,6 +73,9 @@ pub struct Options {
     pub expires: u32,
 }
 
+/// The default [`Policy::max_skew`], in seconds.
+pub const DEFAULT_MAX_SKEW: u32 = 900;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Most seconds between `X-Amz-Date` and now, either way (AWS: 15 minutes).
@@ -79,7 +84,7 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { max_skew: 900 }
+        Self { max_skew: DEFAULT_MAX_SKEW }
     }
 }
 

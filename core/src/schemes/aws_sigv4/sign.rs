@@ -11,6 +11,7 @@ use crate::mac::{Algorithm, to_hex};
 use crate::request::{Header, RequestView};
 use crate::signed::SignedRequest;
 
+#[cfg(test)]
 pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8], now: i64) -> Result<SignedRequest> {
     sign_with_cache(request, options, key_id, secret, &SigningKeyCache::default(), now)
 }

@@ -147,6 +147,11 @@ impl Options {
     }
 }
 
+/// The default [`Policy::max_age`], in seconds.
+pub const DEFAULT_MAX_AGE: u32 = 300;
+/// The default [`Policy::clock_skew`], in seconds.
+pub const DEFAULT_CLOCK_SKEW: u32 = 5;
+
 /// How strictly to verify.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -167,7 +172,14 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { max_age: 300, clock_skew: 5, required_components: None, label: None, tag: None, allow_unsigned_body: false }
+        Self {
+            max_age: DEFAULT_MAX_AGE,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            required_components: None,
+            label: None,
+            tag: None,
+            allow_unsigned_body: false,
+        }
     }
 }
 
