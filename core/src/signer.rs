@@ -247,7 +247,7 @@ impl Signer {
 
 #[uniffi::export]
 impl Signer {
-    /// A signer for `scheme` with `credentials`, keyed once, for many requests.
+    /// A signer that signs with `scheme` and `credentials`.
     #[uniffi::constructor]
     pub fn new(scheme: Arc<Scheme>, credentials: Arc<Credentials>) -> Self {
         Self { scheme, credentials, ffi_id: std::sync::OnceLock::new() }
