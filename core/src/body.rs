@@ -19,7 +19,9 @@ use crate::mac::{constant_time_eq, sha256, sha512};
 /// typed error instead of signing something else.
 #[derive(Debug, Clone, Copy)]
 pub enum Body<'a> {
+    /// The body's bytes.
     Bytes(&'a [u8]),
+    /// Only the body's digest and length, from a [`crate::BodyHasher`].
     Digest(&'a BodyDigest),
 }
 
@@ -32,13 +34,14 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// Whether the body is empty (zero bytes).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The body's `algorithm` digest. `purpose` names what needs it, for the
     /// error when this is a digest of another algorithm.
-    pub fn digest(&self, algorithm: ContentDigest, purpose: &str) -> Result<Cow<'a, [u8]>> {
+    pub(crate) fn digest(&self, algorithm: ContentDigest, purpose: &str) -> Result<Cow<'a, [u8]>> {
         match self {
             Self::Bytes(bytes) => Ok(Cow::Owned(match algorithm {
                 ContentDigest::Sha256 => sha256(bytes).to_vec(),
@@ -58,7 +61,7 @@ impl<'a> Body<'a> {
     }
 
     /// The body's SHA-256, as [`Self::digest`].
-    pub fn sha256(&self, purpose: &str) -> Result<[u8; 32]> {
+    pub(crate) fn sha256(&self, purpose: &str) -> Result<[u8; 32]> {
         if let Self::Bytes(bytes) = self {
             return Ok(sha256(bytes)); // the common case, without `digest`'s Vec
         }
@@ -69,7 +72,7 @@ impl<'a> Body<'a> {
 
     /// The bytes themselves, for schemes that MAC the body; `scheme` names
     /// the one that refuses a digest.
-    pub fn bytes(&self, scheme: &str) -> Result<&'a [u8]> {
+    pub(crate) fn bytes(&self, scheme: &str) -> Result<&'a [u8]> {
         match self {
             Self::Bytes(bytes) => Ok(bytes),
             Self::Digest(_) => Err(HmacSigError::unsupported(format!(

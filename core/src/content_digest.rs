@@ -28,6 +28,7 @@ impl ContentDigest {
         }
     }
 
+    /// `sha-256` or `sha-512`: the name in a `Content-Digest` field.
     pub fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "sha-256",

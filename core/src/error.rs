@@ -15,47 +15,90 @@
 pub enum HmacSigError {
     /// The request itself is unusable: a bad target, method, header or date text.
     #[error("{reason}")]
-    InvalidRequest { reason: String },
+    InvalidRequest {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// No signature header at all.
     #[error("{reason}")]
-    MissingAuthorization { reason: String },
+    MissingAuthorization {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// A signature header is present but cannot be parsed.
     #[error("{reason}")]
-    MalformedAuthorization { reason: String },
+    MalformedAuthorization {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// The server has no secret for this key id.
     #[error("{reason}")]
-    UnknownKey { reason: String, key_id: String },
+    UnknownKey {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+        /// The key id the request names.
+        key_id: String,
+    },
     /// The signature does not match. `string_to_sign` is what the server
     /// MACed (lossy UTF-8), for comparing with the client's; empty when the
     /// request was refused before anything was MACed (an AWS credential scope
     /// for another region or service).
     #[error("{reason}")]
-    BadSignature { reason: String, string_to_sign: String },
+    BadSignature {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+        /// What the server MACed, as lossy UTF-8; empty when nothing was.
+        string_to_sign: String,
+    },
     /// The request's timestamp is older than the policy allows.
     #[error("{reason}")]
-    Stale { reason: String },
+    Stale {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// The request's timestamp is further in the future than the policy allows.
     #[error("{reason}")]
-    Future { reason: String },
+    Future {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// The body does not match its signed hash or digest, or is not covered.
     #[error("{reason}")]
-    BodyMismatch { reason: String },
+    BodyMismatch {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// The algorithm is not one the policy accepts (MD5 never is).
     #[error("{reason}")]
-    DigestNotAllowed { reason: String },
+    DigestNotAllowed {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// A header that must be signed is absent or unsigned.
     #[error("{reason}")]
-    MissingSignedHeader { reason: String },
+    MissingSignedHeader {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// This signature was already seen inside its validity window.
     #[error("{reason}")]
-    Replayed { reason: String },
+    Replayed {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// An option or algorithm this library does not offer.
     #[error("{reason}")]
-    Unsupported { reason: String },
+    Unsupported {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
     /// The server's key lookup failed (not the client's fault). Not a
     /// conformance kind: conformance cases carry their secret.
     #[error("{reason}")]
-    KeyLookupFailed { reason: String },
+    KeyLookupFailed {
+        /// Why, as a complete, human-readable sentence (what `Display` prints).
+        reason: String,
+    },
 }
 
 impl HmacSigError {
@@ -167,6 +210,7 @@ impl HmacSigError {
     }
 }
 
+/// A result whose error is an [`HmacSigError`].
 pub type Result<T, E = HmacSigError> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -11,6 +11,11 @@
 //!   signs with its [`BodyDigest`] (api-auth, aws-sigv4, rfc9421).
 //! - Every failure is an [`HmacSigError`] whose variant is the conformance
 //!   error kind.
+//! - [`defaults`] holds the values the core uses for options not given (a
+//!   `None` policy); [`headers`] the names of the headers the schemes write,
+//!   for tools that inspect signed requests.
+
+#![warn(missing_docs)]
 
 uniffi::setup_scaffolding!("hmacsig");
 
@@ -18,13 +23,15 @@ mod body;
 mod body_hasher;
 mod content_digest;
 mod credentials;
+pub mod defaults;
 mod error;
 mod ffi;
+pub mod headers;
 mod mac;
 mod replay;
 mod request;
 mod scheme;
-pub mod schemes;
+mod schemes;
 mod signed;
 mod signer;
 mod target;
@@ -37,7 +44,7 @@ pub use content_digest::ContentDigest;
 pub use credentials::Credentials;
 pub use error::{HmacSigError, Result};
 pub use replay::ReplayGuard;
-pub use request::{Header, HeaderLists, Request, RequestView, Response};
+pub use request::{Header, Request, RequestView, Response};
 pub use scheme::{Policy, Scheme};
 pub use schemes::aws_sigv4::SignatureType;
 pub use schemes::timestamped::HeaderStyle;

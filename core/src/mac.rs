@@ -10,7 +10,6 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha224, Sha256, Sha384, Sha512};
 
-
 /// An HMAC tag or digest, on the stack: the hot paths MAC once per request,
 /// and a `Vec` per tag would be an allocation per request. Derefs to its bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -362,4 +361,3 @@ mod tests {
         assert_eq!(Algorithm::from_name("sha3-256"), None);
     }
 }
-

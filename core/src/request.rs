@@ -13,11 +13,14 @@ use crate::error::{HmacSigError, Result};
 /// One header field line. Names compare case-insensitively; values are kept verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Header {
+    /// The field name, e.g. `Content-Type`.
     pub name: String,
+    /// The field value, exactly as sent.
     pub value: String,
 }
 
 impl Header {
+    /// A header line `name: value`.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Self { name: name.into(), value: value.into() }
     }
@@ -51,13 +54,18 @@ pub struct Response {
 /// hot-path calls need not build a `Request`.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestView<'a> {
+    /// The method, e.g. `POST`.
     pub method: &'a str,
+    /// The request target exactly as sent: origin-form or absolute-form.
     pub target: &'a str,
+    /// Header field lines in order; a name may repeat.
     pub headers: &'a [Header],
+    /// The body: its bytes, or only their digest (a streamed body).
     pub body: Body<'a>,
 }
 
 impl Request {
+    /// The request as a [`RequestView`] borrowing it.
     pub fn view(&self) -> RequestView<'_> {
         RequestView { method: &self.method, target: &self.target, headers: &self.headers, body: Body::Bytes(&self.body) }
     }
@@ -65,18 +73,19 @@ impl Request {
 
 impl<'a> RequestView<'a> {
     /// Every value of the header `name` (case-insensitive), in order.
-    pub fn header_values(&self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn header_values(&self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.headers.iter().filter(move |h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
     }
 
     /// The header's values joined with `", "`, as most HTTP stacks (Net::HTTP,
     /// Rack) read a repeated field; `None` when the header is absent.
-    pub fn header_joined(&self, name: &'a str) -> Option<String> {
+    #[cfg(test)]
+    pub(crate) fn header_joined(&self, name: &'a str) -> Option<String> {
         self.header_cow(name).map(Cow::into_owned)
     }
 
     /// As [`Self::header_joined`], borrowed when the header occurs once.
-    pub fn header_cow(&self, name: &'a str) -> Option<Cow<'a, str>> {
+    pub(crate) fn header_cow(&self, name: &'a str) -> Option<Cow<'a, str>> {
         let mut values = self.header_values(name);
         let first = values.next()?;
         let Some(second) = values.next() else { return Some(Cow::Borrowed(first)) };
@@ -88,25 +97,23 @@ impl<'a> RequestView<'a> {
         Some(Cow::Owned(joined))
     }
 
-    /// The first of `names` that is present, joined as in [`Self::header_joined`].
-    pub fn first_header_joined(&self, names: &[&'a str]) -> Option<String> {
-        self.first_header_cow(names).map(Cow::into_owned)
-    }
-
-    /// As [`Self::first_header_joined`], borrowed when the header occurs once.
-    pub fn first_header_cow(&self, names: &[&'a str]) -> Option<Cow<'a, str>> {
+    /// The first of `names` that is present, joined as in [`Self::header_cow`]:
+    /// what [`Self::first_headers`] finds, one lookup at a time.
+    #[cfg(test)]
+    pub(crate) fn first_header_cow(&self, names: &[&'a str]) -> Option<Cow<'a, str>> {
         names.iter().find_map(|name| self.header_cow(name))
     }
 
     /// [`Self::first_header_cow`] for several lists of names, in one pass over
     /// the headers (a signing hot path reads several fields).
-    pub fn first_headers<const N: usize>(&self, lists: &HeaderLists<N>) -> [Option<Cow<'a, str>>; N] {
+    #[cfg(test)]
+    pub(crate) fn first_headers<const N: usize>(&self, lists: &HeaderLists<N>) -> [Option<Cow<'a, str>>; N] {
         let Ok(found) = self.scan(lists, |_| Ok::<(), std::convert::Infallible>(()));
         found
     }
 
     /// [`Self::validate`] and [`Self::first_headers`] in the same one pass.
-    pub fn validated_fields<const N: usize>(&self, lists: &HeaderLists<N>) -> Result<[Option<Cow<'a, str>>; N]> {
+    pub(crate) fn validated_fields<const N: usize>(&self, lists: &HeaderLists<N>) -> Result<[Option<Cow<'a, str>>; N]> {
         check_method(self.method)?;
         self.scan(lists, |header| validate_header_lines(std::slice::from_ref(header), Folding::Refused))
     }
@@ -152,13 +159,13 @@ impl<'a> RequestView<'a> {
     /// Rejects what cannot be a request on the wire: a method that is not an
     /// RFC 9110 token, header names that are not tokens, and header values with
     /// CR, LF or NUL (they would split or truncate the field line).
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         self.validate_with(Folding::Refused)
     }
 
     /// As [`Self::validate`], optionally accepting obsolete line folding in
     /// values (a line break followed by a space or tab).
-    pub fn validate_with(&self, folding: Folding) -> Result<()> {
+    pub(crate) fn validate_with(&self, folding: Folding) -> Result<()> {
         check_method(self.method)?;
         validate_header_lines(self.headers, folding)
     }

@@ -247,6 +247,7 @@ impl Signer {
 
 #[uniffi::export]
 impl Signer {
+    /// A signer that signs with `scheme` and `credentials`.
     #[uniffi::constructor]
     pub fn new(scheme: Arc<Scheme>, credentials: Arc<Credentials>) -> Self {
         Self { scheme, credentials, ffi_id: std::sync::OnceLock::new() }

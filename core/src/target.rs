@@ -1,7 +1,7 @@
 //! Request targets: origin-form (`/path?query`) or absolute-form
 //! (`scheme://authority/path?query`), split without decoding or normalizing.
 //! The one target parser of the schemes but api-auth, which follows Ruby's
-//! own rules (`schemes/ruby_uri.rs`): rfc9421, timestamped and path-body-hex
+//! own rules (`schemes/api_auth/ruby_uri.rs`): rfc9421, timestamped and path-body-hex
 //! [`Target::parse`] (only what can be sent), aws-sigv4 [`Target::split`]
 //! (AWS's suites sign raw spaces and UTF-8 in targets).
 

@@ -29,13 +29,18 @@ use crate::signer::{extract_key_id_view, resolve_policy, rfc9421_policy, verify_
 /// implementations may raise this or any other exception.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum KeyLookupError {
+    /// The lookup failed, e.g. the database is down.
     #[error("{reason}")]
-    Failed { reason: String },
+    Failed {
+        /// Why, as a human-readable sentence.
+        reason: String,
+    },
 }
 
 /// Where a server finds the secret for a key id. Return `None` for an
 /// unknown key id.
 pub trait KeyLookup: Send + Sync {
+    /// The secret for `key_id`; `None` when the key id is unknown.
     fn secret_for(&self, key_id: String) -> std::result::Result<Option<Vec<u8>>, KeyLookupError>;
 }
 

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use hmacsig::schemes::{api_auth, aws_sigv4, rfc9421, timestamped};
+use hmacsig::defaults;
 use hmacsig::{ContentDigest, Credentials, HeaderStyle, Policy, Scheme, SignatureType, Verifier};
 
 use crate::args::{ContentDigestArg, HeaderStyleArg, KeyArgs, PolicyArgs, SchemeArgs, SchemeName, SignatureTypeArg};
@@ -136,31 +136,27 @@ pub fn policy(s: &SchemeArgs, p: &PolicyArgs) -> CliResult<Option<Arc<Policy>>> 
         return Ok(None);
     }
     let built = match s.scheme {
-        ApiAuth => {
-            let d = api_auth::Policy::default();
-            Policy::api_auth(p.clock_skew.unwrap_or(d.clock_skew), p.accept_digest.clone(), p.trust_original_uri, p.allow_unsigned_body)
-        }
-        AwsSigv4 => Ok(Policy::aws_sigv4(p.clock_skew.unwrap_or(aws_sigv4::Policy::default().max_skew))),
-        Rfc9421 => {
-            let d = rfc9421::Policy::default();
-            Policy::rfc9421(
-                p.max_age.unwrap_or(d.max_age),
-                (!p.required_components.is_empty()).then(|| p.required_components.clone()),
-                p.clock_skew.unwrap_or(d.clock_skew),
-                s.label.clone(),
-                s.tag.clone(),
-                p.allow_unsigned_body,
-            )
-        }
-        Timestamped => {
-            let d = timestamped::Policy::default();
-            Policy::timestamped(
-                p.max_age.unwrap_or(d.max_age),
-                p.max_future.unwrap_or(d.max_future),
-                p.public_base_url.clone(),
-                p.trust_forwarded,
-            )
-        }
+        ApiAuth => Policy::api_auth(
+            p.clock_skew.unwrap_or(defaults::API_AUTH_CLOCK_SKEW),
+            p.accept_digest.clone(),
+            p.trust_original_uri,
+            p.allow_unsigned_body,
+        ),
+        AwsSigv4 => Ok(Policy::aws_sigv4(p.clock_skew.unwrap_or(defaults::AWS_SIGV4_MAX_SKEW))),
+        Rfc9421 => Policy::rfc9421(
+            p.max_age.unwrap_or(defaults::RFC9421_MAX_AGE),
+            (!p.required_components.is_empty()).then(|| p.required_components.clone()),
+            p.clock_skew.unwrap_or(defaults::RFC9421_CLOCK_SKEW),
+            s.label.clone(),
+            s.tag.clone(),
+            p.allow_unsigned_body,
+        ),
+        Timestamped => Policy::timestamped(
+            p.max_age.unwrap_or(defaults::TIMESTAMPED_MAX_AGE),
+            p.max_future.unwrap_or(defaults::TIMESTAMPED_MAX_FUTURE),
+            p.public_base_url.clone(),
+            p.trust_forwarded,
+        ),
         PathBodyHex => unreachable!("check_applies refuses every policy option for path-body-hex"),
     };
     built.map(Some).map_err(|e| CliError::usage_from(&e))

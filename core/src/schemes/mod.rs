@@ -4,5 +4,4 @@ pub mod api_auth;
 pub mod aws_sigv4;
 pub mod path_body_hex;
 pub mod rfc9421;
-mod ruby_uri;
 pub mod timestamped;

@@ -62,6 +62,11 @@ pub struct Options {
     pub lowercase_url: bool,
 }
 
+/// The default [`Policy::max_age`], in seconds.
+pub const DEFAULT_MAX_AGE: u32 = 300;
+/// The default [`Policy::max_future`], in seconds.
+pub const DEFAULT_MAX_FUTURE: u32 = 5;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Oldest accepted timestamp: `now - max_age`.
@@ -77,7 +82,7 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { max_age: 300, max_future: 5, public_base_url: None, trust_forwarded: false }
+        Self { max_age: DEFAULT_MAX_AGE, max_future: DEFAULT_MAX_FUTURE, public_base_url: None, trust_forwarded: false }
     }
 }
 

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 
+pub mod cases;
+
 /// The binary under test: `$HMACSIG_CLI` when the end-to-end phase names
 /// one, else the one cargo built for these tests.
 pub fn bin() -> PathBuf {

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmacsig::schemes::timestamped::HeaderStyle;
-use hmacsig::{ContentDigest, Credentials, Header, HmacSigError, Policy, Request, Response, Scheme, SignatureType, Signer};
+use hmacsig::{ContentDigest, Credentials, Header, HeaderStyle, HmacSigError, Policy, Request, Response, Scheme, SignatureType, Signer};
 use serde_json::{Map, Value, json};
 
 /// A case the runner cannot decode; reported as `invalid_request`.

@@ -15,8 +15,10 @@ mod wire;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use hmacsig::schemes::api_auth::{CONTENT_HASH_HEADER, content_hash};
-use hmacsig::{Header, HmacSigError, Request, SignedRequest, extract_key_id, sign_request};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmacsig::headers::API_AUTH_CONTENT_HASH;
+use hmacsig::{BodyDigest, ContentDigest, Header, HmacSigError, Request, SignedRequest, extract_key_id, sign_request};
 
 use super::Output;
 use super::request::{describe, header, replace_headers};
@@ -249,9 +251,9 @@ fn besides_signature(scheme: &SchemeName, plan: &wire::Plan, e: &HmacSigError) -
         "missing_signed_header" => "headers",
         _ => "request",
     };
-    let text = match (scheme, header(&plan.request.headers, CONTENT_HASH_HEADER)) {
+    let text = match (scheme, header(&plan.request.headers, API_AUTH_CONTENT_HASH)) {
         (SchemeName::ApiAuth, Some(sent)) if e.kind() == "body_mismatch" => format!(
-            "{CONTENT_HASH_HEADER} is {sent:?} but the {}-byte body hashes to {:?}: the body changed after signing, or the client \
+            "{API_AUTH_CONTENT_HASH} is {sent:?} but the {}-byte body hashes to {:?}: the body changed after signing, or the client \
              hashed other bytes (curl -d @file strips line breaks: send files with --data-binary)",
             plan.request.body.len(),
             content_hash(&plan.request.body)
@@ -265,10 +267,15 @@ fn besides_signature(scheme: &SchemeName, plan: &wire::Plan, e: &HmacSigError) -
     Finding::new(topic, text)
 }
 
+/// The body's base64 SHA-256, as api-auth's content-hash header carries it.
+fn content_hash(body: &[u8]) -> String {
+    BASE64.encode(BodyDigest::of(ContentDigest::Sha256, body).digest)
+}
+
 /// When no single change explains a different signature: what it covers.
 fn covered_fields(scheme: &SchemeName, plan: &wire::Plan, besides: &Result<String, HmacSigError>) -> Finding {
-    let body_ok =
-        besides.as_ref().err().is_none_or(|e| e.kind() != "body_mismatch") && header(&plan.request.headers, CONTENT_HASH_HEADER).is_some();
+    let body_ok = besides.as_ref().err().is_none_or(|e| e.kind() != "body_mismatch")
+        && header(&plan.request.headers, API_AUTH_CONTENT_HASH).is_some();
     let covered = match scheme {
         SchemeName::ApiAuth => {
             let mut c = "the method, Content-Type, content hash, request URI and Date".to_owned();
@@ -358,7 +365,7 @@ fn api_auth_fields(plan: &wire::Plan, ours: &SignedRequest) -> Option<Vec<(Strin
     let mut pos = method_end + 1;
     for (name, value) in [
         ("content-type", joined(&["Content-Type", "Content_Type", "HTTP_Content_Type"]).unwrap_or_default()),
-        ("content hash", joined(&[CONTENT_HASH_HEADER]).unwrap_or_default()),
+        ("content hash", joined(&[API_AUTH_CONTENT_HASH]).unwrap_or_default()),
     ] {
         if !s[pos..].starts_with(&format!("{value},")) {
             return None;

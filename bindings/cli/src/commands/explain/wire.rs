@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use hmacsig::schemes::{api_auth, rfc9421, timestamped};
-use hmacsig::{Header, Request, Scheme};
+use hmacsig::headers::{RFC9421_SIGNATURE, RFC9421_SIGNATURE_INPUT, TIMESTAMPED_KEY_ID, TIMESTAMPED_SIGNATURE, TIMESTAMPED_TIMESTAMP};
+use hmacsig::{Header, Request, Scheme, defaults, headers};
 
 use super::Finding;
 use crate::args::{HeaderStyleArg, PolicyArgs, SchemeArgs, SchemeName, SignatureTypeArg};
@@ -73,8 +73,8 @@ pub fn plan(args: &SchemeArgs, policy: &PolicyArgs, received: &Request, clock: i
         }
         SchemeName::PathBodyHex => request.headers = without(&request.headers, &["Authorization"]),
         SchemeName::Timestamped => {
-            claimed_time = header(&request.headers, timestamped::TIMESTAMP_HEADER).and_then(|t| t.parse().ok());
-            let mut names = vec![timestamped::TIMESTAMP_HEADER, timestamped::SIGNATURE_HEADER, timestamped::KEY_ID_HEADER];
+            claimed_time = header(&request.headers, TIMESTAMPED_TIMESTAMP).and_then(|t| t.parse().ok());
+            let mut names = vec![TIMESTAMPED_TIMESTAMP, TIMESTAMPED_SIGNATURE, TIMESTAMPED_KEY_ID];
             if args.header_style == Some(HeaderStyleArg::Authorization) {
                 names.push("Authorization");
             }
@@ -115,18 +115,18 @@ pub fn plan(args: &SchemeArgs, policy: &PolicyArgs, received: &Request, clock: i
             }
         }
         SchemeName::Rfc9421 => {
-            let inputs = header(&request.headers, rfc9421::SIGNATURE_INPUT_HEADER).unwrap_or("").to_owned();
+            let inputs = header(&request.headers, RFC9421_SIGNATURE_INPUT).unwrap_or("").to_owned();
             let label = args.label.clone().or_else(|| first_member(&inputs).map(str::to_owned));
             if let Some(member) = label.as_deref().and_then(|l| member(&inputs, l)) {
                 claimed_time = member.split(';').find_map(|p| p.trim().strip_prefix("created=")).and_then(|c| c.parse().ok());
             }
             a.label = label.or(a.label);
-            request.headers = without(&request.headers, &[rfc9421::SIGNATURE_INPUT_HEADER, rfc9421::SIGNATURE_HEADER]);
-            if a.content_digest.is_some() && header(&request.headers, rfc9421::CONTENT_DIGEST_HEADER).is_some() {
+            request.headers = without(&request.headers, &[RFC9421_SIGNATURE_INPUT, RFC9421_SIGNATURE]);
+            if a.content_digest.is_some() && header(&request.headers, headers::CONTENT_DIGEST).is_some() {
                 // Cover the received Content-Digest as it is, so a changed body shows.
                 a.content_digest = None;
                 if a.components.is_empty() {
-                    a.components = rfc9421::DEFAULT_COMPONENTS.iter().map(|c| (*c).to_owned()).collect();
+                    a.components = defaults::RFC9421_COMPONENTS.iter().map(|c| (*c).to_owned()).collect();
                 }
                 a.components.push("content-digest".to_owned());
             }
@@ -147,7 +147,7 @@ pub fn signature_in(args: &SchemeArgs, headers: &[Header], target: &str) -> Opti
         SchemeName::ApiAuth | SchemeName::PathBodyHex => header(headers, "Authorization").and_then(after_colon),
         SchemeName::Timestamped => match args.header_style {
             Some(HeaderStyleArg::Authorization) => header(headers, "Authorization").and_then(after_colon),
-            _ => header(headers, timestamped::SIGNATURE_HEADER).map(str::to_owned),
+            _ => header(headers, TIMESTAMPED_SIGNATURE).map(str::to_owned),
         },
         SchemeName::AwsSigv4 => {
             let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
@@ -156,7 +156,7 @@ pub fn signature_in(args: &SchemeArgs, headers: &[Header], target: &str) -> Opti
             })
         }
         SchemeName::Rfc9421 => {
-            let signatures = header(headers, rfc9421::SIGNATURE_HEADER)?;
+            let signatures = header(headers, RFC9421_SIGNATURE)?;
             let label = args.label.clone().or_else(|| first_member(signatures).map(str::to_owned))?;
             member(signatures, &label).map(|v| v.trim_matches(':').to_owned())
         }
@@ -176,8 +176,10 @@ fn api_auth_digest(label: &str) -> Option<String> {
     }
 }
 
+/// The label the digest option signs with, as `Scheme::api_auth` documents
+/// it: `APIAuth` for exactly `sha1`, else `APIAuth-HMAC-<DIGEST>`.
 fn api_auth_label(digest: &str) -> String {
-    api_auth::Options::new(digest, vec![], None).map(|o| o.label).unwrap_or_else(|_| format!("APIAuth-HMAC-{}", digest.to_uppercase()))
+    if digest == "sha1" { "APIAuth".to_owned() } else { format!("APIAuth-HMAC-{}", digest.to_uppercase()) }
 }
 
 /// The URL a timestamped server rebuilds, when the policy says how.

@@ -1,0 +1,151 @@
+//! Unit tests of the aws-sigv4 module: dates, canonicalization, the signing
+//! key cache, the verification window and typed errors. The full suites run
+//! from `core/tests`.
+
+use super::canonical::{canonical_query, encoded_params, normalize_path, push_trimall};
+use super::signing_key::signing_key;
+use super::*;
+use crate::request::{Header, Request};
+
+const NOW: i64 = 1_440_938_160; // 2015-08-30T12:36:00Z
+const SECRET: &[u8] = b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+fn options(signature_type: SignatureType) -> Options {
+    Options {
+        region: "us-east-1".into(),
+        service: "service".into(),
+        session_token: None,
+        omit_session_token: false,
+        normalize: true,
+        double_uri_encode: true,
+        sign_body: false,
+        signature_type,
+        expires: 3600,
+    }
+}
+
+fn get() -> Request {
+    Request { method: "GET".into(), target: "/".into(), headers: vec![Header::new("Host", "example.amazonaws.com")], body: vec![] }
+}
+
+fn signed_header_request(o: &Options) -> Request {
+    let mut r = get();
+    r.headers.extend(sign(&r.view(), o, "AKIDEXAMPLE", SECRET, NOW).unwrap().headers);
+    r
+}
+
+fn kind(r: &Request, o: &Options, policy: &Policy, now: i64) -> &'static str {
+    verify(&r.view(), o, policy, "AKIDEXAMPLE", SECRET, now).map_or_else(|e| e.kind(), |_| "ok")
+}
+
+#[test]
+fn the_cached_signing_key_is_the_derived_one_for_each_scope() {
+    let options = |region: &str| Options { region: region.into(), ..options(SignatureType::Header) };
+    let keys = SigningKeyCache::default();
+    for (date, region) in [("20150830", "us-east-1"), ("20150830", "us-east-1"), ("20150831", "us-east-1"), ("20150831", "eu-west-1")] {
+        let o = options(region);
+        assert_eq!(keys.key(b"secret", date, &o), signing_key(b"secret", date, &o), "{date} {region}");
+    }
+}
+
+#[test]
+fn dates_round_trip() {
+    assert_eq!(amz_date(NOW).unwrap(), ("20150830T123600Z".into(), "20150830".into()));
+    assert_eq!(parse_amz_date("20150830T123600Z"), Some(NOW));
+    assert_eq!(parse_amz_date("20150230T123600Z"), None, "no 30 February");
+    assert_eq!(parse_amz_date("2015-08-30T12:36:00Z"), None);
+    assert!(amz_date(-1).is_err());
+}
+
+#[test]
+fn path_and_query_canonicalization() {
+    assert_eq!(normalize_path("/a/./b/../c//d/"), "/a/c/d/");
+    assert_eq!(normalize_path("//"), "/");
+    assert_eq!(normalize_path("/example/.."), "/");
+    let params = encoded_params(Some("b=2&a=%2b+x&a=1&k&=v"), false);
+    assert_eq!(canonical_query(&mut params.clone()), "=v&a=%2B%2Bx&a=1&b=2&k=");
+    let mut trimmed = String::new();
+    push_trimall("  a \n   b\t c ", &mut trimmed);
+    assert_eq!(trimmed, "a b c");
+}
+
+#[test]
+fn header_verification_window_is_max_skew_either_way() {
+    let o = options(SignatureType::Header);
+    let r = signed_header_request(&o);
+    let p = Policy::default();
+    assert_eq!(kind(&r, &o, &p, NOW + 900), "ok");
+    assert_eq!(kind(&r, &o, &p, NOW + 901), "stale");
+    assert_eq!(kind(&r, &o, &p, NOW - 900), "ok");
+    assert_eq!(kind(&r, &o, &p, NOW - 901), "future");
+}
+
+#[test]
+fn presigned_url_is_good_until_it_expires() {
+    let o = Options { expires: 60, ..options(SignatureType::Query) };
+    let url = sign(&get().view(), &o, "AKIDEXAMPLE", SECRET, NOW).unwrap().url.unwrap();
+    let r = Request { target: url, ..get() };
+    let p = Policy::default();
+    assert_eq!(kind(&r, &o, &p, NOW + 60), "ok");
+    assert_eq!(kind(&r, &o, &p, NOW + 61), "stale");
+    assert_eq!(kind(&r, &o, &p, NOW - 901), "future");
+    let mut tampered = r.clone();
+    tampered.target = tampered.target.replace("X-Amz-Expires=60", "X-Amz-Expires=600");
+    assert_eq!(kind(&tampered, &o, &p, NOW), "bad_signature");
+}
+
+#[test]
+fn typed_errors_for_bad_authorization() {
+    let o = options(SignatureType::Header);
+    let p = Policy::default();
+    let good = signed_header_request(&o);
+    let with = |f: &dyn Fn(&mut Request)| {
+        let mut r = good.clone();
+        f(&mut r);
+        kind(&r, &o, &p, NOW)
+    };
+    let set_auth = |value: &'static str| move |r: &mut Request| r.headers.last_mut().unwrap().value = value.into();
+    assert_eq!(with(&|r| r.headers.retain(|h| h.name != "Authorization")), "missing_authorization");
+    assert_eq!(with(&set_auth("AWS4-HMAC-SHA1 Credential=x")), "malformed_authorization");
+    assert_eq!(
+        with(&set_auth("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request")),
+        "malformed_authorization"
+    );
+    assert_eq!(
+        with(&set_auth(
+            "AWS4-HMAC-SHA256 Credential=OTHER/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+        )),
+        "unknown_key"
+    );
+    assert_eq!(
+        with(&set_auth(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=x-amz-date, Signature=00"
+        )),
+        "missing_signed_header"
+    );
+    assert_eq!(with(&|r| r.headers.retain(|h| h.name != "X-Amz-Date")), "missing_signed_header");
+    assert_eq!(with(&|r| r.headers.iter_mut().find(|h| h.name == "X-Amz-Date").unwrap().value = "yesterday".into()), "invalid_request");
+    assert_eq!(with(&|r| r.headers[0].value = "evil.example".into()), "bad_signature");
+}
+
+#[test]
+fn body_hash_is_checked_after_the_signature() {
+    let o = Options { sign_body: true, ..options(SignatureType::Header) };
+    let mut r = Request { method: "PUT".into(), body: b"data".to_vec(), ..get() };
+    r.headers.extend(sign(&r.view(), &o, "AKIDEXAMPLE", SECRET, NOW).unwrap().headers);
+    assert_eq!(kind(&r, &o, &Policy::default(), NOW), "ok");
+    r.body = b"Data".to_vec();
+    assert_eq!(kind(&r, &o, &Policy::default(), NOW), "body_mismatch");
+}
+
+#[test]
+fn options_are_validated() {
+    for region in ["", "us/east", "usé", "a b", "a\tb"] {
+        assert_eq!(
+            Options { region: region.into(), ..options(SignatureType::Header) }.validate().unwrap_err().kind(),
+            "unsupported",
+            "{region}"
+        );
+    }
+    assert_eq!(Options { expires: 0, ..options(SignatureType::Query) }.validate().unwrap_err().kind(), "unsupported");
+}
