@@ -1,5 +1,7 @@
 //! What signing returns.
 
+use std::borrow::Cow;
+
 use crate::request::Header;
 
 /// The result of signing: the headers to set, and what was MACed.
@@ -25,11 +27,13 @@ impl SignedRequest {
 
 /// What a scheme's `verify` established: who signed, with which signature
 /// value, and until when that signature is valid (for the replay guard).
+/// Borrowed from the request where the scheme can: a verify allocates only
+/// the key id it returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
-    pub key_id: String,
+pub struct Verified<'a> {
+    pub key_id: Cow<'a, str>,
     /// The signature as it travelled (the header value that carries it).
-    pub signature: String,
+    pub signature: Cow<'a, str>,
     /// Unix seconds after which the request would be refused anyway; `None`
     /// for schemes without a timestamp.
     pub expires_at: Option<i64>,

@@ -30,13 +30,13 @@ pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &Re
     }
 }
 
-pub(crate) fn verify_view(
+pub(crate) fn verify_view<'a>(
     scheme: &Scheme,
     policy: Option<&Policy>,
     credentials: &Credentials,
-    request: &RequestView<'_>,
+    request: &RequestView<'a>,
     now: Option<i64>,
-) -> Result<Verified> {
+) -> Result<Verified<'a>> {
     let now = now_or_system(now);
     let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
     match (&scheme.kind, resolve_policy(scheme, policy)?.as_deref()) {
@@ -87,7 +87,7 @@ pub fn verify_request(
     policy: Option<Arc<Policy>>,
     now: Option<i64>,
 ) -> Result<String> {
-    verify_view(&scheme, policy.as_deref(), &credentials, &request.view(), now).map(|v| v.key_id)
+    verify_view(&scheme, policy.as_deref(), &credentials, &request.view(), now).map(|v| v.key_id.into_owned())
 }
 
 /// The key id a request claims, to look its secret up before verifying.
@@ -162,7 +162,7 @@ pub fn verify_response(
 ) -> Result<String> {
     let policy = rfc9421_policy(&scheme, policy.as_deref())?;
     let message = response_view(&response, request.as_ref());
-    rfc9421::verify(&message, &policy, credentials.key_id_str(), credentials.secret(), now_or_system(now)).map(|v| v.key_id)
+    rfc9421::verify(&message, &policy, credentials.key_id_str(), credentials.secret(), now_or_system(now)).map(|v| v.key_id.into_owned())
 }
 
 /// A new random secret, as the gem's `generate_secret_key` makes them: the

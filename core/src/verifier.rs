@@ -226,11 +226,11 @@ impl Verifier {
         if let Some(guard) = &self.replay_guard {
             guard.check(&verified.key_id, &verified.signature, verified.expires_at, Some(now))?;
         }
-        Ok(verified.key_id)
+        Ok(verified.key_id.into_owned())
     }
 
     /// `message` checked against `credentials`.
-    fn check(&self, message: &Message<'_>, credentials: &Credentials, now: i64) -> Result<Verified> {
+    fn check<'a>(&self, message: &Message<'a>, credentials: &Credentials, now: i64) -> Result<Verified<'a>> {
         match message {
             Message::Request(request) => verify_view(&self.scheme, self.policy.as_deref(), credentials, request, Some(now)),
             Message::Response(response) => {

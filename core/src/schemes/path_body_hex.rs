@@ -12,6 +12,8 @@
 //! (401); an unknown client or a wrong signature is forbidden (403). Unlike the
 //! post's code, the compare is constant-time.
 
+use std::borrow::Cow;
+
 use crate::error::{HmacSigError, Result};
 use crate::mac::{Algorithm, from_lower_hex, to_hex};
 use crate::request::{Header, RequestView};
@@ -84,7 +86,7 @@ pub fn key_id(request: &RequestView<'_>) -> Result<String> {
     parse_authorization(request).map(|(key_id, _)| key_id.to_owned())
 }
 
-pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8]) -> Result<Verified> {
+pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8]) -> Result<Verified<'static>> {
     request.validate()?;
     let (claimed, signature) = parse_authorization(request)?;
     if claimed != key_id {
@@ -96,7 +98,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret
     if !tag.is_some_and(|tag| options.algorithm.verify(secret, &[&data], &tag)) {
         return Err(HmacSigError::bad_signature(&data));
     }
-    Ok(Verified { key_id: claimed.to_owned(), signature: signature.to_owned(), expires_at: None })
+    Ok(Verified { key_id: Cow::Owned(claimed.to_owned()), signature: Cow::Owned(signature.to_owned()), expires_at: None })
 }
 
 #[cfg(test)]

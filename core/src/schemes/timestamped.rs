@@ -20,6 +20,8 @@
 //! the future are refused (`max_future`, 5 s by default), and so are requests
 //! older than `max_age` (300 s).
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
@@ -230,7 +232,14 @@ pub fn key_id(request: &RequestView<'_>, options: &Options) -> Result<String> {
     credentials_in(request, options).map(|(key_id, _)| key_id.to_owned())
 }
 
-pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
+pub fn verify(
+    request: &RequestView<'_>,
+    options: &Options,
+    policy: &Policy,
+    key_id: &str,
+    secret: &[u8],
+    now: i64,
+) -> Result<Verified<'static>> {
     request.validate()?;
     let (claimed, signature) = credentials_in(request, options)?;
     let timestamp = single(request, TIMESTAMP_HEADER)?
@@ -262,8 +271,8 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
         )));
     }
     Ok(Verified {
-        key_id: claimed.to_owned(),
-        signature: signature.to_owned(),
+        key_id: Cow::Owned(claimed.to_owned()),
+        signature: Cow::Owned(signature.to_owned()),
         expires_at: Some(sent.saturating_add(i64::from(policy.max_age))),
     })
 }

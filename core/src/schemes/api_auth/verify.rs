@@ -2,6 +2,8 @@
 //! an anchored `Authorization` parse, a constant-time compare, the content
 //! hash checked against the body, and the `Date` inside the policy's window.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
@@ -73,14 +75,14 @@ fn single_authorization<'a>(request: &RequestView<'a>) -> Result<&'a str> {
 }
 
 /// Verifies against the secret the server holds for `key_id`; returns the key id.
-pub fn verify(
-    request: &RequestView<'_>,
+pub fn verify<'a>(
+    request: &RequestView<'a>,
     options: &Options,
     policy: &Policy,
     key_id: &str,
     key: &(impl MacKey + ?Sized),
     now: i64,
-) -> Result<Verified> {
+) -> Result<Verified<'a>> {
     let [hash, date, original_uri, content_type] = request.validated_fields(&SIGNED_FIELDS)?;
     let auth = parse_authorization(single_authorization(request)?)?;
     if let Some(pinned) = policy.digest
@@ -147,5 +149,9 @@ pub fn verify(
             skew
         )));
     }
-    Ok(Verified { key_id: auth.key_id.to_owned(), signature: auth.signature.to_owned(), expires_at: Some(sent.saturating_add(skew)) })
+    Ok(Verified {
+        key_id: Cow::Borrowed(auth.key_id),
+        signature: Cow::Borrowed(auth.signature),
+        expires_at: Some(sent.saturating_add(skew)),
+    })
 }

@@ -2,6 +2,8 @@
 //! claims, checked against the scheme's options, the recomputed signature,
 //! the body's hash and the policy's time window.
 
+use std::borrow::Cow;
+
 use super::canonical::{
     body_hash, canonical_request, encoded_params, header_pairs, payload_hash, percent_decode, split_target, string_to_sign,
 };
@@ -114,7 +116,14 @@ fn claim(request: &RequestView<'_>) -> Result<Claim> {
     header_claim(value, request)
 }
 
-pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
+pub fn verify(
+    request: &RequestView<'_>,
+    options: &Options,
+    policy: &Policy,
+    key_id: &str,
+    secret: &[u8],
+    now: i64,
+) -> Result<Verified<'static>> {
     validate(request)?;
     let claim = claim(request)?;
     if claim.key_id != key_id {
@@ -165,5 +174,5 @@ pub fn verify(request: &RequestView<'_>, options: &Options, policy: &Policy, key
     if now < earliest {
         return Err(HmacSigError::future(format!("X-Amz-Date {amz_date} is {} s in the future", sent.saturating_sub(now))));
     }
-    Ok(Verified { key_id: claim.key_id, signature: claim.signature, expires_at: Some(latest) })
+    Ok(Verified { key_id: Cow::Owned(claim.key_id), signature: Cow::Owned(claim.signature), expires_at: Some(latest) })
 }

@@ -2,6 +2,8 @@
 //! with the verifying key id must all verify, be fresh, cover what the
 //! policy requires, and cover the body with a matching `Content-Digest`.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sfv::{BareItem, Item, ListEntry, Parameters, StringRef};
@@ -127,7 +129,7 @@ fn check_times(candidate: &Candidate, policy: &Policy, now: i64) -> Result<i64> 
 }
 
 /// Verifies the selected signatures made with `key_id`; each must verify.
-pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified> {
+pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: &[u8], now: i64) -> Result<Verified<'static>> {
     message.validate()?;
     let selected = candidates(message.headers, policy)?;
     let claimed = selected[0].key_id().to_owned();
@@ -187,8 +189,8 @@ pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: 
         )));
     }
     Ok(Verified {
-        key_id: key_id.to_owned(),
-        signature: format!("{}:{}", mine[0].label, BASE64.encode(&mine[0].signature)),
+        key_id: Cow::Owned(key_id.to_owned()),
+        signature: Cow::Owned(format!("{}:{}", mine[0].label, BASE64.encode(&mine[0].signature))),
         expires_at: Some(valid_until),
     })
 }
