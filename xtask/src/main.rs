@@ -10,6 +10,8 @@
 //! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
 //!   speaking `docs/specs/conformance.md` on stdin/stdout.
 //! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
+//! - `api [--bless] [--lang python|kotlin|swift]`: check the public API of the hand-written
+//!   layers against `bindings/*/api.txt` (`--bless`: rewrite them); `test` runs the check.
 //! - `bench`: speed and memory against baselines measured in the same run; a
 //!   table, and `target/bench/report.json` (BENCHMARKS.md).
 //!
@@ -23,6 +25,7 @@ mod conformance;
 mod demo;
 mod e2e;
 mod kotlin;
+mod public_api;
 mod python;
 mod rfc9421_suite;
 mod rust;
@@ -68,7 +71,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | bench"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench"
         .into()
 }
 
@@ -103,6 +106,9 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     let mut total = Counts::default();
     let mut broken = Vec::new();
     let mut ready = Vec::new();
+    // Pure text, no build: first, so that an API change shows at once.
+    log("== public API of the hand-written layers against bindings/*/api.txt");
+    total += public_api::check(&langs);
     for lang in &langs {
         log(format!("== {lang}: set-up and tests"));
         match prepare(lang).and_then(|()| language_tests(lang)) {
@@ -173,6 +179,7 @@ fn main() -> ExitCode {
             Some(l) => bindings::generate(&[l.as_str()]),
             None => bindings::generate(&["python", "kotlin", "swift"]),
         }),
+        "api" => lang_arg(rest).and_then(|l| public_api::run(rest, l.as_deref())),
         "bench" => bench::run(),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),

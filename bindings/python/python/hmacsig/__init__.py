@@ -66,7 +66,8 @@ from ._ffi import (
     SignedRequest,
     generate_secret,
 )
-from ._objects import BytesLike, as_bytes
+from ._objects import BytesLike as _BytesLike
+from ._objects import as_bytes as _as_bytes
 from ._signer import Signer, sign_request, sign_response
 from ._streaming import DEFAULT_CHUNK_SIZE, BodyHasher, hash_body
 from ._verifier import (
@@ -138,12 +139,12 @@ class Credentials(_ffi.Credentials):
     (api-auth secrets such as ``generate_secret()``'s are used as text).
     """
 
-    def __init__(self, key_id: str, secret: Union[BytesLike, str]) -> None:
+    def __init__(self, key_id: str, secret: Union[_BytesLike, str]) -> None:
         if not isinstance(key_id, str):
             raise TypeError(f"key_id must be str, not {type(key_id).__name__}")
         if secret is None:
             raise TypeError("secret must be bytes, bytearray, memoryview or str, not None")
-        super().__init__(key_id, as_bytes(secret, "secret"))
+        super().__init__(key_id, _as_bytes(secret, "secret"))
 
     def __repr__(self) -> str:
         return f"Credentials(key_id={self.key_id()!r}, secret=<redacted>)"

@@ -45,13 +45,13 @@ from urllib.parse import quote
 
 from . import HmacSigError, Verifier
 from ._http import (
-    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_BODY_BYTES as _DEFAULT_MAX_BODY_BYTES,
     KEY_ID,
-    body_too_large,
-    check_max_body_bytes,
-    check_verifier,
-    pass_path_set,
-    refusal,
+    body_too_large as _body_too_large,
+    check_max_body_bytes as _check_max_body_bytes,
+    check_verifier as _check_verifier,
+    pass_path_set as _pass_path_set,
+    refusal as _refusal,
 )
 
 if TYPE_CHECKING:
@@ -65,13 +65,13 @@ else:
 
 __all__ = ["HmacSigMiddleware", "KEY_ID", "request_target", "verified_key_id"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_Scope = MutableMapping[str, Any]
+_Message = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[_Message]]
+_Send = Callable[[_Message], Awaitable[None]]
+_ASGIApp = Callable[[_Scope, _Receive, _Send], Awaitable[None]]
 
-STATE_KEY = "hmacsig_key_id"
+_STATE_KEY = "hmacsig_key_id"
 """The name under ``scope["state"]`` (Starlette's ``request.state``) of the verified key id."""
 
 
@@ -84,18 +84,18 @@ class HmacSigMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: _ASGIApp,
         verifier: Verifier,
         *,
         pass_paths: Collection[str] = (),
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes: int = _DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.app = app
-        self.verifier = check_verifier(verifier)
-        self.pass_paths = pass_path_set(pass_paths)
-        self.max_body_bytes = check_max_body_bytes(max_body_bytes)
+        self.verifier = _check_verifier(verifier)
+        self.pass_paths = _pass_path_set(pass_paths)
+        self.max_body_bytes = _check_max_body_bytes(max_body_bytes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         kind = scope["type"]
         if kind not in ("http", "websocket") or _route_path(scope) in self.pass_paths:
             await self.app(scope, receive, send)
@@ -104,11 +104,11 @@ class HmacSigMiddleware:
         else:
             await self._websocket(scope, receive, send)
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _http(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         headers = _headers(scope)
         declared = _content_length(headers)
         if declared is not None and declared > self.max_body_bytes:
-            await _answer(send, 413, body_too_large(self.max_body_bytes))
+            await _answer(send, 413, _body_too_large(self.max_body_bytes))
             return
         chunks: List[bytes] = []
         size = 0
@@ -119,7 +119,7 @@ class HmacSigMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await _answer(send, 413, body_too_large(self.max_body_bytes))
+                await _answer(send, 413, _body_too_large(self.max_body_bytes))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -128,13 +128,13 @@ class HmacSigMiddleware:
         try:
             key_id = self.verifier.verify(scope["method"], request_target(scope), headers, body)
         except HmacSigError as e:
-            await _answer(send, *refusal(e))
+            await _answer(send, *_refusal(e))
             return
         _set_key_id(scope, key_id)
 
         replayed = False
 
-        async def replay() -> Message:
+        async def replay() -> _Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
@@ -143,11 +143,11 @@ class HmacSigMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _websocket(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         try:
             key_id = self.verifier.verify("GET", request_target(scope), _headers(scope), b"")
         except HmacSigError as e:
-            status, text = refusal(e)
+            status, text = _refusal(e)
             message = await receive()  # websocket.connect, before any answer
             if message["type"] != "websocket.connect":
                 return
@@ -175,7 +175,7 @@ def verified_key_id(request: HTTPConnection) -> str:
     return key_id
 
 
-def request_target(scope: Scope) -> str:
+def request_target(scope: _Scope) -> str:
     """The request target as the client sent it: ``raw_path`` and ``?query_string`` (what the
     middleware verifies). Without ``raw_path``, the percent-encoded ``path``."""
     raw_path = scope.get("raw_path")
@@ -187,7 +187,7 @@ def request_target(scope: Scope) -> str:
     return f"{path}?{query.decode('latin-1')}" if query else path
 
 
-def _route_path(scope: Scope) -> str:
+def _route_path(scope: _Scope) -> str:
     # What Starlette routes on: `path` without the `root_path` a mount or proxy prefix adds.
     path: str = scope.get("path", "")
     root: str = scope.get("root_path", "")
@@ -196,7 +196,7 @@ def _route_path(scope: Scope) -> str:
     return path or "/"
 
 
-def _headers(scope: Scope) -> List[Tuple[str, str]]:
+def _headers(scope: _Scope) -> List[Tuple[str, str]]:
     # ASGI gives the bytes received; latin-1 maps each byte to one character, as WSGI does.
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope.get("headers", ())]
 
@@ -208,17 +208,17 @@ def _content_length(headers: List[Tuple[str, str]]) -> Optional[int]:
     return None
 
 
-def _set_key_id(scope: Scope, key_id: str) -> None:
+def _set_key_id(scope: _Scope, key_id: str) -> None:
     scope[KEY_ID] = key_id
     # Starlette's request.state reads (and creates) this dict; the server copies it per request.
-    scope.setdefault("state", {})[STATE_KEY] = key_id
+    scope.setdefault("state", {})[_STATE_KEY] = key_id
 
 
 def _text_headers(data: bytes) -> List[Tuple[bytes, bytes]]:
     return [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(data)).encode("ascii"))]
 
 
-async def _answer(send: Send, status: int, text: str) -> None:
+async def _answer(send: _Send, status: int, text: str) -> None:
     data = text.encode("utf-8")
     await send({"type": "http.response.start", "status": status, "headers": _text_headers(data)})
     await send({"type": "http.response.body", "body": data})

@@ -31,7 +31,7 @@ from typing import Generator
 import httpx
 
 from . import Signer
-from ._http import check_signer
+from ._http import check_signer as _check_signer
 
 __all__ = ["HmacSigAuth"]
 
@@ -43,7 +43,7 @@ class HmacSigAuth(httpx.Auth):
     requires_request_body = True
 
     def __init__(self, signer: Signer) -> None:
-        self.signer = check_signer(signer)
+        self.signer = _check_signer(signer)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)

@@ -41,7 +41,7 @@ import requests
 from requests.auth import AuthBase
 
 from . import Signer
-from ._http import check_signer
+from ._http import check_signer as _check_signer
 
 try:
     # The function urllib3 applies to the target before writing the request line (it
@@ -61,7 +61,7 @@ class HmacSigAuth(AuthBase):
     """A ``requests`` auth that signs each request with ``signer`` (an ``hmacsig.Signer``)."""
 
     def __init__(self, signer: Signer) -> None:
-        self.signer = check_signer(signer)
+        self.signer = _check_signer(signer)
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if r.url is None or r.method is None:

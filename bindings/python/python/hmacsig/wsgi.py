@@ -45,14 +45,14 @@ from urllib.parse import quote
 
 from . import HmacSigError, Verifier
 from ._http import (
-    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_BODY_BYTES as _DEFAULT_MAX_BODY_BYTES,
     KEY_ID,
-    body_too_large,
-    check_max_body_bytes,
-    check_verifier,
-    pass_path_set,
-    refusal,
-    status_line,
+    body_too_large as _body_too_large,
+    check_max_body_bytes as _check_max_body_bytes,
+    check_verifier as _check_verifier,
+    pass_path_set as _pass_path_set,
+    refusal as _refusal,
+    status_line as _status_line,
 )
 
 if TYPE_CHECKING:
@@ -74,12 +74,12 @@ class HmacSigMiddleware:
         verifier: Verifier,
         *,
         pass_paths: Collection[str] = (),
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes: int = _DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.app = app
-        self.verifier = check_verifier(verifier)
-        self.pass_paths = pass_path_set(pass_paths)
-        self.max_body_bytes = check_max_body_bytes(max_body_bytes)
+        self.verifier = _check_verifier(verifier)
+        self.pass_paths = _pass_path_set(pass_paths)
+        self.max_body_bytes = _check_max_body_bytes(max_body_bytes)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if _route_path(environ) in self.pass_paths:
@@ -90,7 +90,7 @@ class HmacSigMiddleware:
         try:
             key_id = self.verifier.verify(environ["REQUEST_METHOD"], request_target(environ), _headers(environ), body)
         except HmacSigError as e:
-            return _answer(start_response, *refusal(e))
+            return _answer(start_response, *_refusal(e))
         environ[KEY_ID] = key_id
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -151,7 +151,7 @@ def _read_body(environ: WSGIEnvironment, limit: int) -> Union[bytes, Tuple[int, 
             return 400, "invalid_request: the Content-Length is not a number"
         length = int(length_text)
         if length > limit:
-            return 413, body_too_large(limit)
+            return 413, _body_too_large(limit)
         chunks: List[bytes] = []
         remaining = length
         while remaining > 0:
@@ -172,14 +172,14 @@ def _read_body(environ: WSGIEnvironment, limit: int) -> Union[bytes, Tuple[int, 
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                return 413, body_too_large(limit)
+                return 413, _body_too_large(limit)
     return b""  # WSGI gives no body without a length
 
 
 def _answer(start_response: StartResponse, status: int, text: str) -> List[bytes]:
     data = text.encode("utf-8")
     start_response(
-        status_line(status),
+        _status_line(status),
         [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))],
     )
     return [data]
