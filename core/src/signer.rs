@@ -93,18 +93,18 @@ pub fn verify_request(
 /// The key id a request claims, to look its secret up before verifying.
 /// It is not verified yet.
 pub fn extract_key_id(scheme: Arc<Scheme>, request: Request) -> Result<String> {
-    extract_key_id_view(&scheme, None, &request.view())
+    extract_key_id_view(&scheme, None, &request.view()).map(Cow::into_owned)
 }
 
 /// As [`extract_key_id`]; an rfc9421 `policy` selects which signature's key id.
-pub(crate) fn extract_key_id_view(scheme: &Scheme, policy: Option<&Policy>, request: &RequestView<'_>) -> Result<String> {
-    match &scheme.kind {
-        SchemeKind::ApiAuth(_) => api_auth::key_id(request),
-        SchemeKind::PathBodyHex(_) => path_body_hex::key_id(request),
-        SchemeKind::Timestamped(options) => timestamped::key_id(request, options),
-        SchemeKind::AwsSigV4(_) => aws_sigv4::key_id(request),
-        SchemeKind::Rfc9421(_) => rfc9421::key_id(&MessageView::request(*request), &*rfc9421_policy(scheme, policy)?),
-    }
+pub(crate) fn extract_key_id_view<'a>(scheme: &Scheme, policy: Option<&Policy>, request: &RequestView<'a>) -> Result<Cow<'a, str>> {
+    Ok(match &scheme.kind {
+        SchemeKind::ApiAuth(_) => api_auth::key_id(request)?,
+        SchemeKind::PathBodyHex(_) => Cow::Owned(path_body_hex::key_id(request)?),
+        SchemeKind::Timestamped(options) => Cow::Owned(timestamped::key_id(request, options)?),
+        SchemeKind::AwsSigV4(_) => Cow::Owned(aws_sigv4::key_id(request)?),
+        SchemeKind::Rfc9421(_) => Cow::Owned(rfc9421::key_id(&MessageView::request(*request), &*rfc9421_policy(scheme, policy)?)?),
+    })
 }
 
 pub(crate) fn rfc9421_policy<'a>(scheme: &Scheme, policy: Option<&'a Policy>) -> Result<Cow<'a, rfc9421::Policy>> {

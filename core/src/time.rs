@@ -79,6 +79,24 @@ const LONG_DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "fri
 /// for form but not for truth. Returns Unix seconds, or `None` when Ruby
 /// would raise.
 pub fn parse_http_date_ruby(text: &str) -> Option<i64> {
+    thread_local! {
+        // The last date parsed: a server sees the same Date on every request
+        // of the same second.
+        static LAST: RefCell<(String, Option<i64>)> = const { RefCell::new((String::new(), None)) };
+    }
+    LAST.with_borrow_mut(|(last, parsed)| {
+        if last.as_str() != text || last.is_empty() {
+            *parsed = parse_http_date_ruby_uncached(text);
+            last.clear();
+            if text.len() <= 64 {
+                last.push_str(text);
+            }
+        }
+        *parsed
+    })
+}
+
+fn parse_http_date_ruby_uncached(text: &str) -> Option<i64> {
     let s = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
     // Every form is at most 33 bytes: lower-case a copy on the stack.
     let mut buffer = [0u8; 40];
@@ -227,5 +245,16 @@ mod tests {
     #[test]
     fn day_past_month_end_rolls_over_like_time_utc() {
         assert_eq!(parse_http_date_ruby("Fri, 31 Nov 2023 00:00:00 GMT"), parse_http_date_ruby("Fri, 01 Dec 2023 00:00:00 GMT"));
+    }
+
+    #[test]
+    fn the_parse_cache_answers_as_the_parse_does() {
+        let texts = ["Tue, 14 Nov 2023 22:13:20 GMT", "Tue, 14 Nov 2023 22:13:20 GMT", "not a date", "not a date", "", "Tue, 14 Nov 2023 22:13:21 GMT"];
+        for text in texts.iter().chain(texts.iter().rev()) {
+            assert_eq!(parse_http_date_ruby(text), parse_http_date_ruby_uncached(text), "{text:?}");
+        }
+        let long = format!("{} {}", "x".repeat(70), "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(parse_http_date_ruby(&long), None);
+        assert_eq!(parse_http_date_ruby(&long), None, "a text too long to keep is parsed again");
     }
 }

@@ -12,7 +12,8 @@
 //! authenticated); credentials that were presented but are refused is 403
 //! (forbidden); a failed key lookup is the server's fault, 503.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::body::Body;
@@ -45,8 +46,10 @@ pub trait KeyLookup: Send + Sync {
 }
 
 enum Keys {
-    /// Keyed once, at construction: a verify then MACs only its message.
-    Map(HashMap<String, Arc<Credentials>>),
+    /// Keyed once, at construction: a verify then MACs only its message. A
+    /// B-tree: a lookup is a few string compares, where SipHash costs more for
+    /// the handful of keys a server holds.
+    Map(BTreeMap<String, Arc<Credentials>>),
     Lookup(Arc<dyn KeyLookup>),
     /// The caller passes each message's secret ([`Verifier::verify_with_secret`]).
     Caller,
@@ -164,7 +167,7 @@ impl Verifier {
     /// scheme and policy read it: for a verifier made with
     /// [`Self::with_caller_secrets`], the key whose secret to look up.
     pub fn key_id(&self, request: &RequestView<'_>) -> Result<String> {
-        self.claimed_key_id(&Message::Request(*request))
+        self.claimed_key_id(&Message::Request(*request)).map(Cow::into_owned)
     }
 
     /// Verifies `request` with `secret`, the secret the caller found for
@@ -186,10 +189,12 @@ impl Verifier {
     }
 
     /// The key id `message` claims.
-    pub(crate) fn claimed_key_id(&self, message: &Message<'_>) -> Result<String> {
+    pub(crate) fn claimed_key_id<'a>(&self, message: &Message<'a>) -> Result<Cow<'a, str>> {
         match message {
             Message::Request(request) => extract_key_id_view(&self.scheme, self.policy.as_deref(), request),
-            Message::Response(response) => rfc9421::key_id(response, &*rfc9421_policy(&self.scheme, self.policy.as_deref())?),
+            Message::Response(response) => {
+                Ok(Cow::Owned(rfc9421::key_id(response, &*rfc9421_policy(&self.scheme, self.policy.as_deref())?)?))
+            }
         }
     }
 
@@ -206,21 +211,21 @@ impl Verifier {
             (Keys::Caller, Some(secret)) => {
                 let key_id = self.claimed_key_id(message)?;
                 let secret = secret.ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
-                self.check(message, &Credentials::new(key_id, secret.to_vec()), now)?
+                self.check(message, &Credentials::new(key_id.into_owned(), secret.to_vec()), now)?
             }
             (_, Some(_)) => return Err(HmacSigError::unsupported("this verifier finds its own secrets; it takes none from its caller")),
             (Keys::Map(keys), None) => {
                 let key_id = self.claimed_key_id(message)?;
-                let credentials = keys.get(&key_id).ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
+                let credentials = keys.get(key_id.as_ref()).ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
                 self.check(message, credentials, now)?
             }
             (Keys::Lookup(lookup), None) => {
                 let key_id = self.claimed_key_id(message)?;
-                let secret = lookup.secret_for(key_id.clone()).map_err(|KeyLookupError::Failed { reason }| {
+                let secret = lookup.secret_for(key_id.to_string()).map_err(|KeyLookupError::Failed { reason }| {
                     HmacSigError::KeyLookupFailed { reason: format!("the key lookup failed: {reason}") }
                 })?;
                 let secret = secret.ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
-                self.check(message, &Credentials::new(key_id, secret), now)?
+                self.check(message, &Credentials::new(key_id.into_owned(), secret), now)?
             }
         };
         if let Some(guard) = &self.replay_guard {

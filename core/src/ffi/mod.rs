@@ -231,7 +231,7 @@ impl Call<'_> {
             OP_VERIFY | OP_VERIFY_RESPONSE | OP_KEY_ID | OP_RESPONSE_KEY_ID => {
                 let Some(verifier) = handles::verifier(self.object) else { return Produced::Closed };
                 let checked = |message: &Message<'_>| match self.op {
-                    OP_KEY_ID | OP_RESPONSE_KEY_ID => verifier.claimed_key_id(message),
+                    OP_KEY_ID | OP_RESPONSE_KEY_ID => verifier.claimed_key_id(message).map(std::borrow::Cow::into_owned),
                     // A verifier with caller secrets needs one (null: unknown key id); any
                     // other refuses one, typed.
                     _ => {

@@ -2,19 +2,24 @@
 //! finds it: loosely, to look up a secret. Verifying then parses
 //! `Authorization` strictly.
 
+use std::borrow::Cow;
+
 use crate::error::{HmacSigError, Result};
 use crate::request::RequestView;
 
 /// The key id, as the gem's `ApiAuth.access_id` extracts it: the first match of
 /// `/APIAuth(?:-HMAC-(MD5|SHA(?:1|224|256|384|512)?))? ([^:]+):(.+)$/`,
 /// unanchored. Use it to look up a secret; `verify` then parses strictly.
-pub fn key_id(request: &RequestView<'_>) -> Result<String> {
+/// Borrowed from the request when it has one `Authorization` header.
+pub fn key_id<'a>(request: &RequestView<'a>) -> Result<Cow<'a, str>> {
     let value = request
         .header_cow("Authorization")
         .ok_or_else(|| HmacSigError::missing_authorization("the request has no Authorization header"))?;
-    gem_access_id(&value)
-        .map(str::to_owned)
-        .ok_or_else(|| HmacSigError::malformed_authorization(format!("no api-auth key id in Authorization {value:?}")))
+    let malformed = |value: &str| HmacSigError::malformed_authorization(format!("no api-auth key id in Authorization {value:?}"));
+    match value {
+        Cow::Borrowed(value) => gem_access_id(value).map(Cow::Borrowed).ok_or_else(|| malformed(value)),
+        Cow::Owned(value) => gem_access_id(&value).map(|id| Cow::Owned(id.to_owned())).ok_or_else(|| malformed(&value)),
+    }
 }
 
 /// The gem's regex, by hand: Ruby tries each start position leftmost-first,

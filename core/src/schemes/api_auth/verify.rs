@@ -25,6 +25,11 @@ fn content_hash_is(hash: &str, body: Body<'_>) -> Result<bool> {
     Ok(hash.as_bytes() == &text[..n])
 }
 
+thread_local! {
+    /// The canonical string of this thread's last verify (its capacity only).
+    static CANONICAL: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A parsed `Authorization` header.
 pub(super) struct Authorization<'a> {
     pub(super) algorithm: Algorithm,
@@ -99,25 +104,30 @@ pub fn verify<'a>(
     }
     let original_uri = original_uri.filter(|_| policy.trust_original_uri);
     let method = canonical_method(request, options);
-    let mut canonical = Vec::with_capacity(160);
-    write_canonical(
-        request,
-        &method,
-        content_type.as_deref().unwrap_or_default(),
-        hash.as_deref().unwrap_or(""),
-        original_uri.as_deref().unwrap_or(request.target),
-        date.as_deref().unwrap_or(""),
-        &options.headers_to_sign,
-        &mut canonical,
-    )?;
-    // Keyed once per credentials; `Mac::verify_slice` compares in constant time.
-    // A tag is at most 64 bytes (SHA-512), decoded on the stack (the base64
-    // decoder asks for room for up to 66); anything longer fails.
-    let mut tag = [0u8; 72];
-    let signature_ok = BASE64.decode_slice(auth.signature, &mut tag).is_ok_and(|n| key.verify(auth.algorithm, &[&canonical], &tag[..n]));
-    if !signature_ok {
-        return Err(HmacSigError::bad_signature(&canonical));
-    }
+    // The canonical string goes into this thread's buffer, kept between verifies.
+    CANONICAL.with_borrow_mut(|canonical| {
+        canonical.clear();
+        write_canonical(
+            request,
+            &method,
+            content_type.as_deref().unwrap_or_default(),
+            hash.as_deref().unwrap_or(""),
+            original_uri.as_deref().unwrap_or(request.target),
+            date.as_deref().unwrap_or(""),
+            &options.headers_to_sign,
+            canonical,
+        )?;
+        // Keyed once per credentials; `Mac::verify_slice` compares in constant time.
+        // A tag is at most 64 bytes (SHA-512), decoded on the stack (the base64
+        // decoder asks for room for up to 66); anything longer fails.
+        let mut tag = [0u8; 72];
+        let signature_ok = BASE64.decode_slice(auth.signature, &mut tag).is_ok_and(|n| key.verify(auth.algorithm, &[canonical], &tag[..n]));
+        let result = if signature_ok { Ok(()) } else { Err(HmacSigError::bad_signature(canonical)) };
+        if canonical.capacity() > 4096 {
+            *canonical = Vec::new(); // a long X-Original-URI is not kept
+        }
+        result
+    })?;
     match hash {
         Some(hash) if !content_hash_is(&hash, request.body)? => {
             return Err(HmacSigError::body_mismatch(format!("the body's SHA-256 does not match {CONTENT_HASH_HEADER}: {hash:?}")));
