@@ -28,6 +28,7 @@ mod error;
 mod ffi;
 pub mod headers;
 mod mac;
+mod object_ids;
 mod replay;
 mod request;
 mod scheme;

@@ -184,20 +184,14 @@ pub(crate) fn secret_from_random_bytes(random: &[u8]) -> String {
 pub struct Signer {
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
-    /// Its id for the language layers' C entry, once one asked (`crate::ffi`).
-    pub(crate) ffi_id: std::sync::OnceLock<u64>,
-}
-
-impl Drop for Signer {
-    fn drop(&mut self) {
-        crate::ffi::forget(&self.ffi_id);
-    }
+    /// Its id for the language layers' C entry (docs/ffi.md), once one asked.
+    pub(crate) ffi_id: crate::object_ids::ObjectId,
 }
 
 impl Signer {
     /// Signs a request given as owned parts (Rust callers that keep their
     /// headers can borrow them with [`Self::sign_view`]). The language layers
-    /// sign through `crate::ffi` instead: the same result and errors.
+    /// sign through their C entry (docs/ffi.md) instead: the same result and errors.
     pub fn sign(&self, method: String, target: String, headers: Vec<Header>, body: &[u8], now: Option<i64>) -> Result<SignedRequest> {
         let body = Body::Bytes(body);
         sign_view(&self.scheme, &self.credentials, &RequestView { method: &method, target: &target, headers: &headers, body }, now)
@@ -250,7 +244,7 @@ impl Signer {
     /// A signer that signs with `scheme` and `credentials`.
     #[uniffi::constructor]
     pub fn new(scheme: Arc<Scheme>, credentials: Arc<Credentials>) -> Self {
-        Self { scheme, credentials, ffi_id: std::sync::OnceLock::new() }
+        Self { scheme, credentials, ffi_id: Default::default() }
     }
 
     /// Signs a request whose body is given by its digest (from a

@@ -249,7 +249,14 @@ mod tests {
 
     #[test]
     fn the_parse_cache_answers_as_the_parse_does() {
-        let texts = ["Tue, 14 Nov 2023 22:13:20 GMT", "Tue, 14 Nov 2023 22:13:20 GMT", "not a date", "not a date", "", "Tue, 14 Nov 2023 22:13:21 GMT"];
+        let texts = [
+            "Tue, 14 Nov 2023 22:13:20 GMT",
+            "Tue, 14 Nov 2023 22:13:20 GMT",
+            "not a date",
+            "not a date",
+            "",
+            "Tue, 14 Nov 2023 22:13:21 GMT",
+        ];
         for text in texts.iter().chain(texts.iter().rev()) {
             assert_eq!(parse_http_date_ruby(text), parse_http_date_ruby_uncached(text), "{text:?}");
         }

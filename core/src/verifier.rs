@@ -64,8 +64,8 @@ pub struct Verifier {
     policy: Option<Arc<Policy>>,
     keys: Keys,
     replay_guard: Option<Arc<ReplayGuard>>,
-    /// Its id for the language layers' C entry, once one asked (`crate::ffi`).
-    pub(crate) ffi_id: std::sync::OnceLock<u64>,
+    /// Its id for the language layers' C entry (docs/ffi.md), once one asked.
+    pub(crate) ffi_id: crate::object_ids::ObjectId,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -77,12 +77,6 @@ impl std::fmt::Debug for Verifier {
             Keys::Single(c) => format!("key id {:?}", c.key_id_str()),
         };
         f.debug_struct("Verifier").field("scheme", &self.scheme.name()).field("keys", &keys).finish_non_exhaustive()
-    }
-}
-
-impl Drop for Verifier {
-    fn drop(&mut self) {
-        crate::ffi::forget(&self.ffi_id);
     }
 }
 
@@ -155,7 +149,7 @@ impl Verifier {
 
     fn build(scheme: Arc<Scheme>, keys: Keys, policy: Option<Arc<Policy>>, replay_guard: Option<Arc<ReplayGuard>>) -> Result<Self> {
         resolve_policy(&scheme, policy.as_deref())?;
-        Ok(Self { scheme, policy, keys, replay_guard, ffi_id: std::sync::OnceLock::new() })
+        Ok(Self { scheme, policy, keys, replay_guard, ffi_id: Default::default() })
     }
 
     /// Verifies a borrowed request; returns the verified key id.

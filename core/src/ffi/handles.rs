@@ -1,68 +1,29 @@
-//! Object ids for the C entry: the language layers name a `Signer` or a
-//! `Verifier` by an id from this table, never by its address.
-//!
-//! Contract:
-//! - An id is made once per object, the first time a layer asks
-//!   ([`hmacsig_signer_id`], [`hmacsig_verifier_id`]), and never reused.
-//! - The table holds only weak references: it keeps nothing alive. An object
-//!   leaves it when it is dropped.
-//! - A call upgrades the weak reference for its own duration, so freeing the
-//!   object on another thread under a running call is safe: that call
-//!   finishes with it, and later calls find the id gone ([`super::CLOSED`]).
+//! The C entries that give a `Signer` or a `Verifier` its id
+//! ([`hmacsig_signer_id`], [`hmacsig_verifier_id`]), and the typed lookups
+//! the entry makes; the table and its contract are `crate::object_ids`.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, OnceLock, RwLock, Weak};
+use std::sync::Arc;
 
+use crate::object_ids;
 use crate::signer::Signer;
 use crate::verifier::Verifier;
 
-pub(crate) enum Object {
-    Signer(Weak<Signer>),
-    Verifier(Weak<Verifier>),
-}
-
-static OBJECTS: LazyLock<RwLock<HashMap<u64, Object>>> = LazyLock::new(Default::default);
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// The id of `object`, made and entered in the table on first use.
-fn id_of<T>(slot: &OnceLock<u64>, object: &Arc<T>, entry: impl FnOnce(Weak<T>) -> Object) -> u64 {
-    *slot.get_or_init(|| {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        OBJECTS.write().unwrap_or_else(|e| e.into_inner()).insert(id, entry(Arc::downgrade(object)));
-        id
-    })
-}
-
 pub(crate) fn signer_id(signer: &Arc<Signer>) -> u64 {
-    id_of(&signer.ffi_id, signer, Object::Signer)
+    signer.ffi_id.get_or_register(signer)
 }
 
 pub(crate) fn verifier_id(verifier: &Arc<Verifier>) -> u64 {
-    id_of(&verifier.ffi_id, verifier, Object::Verifier)
+    verifier.ffi_id.get_or_register(verifier)
 }
 
 /// The live signer with this id, held for the caller's call.
 pub(crate) fn signer(id: u64) -> Option<Arc<Signer>> {
-    match OBJECTS.read().unwrap_or_else(|e| e.into_inner()).get(&id)? {
-        Object::Signer(weak) => weak.upgrade(),
-        Object::Verifier(_) => None,
-    }
+    object_ids::lookup(id)
 }
 
 /// The live verifier with this id, held for the caller's call.
 pub(crate) fn verifier(id: u64) -> Option<Arc<Verifier>> {
-    match OBJECTS.read().unwrap_or_else(|e| e.into_inner()).get(&id)? {
-        Object::Verifier(weak) => weak.upgrade(),
-        Object::Signer(_) => None,
-    }
-}
-
-/// Takes a dropped object's id out of the table (from its `Drop`).
-pub(crate) fn forget(slot: &OnceLock<u64>) {
-    if let Some(id) = slot.get() {
-        OBJECTS.write().unwrap_or_else(|e| e.into_inner()).remove(id);
-    }
+    object_ids::lookup(id)
 }
 
 /// Lifts a UniFFI handle the caller cloned for us (`uniffiCloneHandle()`):

@@ -27,7 +27,6 @@ use crate::signed::SignedRequest;
 use crate::verifier::Message;
 
 use codec::{Counts, Outcome};
-pub(crate) use handles::forget;
 
 /// Sign a request (a `Signer`): the result is a signed request.
 pub const OP_SIGN: u32 = 1;
