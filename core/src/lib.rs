@@ -15,7 +15,7 @@
 //!   `None` policy); [`headers`] the names of the headers the schemes write,
 //!   for tools that inspect signed requests.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 uniffi::setup_scaffolding!("hmacsig");
 

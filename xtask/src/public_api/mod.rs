@@ -31,6 +31,7 @@ use crate::util::{Counts, Result, log, root};
 
 mod kotlin;
 mod python;
+mod rust;
 mod scan;
 mod swift;
 #[cfg(test)]
@@ -38,18 +39,22 @@ mod tests;
 
 use kotlin::kotlin_api;
 use python::python_api;
+use rust::rust_api;
 use swift::swift_api;
 
 /// The languages with a dump, and where it lives.
-pub const LANGS: [&str; 3] = ["python", "kotlin", "swift"];
+pub const LANGS: [&str; 4] = ["rust", "python", "kotlin", "swift"];
 
 pub fn api_file(lang: &str) -> PathBuf {
-    root().join("bindings").join(lang).join("api.txt")
+    match lang {
+        "rust" => root().join("core").join("api.txt"),
+        _ => root().join("bindings").join(lang).join("api.txt"),
+    }
 }
 
 fn header(lang: &str) -> String {
     format!(
-        "# The public API of the hand-written {lang} layer, one declaration a line (sorted).\n\
+        "# The public API of the hand-written {lang} code, one declaration a line (sorted).\n\
          # Checked by `cargo xtask test`; after an intended change: `cargo xtask api --bless`.\n"
     )
 }
@@ -57,6 +62,7 @@ fn header(lang: &str) -> String {
 /// The dump of `lang`'s sources as they are now.
 pub fn dump(lang: &str) -> Result<String> {
     let lines = match lang {
+        "rust" => rust_api(&root().join("core/src"))?,
         "kotlin" => kotlin_api(&root().join("bindings/kotlin/src/main/kotlin"))?,
         "swift" => swift_api(&root().join("bindings/swift/Sources/HmacSig"))?,
         "python" => python_api(&root().join("bindings/python/python/hmacsig"))?,
@@ -112,13 +118,14 @@ pub fn check(langs: &[&str]) -> Counts {
     for lang in LANGS.iter().filter(|l| langs.contains(l)) {
         match compare(lang) {
             Ok(None) => {
-                log(format!("api: {lang}: the public API matches bindings/{lang}/api.txt"));
+                log(format!("api: {lang}: the public API matches {}", api_file(lang).display()));
                 counts.passed += 1;
             }
             Ok(Some(d)) => {
                 log(format!(
-                    "api: {lang}: the public API differs from bindings/{lang}/api.txt (- file, + sources):\n{d}\
-                     [xtask] if the change is intended: cargo xtask api --bless (and commit bindings/{lang}/api.txt)"
+                    "api: {lang}: the public API differs from {} (- file, + sources):\n{d}\
+                     [xtask] if the change is intended: cargo xtask api --bless (and commit that file)",
+                    api_file(lang).display()
                 ));
                 counts.failed += 1;
             }
