@@ -11,7 +11,7 @@ use sfv::{BareItem, Dictionary, Item, ListEntry, Parser};
 use crate::body_hasher::BodyDigest;
 use crate::content_digest::ContentDigest;
 use crate::error::{HmacSigError, Result};
-use crate::mac::{constant_time_eq, sha256, sha512};
+use crate::mac::{constant_time_eq, sha256};
 
 /// A message body as schemes see it: the bytes, or only their digest (a
 /// streamed body). Schemes ask for what they sign; a digest answers only for
@@ -43,10 +43,7 @@ impl<'a> Body<'a> {
     /// error when this is a digest of another algorithm.
     pub(crate) fn digest(&self, algorithm: ContentDigest, purpose: &str) -> Result<Cow<'a, [u8]>> {
         match self {
-            Self::Bytes(bytes) => Ok(Cow::Owned(match algorithm {
-                ContentDigest::Sha256 => sha256(bytes).to_vec(),
-                ContentDigest::Sha512 => sha512(bytes).to_vec(),
-            })),
+            Self::Bytes(bytes) => Ok(Cow::Owned(algorithm.digest(bytes))),
             Self::Digest(digest) if digest.algorithm == algorithm => {
                 digest.validate()?;
                 Ok(Cow::Borrowed(&digest.digest))

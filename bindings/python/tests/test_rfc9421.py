@@ -213,6 +213,28 @@ def test_response_covering_its_request_with_req():
         hmacsig.sign_request(Scheme.rfc9421(components=["@status"]), creds, request, NOW)
 
 
+def test_response_objects_sign_and_verify_as_the_functions_do():
+    scheme = Scheme.rfc9421(components=["@status", "@method;req"], created=NOW, content_digest=ContentDigest.SHA256)
+    creds = Credentials(KEY_ID, SECRET)
+    request = b25_request()
+    with Signer(scheme, creds) as signer:
+        signed = signer.sign_response(b24_response(), request, NOW)
+    assert signed == hmacsig.sign_response(scheme, creds, b24_response(), request, NOW)
+    sent = attach(b24_response(), signed)
+    with Verifier.with_credentials(scheme, creds) as verifier:
+        assert verifier.verify_response(sent, request, NOW) == KEY_ID
+        with pytest.raises(HmacSigError.BadSignature):
+            verifier.verify_response(sent, Request(method="GET", target=request.target, headers=request.headers, body=b""), NOW)
+    # A server holding many keys verifies a client's signed response the same way.
+    guard = hmacsig.ReplayGuard()
+    with Verifier.with_keys(scheme, {KEY_ID: SECRET, "other": b"x"}, replay_guard=guard) as verifier:
+        assert verifier.verify_response(sent, request, NOW) == KEY_ID
+        with pytest.raises(HmacSigError.Replayed):
+            verifier.verify_response(sent, request, NOW)
+    with Verifier.with_lookup(scheme, {KEY_ID: SECRET}.get) as verifier:
+        assert verifier.verify_response(sent, request, NOW) == KEY_ID
+
+
 def test_only_rfc9421_signs_responses():
     for scheme in (Scheme.api_auth(), Scheme.path_body_hex(), Scheme.timestamped()):
         with pytest.raises(HmacSigError.Unsupported) as info:

@@ -171,6 +171,18 @@ class Verifier(Closeable[_ffi.Verifier]):
         _lookup_function(lookup)  # refuse a non-lookup before building anything
         return cls._make(_ffi.Verifier.with_caller_secrets(scheme, policy, replay_guard), scheme, lookup)
 
+    @classmethod
+    def with_credentials(
+        cls,
+        scheme: Scheme,
+        credentials: _ffi.Credentials,
+        policy: Optional[Policy] = None,
+        replay_guard: Optional[_ffi.ReplayGuard] = None,
+    ) -> "Verifier":
+        """A verifier for messages signed with one key id and secret: a client checking its
+        server's signed responses (``verify_response``), or a one-off check."""
+        return cls._make(_ffi.Verifier.with_credentials(scheme, credentials, policy, replay_guard), scheme, None)
+
     def _verdict(self, ops: Tuple[int, int], text: Tuple[bytes, int], body: bytes, now: Optional[int]) -> str:
         key_op, verify_op = ops
         message, counts = text
@@ -251,7 +263,7 @@ def verify_request(
 ) -> str:
     """Verifies a ``Request`` once against ``credentials``; returns its key id. For a server,
     keep a ``Verifier``."""
-    with Verifier._make(_ffi.Verifier.with_credentials(scheme, credentials, policy, None), scheme, None) as verifier:
+    with Verifier.with_credentials(scheme, credentials, policy) as verifier:
         return verifier.verify_request(request, now)
 
 
@@ -265,7 +277,7 @@ def verify_response(
 ) -> str:
     """Verifies a signed response (rfc9421) against ``credentials``; ``request`` is the request
     it answers. Without a policy, the signature must cover ``@status``."""
-    with Verifier._make(_ffi.Verifier.with_credentials(scheme, credentials, policy, None), scheme, None) as verifier:
+    with Verifier.with_credentials(scheme, credentials, policy) as verifier:
         return verifier.verify_response(response, request, now)
 
 
