@@ -35,6 +35,8 @@ mod scheme;
 mod schemes;
 mod signed;
 mod signer;
+#[cfg(feature = "server")]
+mod store;
 mod target;
 mod time;
 mod verifier;
@@ -51,4 +53,6 @@ pub use schemes::aws_sigv4::SignatureType;
 pub use schemes::timestamped::HeaderStyle;
 pub use signed::SignedRequest;
 pub use signer::{Signer, extract_key_id, generate_secret, sign_request, sign_response, verify_request, verify_response};
+#[cfg(feature = "server")]
+pub use store::{CACHE_SECONDS, KeyInfo, KeyState, KeyStore, KeyStoreError, MASTER_KEY_ENV, MAX_VALID_SECRETS};
 pub use verifier::{KeyLookup, KeyLookupError, Verifier, http_status};

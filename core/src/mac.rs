@@ -151,7 +151,8 @@ impl<const N: usize> MacKey for [u8; N] {
 /// only the message, two compressions fewer than [`Algorithm::hmac`].
 /// `Debug` never shows the secret.
 pub struct PreparedKey {
-    secret: Vec<u8>,
+    /// Zeroized when dropped (the keyed `Hmac` states zeroize themselves).
+    secret: zeroize::Zeroizing<Vec<u8>>,
     /// Indexed by [`Algorithm`] discriminant.
     keyed: [OnceLock<Keyed>; 5],
 }
@@ -166,7 +167,7 @@ enum Keyed {
 
 impl PreparedKey {
     pub fn new(secret: Vec<u8>) -> Self {
-        Self { secret, keyed: Default::default() }
+        Self { secret: zeroize::Zeroizing::new(secret), keyed: Default::default() }
     }
 
     pub fn secret(&self) -> &[u8] {

@@ -55,6 +55,9 @@ enum Keys {
     Caller,
     /// One key id and its secret ([`Verifier::with_credentials`]).
     Single(Arc<Credentials>),
+    /// An encrypted key store ([`Verifier::with_store`]).
+    #[cfg(feature = "server")]
+    Store(Arc<crate::store::KeyStore>),
 }
 
 /// Verifies requests for a server: scheme, policy, key source, replay guard.
@@ -75,6 +78,8 @@ impl std::fmt::Debug for Verifier {
             Keys::Lookup(_) => "a key lookup".to_owned(),
             Keys::Caller => "secrets from the caller".to_owned(),
             Keys::Single(c) => format!("key id {:?}", c.key_id_str()),
+            #[cfg(feature = "server")]
+            Keys::Store(store) => format!("{store:?}"),
         };
         f.debug_struct("Verifier").field("scheme", &self.scheme.name()).field("keys", &keys).finish_non_exhaustive()
     }
@@ -122,6 +127,24 @@ impl Verifier {
         replay_guard: Option<Arc<ReplayGuard>>,
     ) -> Result<Self> {
         Self::build(scheme, Keys::Single(credentials), policy, replay_guard)
+    }
+}
+
+#[cfg(feature = "server")]
+#[uniffi::export]
+impl Verifier {
+    /// A verifier whose secrets are in `store`: each request is checked
+    /// against its key id's valid secrets (both during a rotation's grace
+    /// period), at most [`crate::MAX_VALID_SECRETS`] of them, each compare in
+    /// constant time. A store that fails gives `KeyLookupFailed` (503).
+    #[uniffi::constructor(default(policy = None, replay_guard = None))]
+    pub fn with_store(
+        scheme: Arc<Scheme>,
+        store: Arc<crate::store::KeyStore>,
+        policy: Option<Arc<Policy>>,
+        replay_guard: Option<Arc<ReplayGuard>>,
+    ) -> Result<Self> {
+        Self::build(scheme, Keys::Store(store), policy, replay_guard)
     }
 }
 
@@ -213,6 +236,14 @@ impl Verifier {
                 let credentials = keys.get(key_id.as_ref()).ok_or_else(|| HmacSigError::unknown_key(&key_id))?;
                 self.check(message, credentials, now)?
             }
+            #[cfg(feature = "server")]
+            (Keys::Store(store), None) => {
+                let key_id = self.claimed_key_id(message)?;
+                let valid = store
+                    .valid_credentials(&key_id, now)
+                    .map_err(|e| HmacSigError::KeyLookupFailed { reason: format!("the key store failed: {e}") })?;
+                self.check_any(message, &key_id, &valid, now)?
+            }
             (Keys::Lookup(lookup), None) => {
                 let key_id = self.claimed_key_id(message)?;
                 let secret = lookup.secret_for(key_id.to_string()).map_err(|KeyLookupError::Failed { reason }| {
@@ -226,6 +257,25 @@ impl Verifier {
             guard.check(&verified.key_id, &verified.signature, verified.expires_at, Some(now))?;
         }
         Ok(verified.key_id.into_owned())
+    }
+
+    /// `message` checked against each of a key id's valid secrets, newest
+    /// first (a rotation's grace period has two): the first that verifies, or
+    /// the newest one's refusal. Only a signature that does not match moves on
+    /// to the next secret; any other refusal does not depend on the secret.
+    #[cfg(feature = "server")]
+    fn check_any<'a>(&self, message: &Message<'a>, key_id: &str, valid: &[Arc<Credentials>], now: i64) -> Result<Verified<'a>> {
+        let mut first_refusal = None;
+        for credentials in valid {
+            match self.check(message, credentials, now) {
+                Ok(verified) => return Ok(verified),
+                Err(e @ HmacSigError::BadSignature { .. }) => {
+                    first_refusal.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(first_refusal.unwrap_or_else(|| HmacSigError::unknown_key(key_id)))
     }
 
     /// `message` checked against `credentials`.
