@@ -49,8 +49,12 @@ EXPECTED_ALL = {
         "HeaderStyle",
         "HmacSigError",
         "InternalError",
+        "KeyInfo",
         "KeyLookup",
         "KeyLookupError",
+        "KeyState",
+        "KeyStore",
+        "KeyStoreError",
         "Policy",
         "ReplayGuard",
         "Request",
@@ -77,7 +81,7 @@ EXPECTED_ALL = {
 
 PUBLIC_MODULES = list(EXPECTED_ALL)
 
-PRIVATE_MODULES = ["_call", "_errors", "_objects", "_signer", "_streaming", "_verifier", "_http", "_ffi"]
+PRIVATE_MODULES = ["_call", "_errors", "_objects", "_signer", "_store", "_streaming", "_verifier", "_http", "_ffi"]
 
 # The third-party packages each integration module is written against (top-level names).
 FRAMEWORKS = {

@@ -154,6 +154,26 @@ fn micro(rounds: usize, batch_time: Duration) -> Value {
     let verifier = Verifier::with_keys(scheme, HashMap::from([(KEY_ID.to_owned(), secret.to_vec())]), None, None).expect("verifier");
     let verified = verifier.verify(METHOD.into(), TARGET.into(), verify_headers.clone(), &body, Some(NOW)).expect("own signature verifies");
     assert_eq!(verified, KEY_ID);
+    // A key store's secret (made by the store) and an in-memory verifier
+    // holding the same one: the store's warm cache against the plain map.
+    let store_dir = std::env::temp_dir().join(format!("hmacsig-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&store_dir).expect("a temporary directory");
+    let store = hmacsig::KeyStore::open(
+        format!("sqlite:{}", store_dir.join("keys.db").display()),
+        Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()),
+    )
+    .expect("a key store");
+    let store_secret = store.create(KEY_ID.into()).expect("a key");
+    let store_scheme = Scheme::api_auth("sha256".into(), vec![], None).expect("api-auth sha256 is offered");
+    let store_signer = Signer::new(store_scheme.clone(), Arc::new(Credentials::new(KEY_ID.into(), store_secret.as_bytes().to_vec())));
+    let mut store_headers = headers.clone();
+    store_headers.extend(store_signer.sign(METHOD.into(), TARGET.into(), headers.clone(), &body, Some(NOW)).expect("signs").headers);
+    let with_store = Verifier::with_store(store_scheme.clone(), store, None, None).expect("verifier");
+    let same_keys =
+        Verifier::with_keys(store_scheme, HashMap::from([(KEY_ID.to_owned(), store_secret.into_bytes())]), None, None).expect("verifier");
+    let store_request = RequestView { method: METHOD, target: TARGET, headers: &store_headers, body: Body::Bytes(&body) };
+    assert_eq!(with_store.verify_view(&store_request, Some(NOW)).expect("the store verifies"), KEY_ID);
+    assert_eq!(same_keys.verify_view(&store_request, Some(NOW)).expect("the map verifies"), KEY_ID);
     // The floor's MAC is the signature itself: proof it does the same work.
     let (_, mac) = floor(secret, &string_to_sign, &body);
     let keyed = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
@@ -221,6 +241,20 @@ fn micro(rounds: usize, batch_time: Duration) -> Value {
                         Some(NOW),
                     ))
                     .ok();
+                }),
+            ),
+            (
+                "core_verify_with_store",
+                "hmacsig::Verifier::verify_view, with_store (SQLite key store, warm cache), of a request signed with the store's secret",
+                Box::new(|| {
+                    black_box(with_store.verify_view(black_box(&store_request), Some(NOW))).ok();
+                }),
+            ),
+            (
+                "core_verify_with_keys_same_secret",
+                "hmacsig::Verifier::verify_view, with_keys holding the store's secret, of the same request",
+                Box::new(|| {
+                    black_box(same_keys.verify_view(black_box(&store_request), Some(NOW))).ok();
                 }),
             ),
             (
@@ -299,6 +333,8 @@ fn micro(rounds: usize, batch_time: Duration) -> Value {
     all.extend(sigv4_cases.as_object().cloned().unwrap_or_default());
     all.insert("same_sigv4_signature".into(), json!(true));
     all.insert("floor_equals_api_auth_signature".into(), json!(true));
+    drop((with_store, same_keys));
+    let _ = std::fs::remove_dir_all(&store_dir);
     Value::Object(all)
 }
 

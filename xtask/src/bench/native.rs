@@ -28,7 +28,13 @@ pub(super) fn bench_binary() -> Result<PathBuf> {
 }
 
 pub(super) fn rust_micro(report: &mut Report, bench: &std::path::Path) {
-    let names = ["core_sign_vs_floor", "core_verify_vs_floor", "core_sigv4_vs_aws_sigv4_crate", "core_sign_vs_keyed_floor"];
+    let names = [
+        "core_sign_vs_floor",
+        "core_verify_vs_floor",
+        "core_sigv4_vs_aws_sigv4_crate",
+        "core_sign_vs_keyed_floor",
+        "verify_with_store_vs_with_keys",
+    ];
     let micro =
         || run_json(Command::new(bench).args(["micro", "--rounds", &MICRO_ROUNDS.to_string(), "--batch-ms", &MICRO_BATCH_MS.to_string()]));
     let runs = match (0..MICRO_RUNS).map(|_| micro()).collect::<Result<Vec<Value>>>() {
@@ -57,6 +63,17 @@ pub(super) fn rust_micro(report: &mut Report, bench: &std::path::Path) {
         })
     });
     report.add(names[0], sign);
+    report.add(
+        names[4],
+        median_run(&runs, |results| {
+            ratio(
+                results,
+                "core_verify_with_store",
+                "core_verify_with_keys_same_secret",
+                "core Verifier::verify_view with_store (SQLite key store, warm cache) / with_keys holding the same secret, same request",
+            )
+        }),
+    );
     report.add(
         names[3],
         median_run(&runs, |results| {

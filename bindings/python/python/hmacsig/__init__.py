@@ -30,6 +30,9 @@ is the thin, idiomatic layer over both:
   credentials, response, request=None, policy=None, now=None)``, or ``Signer.sign_response``
   and ``Verifier.verify_response``; ``request`` is the request the response answers, needed
   for components with ``;req``.
+- Key stores: ``KeyStore.open("sqlite:PATH", master_key=None)`` keeps secrets encrypted (the
+  master key from ``HMACSIG_MASTER_KEY``): ``create``, ``rotate`` with a grace period,
+  ``revoke``, ``list``, ``rekey``; ``Verifier.with_store(scheme, store)`` verifies with them.
 - Servers: ``Verifier.with_keys(scheme, {"key id": secret})`` or
   ``Verifier.with_lookup(scheme, lookup)`` where ``lookup`` is a ``KeyLookup`` subclass or a plain
   function ``key_id -> secret or None``; ``verify(method, target, headers, body, now=None)``
@@ -51,7 +54,7 @@ from __future__ import annotations
 from typing import Union
 
 from . import _ffi
-from ._errors import HmacSigError, KeyLookupError
+from ._errors import HmacSigError, KeyLookupError, KeyStoreError
 from ._ffi import (
     BodyDigest,
     ContentDigest,
@@ -69,6 +72,7 @@ from ._ffi import (
 from ._objects import BytesLike as _BytesLike
 from ._objects import as_bytes as _as_bytes
 from ._signer import Signer, sign_request, sign_response
+from ._store import KeyInfo, KeyState, KeyStore
 from ._streaming import DEFAULT_CHUNK_SIZE, BodyHasher, hash_body
 from ._verifier import (
     CallableKeyLookup,
@@ -92,8 +96,12 @@ __all__ = [
     "HeaderStyle",
     "HmacSigError",
     "InternalError",
+    "KeyInfo",
     "KeyLookup",
     "KeyLookupError",
+    "KeyState",
+    "KeyStore",
+    "KeyStoreError",
     "Policy",
     "ReplayGuard",
     "Request",

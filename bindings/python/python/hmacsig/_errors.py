@@ -1,12 +1,13 @@
-"""The typed errors: the generated ``HmacSigError`` and ``KeyLookupError`` classes, given a
-readable message, their conformance ``kind`` and the public module's name."""
+"""The typed errors: the generated ``HmacSigError``, ``KeyLookupError`` and ``KeyStoreError``
+classes, given a readable message, ``HmacSigError`` its conformance ``kind``, and all the public
+module's name."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-__all__ = ["HmacSigError", "KeyLookupError"]
+__all__ = ["HmacSigError", "KeyLookupError", "KeyStoreError"]
 
 _PUBLIC_MODULE = "hmacsig"
 
@@ -63,8 +64,29 @@ if TYPE_CHECKING:
         class Failed(KeyLookupError):
             def __init__(self, reason: str) -> None: ...
 
+    class KeyStoreError(Exception):
+        """Why a key store operation failed; one subclass per cause."""
+
+        reason: str
+        """Why (also ``str(e)``)."""
+
+        class MasterKey(KeyStoreError):
+            """The master key is missing, malformed, or not the store's."""
+
+        class Storage(KeyStoreError):
+            """The database failed or cannot be reached."""
+
+        class NotFound(KeyStoreError):
+            """No such key id (or version)."""
+
+        class AlreadyExists(KeyStoreError):
+            """``create`` of a key id the store already has."""
+
+        class InvalidInput(KeyStoreError):
+            """A store URL, key id or argument that cannot be used."""
+
 else:
-    from ._ffi import HmacSigError, KeyLookupError
+    from ._ffi import HmacSigError, KeyLookupError, KeyStoreError
 
 # The generated exceptions pass a field dump (`reason='...'`) to Exception, so str(e) would read
 # as that dump. The Rust `reason` is already a complete sentence: make it the message, and give
@@ -103,3 +125,4 @@ def _patch_errors(base: type, with_kind: bool) -> None:
 
 _patch_errors(HmacSigError, with_kind=True)
 _patch_errors(KeyLookupError, with_kind=False)  # not a conformance kind
+_patch_errors(KeyStoreError, with_kind=False)

@@ -183,6 +183,24 @@ class Verifier(Closeable[_ffi.Verifier]):
         server's signed responses (``verify_response``), or a one-off check."""
         return cls._make(_ffi.Verifier.with_credentials(scheme, credentials, policy, replay_guard), scheme, None)
 
+    @classmethod
+    def with_store(
+        cls,
+        scheme: Scheme,
+        store: _ffi.KeyStore,
+        policy: Optional[Policy] = None,
+        replay_guard: Optional[_ffi.ReplayGuard] = None,
+    ) -> "Verifier":
+        """A verifier whose secrets are in a ``KeyStore``: a request verifies with any valid secret
+        of its key id (both during a rotation's grace period; at most a few are tried, each
+        compared in constant time). Decrypted secrets are kept for 30 s. A store that fails
+        raises ``HmacSigError.KeyLookupFailed`` (503)."""
+        if not isinstance(store, _ffi.KeyStore):
+            raise TypeError(f"store must be a KeyStore, not {type(store).__name__}")
+        verifier = cls._make(_ffi.Verifier.with_store(scheme, store, policy, replay_guard), scheme, None)
+        verifier._lookup_shown = repr(store)
+        return verifier
+
     def _verdict(self, ops: Tuple[int, int], text: Tuple[bytes, int], body: bytes, now: Optional[int]) -> str:
         key_op, verify_op = ops
         message, counts = text
