@@ -5,14 +5,20 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod keys;
+
+pub use keys::{CreateArgs, KeysArgs, KeysCommand, ListArgs, OutArgs, RekeyArgs, RevokeArgs, RotateArgs, StoreArgs};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hmacsig",
     version,
     about = "Sign, verify and explain HMAC-signed HTTP requests (api-auth, path-body-hex, timestamped, aws-sigv4, rfc9421).",
-    after_help = "Exit codes: 0 ok; 1 verification failed or the signature differs; 2 usage; 3 input (missing secret, \
-                  unreadable file, malformed request).\nSecrets are read from an environment variable (--secret-env) or a \
-                  file (--secret-file), never from the command line, and never printed."
+    after_help = "Exit codes: 0 ok; 1 verification failed or the signature differs (keys: the store refused the change); \
+                  2 usage; 3 input (missing secret or master key, unreadable file or store, malformed request).\nSecrets are \
+                  read from an environment variable (--secret-env) or a file (--secret-file), never from the command line, \
+                  and never printed; only the new secrets of keygen, keys create and keys rotate are shown, once. The key \
+                  store's master key comes from HMACSIG_MASTER_KEY only."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -49,6 +55,8 @@ pub enum Command {
                             against the client's string to sign.\n\n\
                             Exits 0 when there is nothing to compare or everything matches, 1 otherwise.")]
     Explain(ExplainArgs),
+    /// Manage an encrypted key store: create, rotate, revoke, list, rekey (master key from HMACSIG_MASTER_KEY).
+    Keys(KeysArgs),
 }
 
 /// Where the key comes from.

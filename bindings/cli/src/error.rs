@@ -2,14 +2,14 @@
 //!
 //! | code | meaning |
 //! | --- | --- |
-//! | 0 | ok: signed, verified, or explained with nothing wrong |
-//! | 1 | verification failed, or the signature differs |
-//! | 2 | usage: bad or conflicting arguments (clap's own errors included) |
-//! | 3 | input: a missing environment variable, an unreadable file, a malformed raw request, a request the scheme cannot sign |
+//! | 0 | ok: signed, verified, or explained with nothing wrong; a `keys` change made |
+//! | 1 | verification failed, or the signature differs; `keys`: the store refused (key id exists, or no such key or live version) |
+//! | 2 | usage: bad or conflicting arguments (clap's own errors included), a malformed key id or store URL |
+//! | 3 | input: a missing environment variable (a secret, the master key), a master key that is malformed or not the store's, an unreadable file or store, a malformed raw request, a request the scheme cannot sign |
 
-use hmacsig::HmacSigError;
+use hmacsig::{HmacSigError, KeyStoreError};
 
-/// Verification failed or the signature differs.
+/// Verification failed or the signature differs; or the key store refused.
 pub const EXIT_REFUSED: u8 = 1;
 /// Bad or conflicting arguments; clap exits with the same code.
 pub const EXIT_USAGE: u8 = 2;
@@ -37,6 +37,18 @@ impl CliError {
     /// A core error from building a scheme or policy out of the arguments.
     pub fn usage_from(e: &HmacSigError) -> Self {
         Self::usage(kind_and_reason(e))
+    }
+
+    /// A key store error: `MasterKey` and `Storage` are input (3), like a
+    /// missing secret or an unreadable file; `InvalidInput` is usage (2);
+    /// `NotFound` and `AlreadyExists` are the store refusing (1).
+    pub fn from_store(e: &KeyStoreError) -> Self {
+        let code = match e {
+            KeyStoreError::MasterKey { .. } | KeyStoreError::Storage { .. } => EXIT_INPUT,
+            KeyStoreError::InvalidInput { .. } => EXIT_USAGE,
+            KeyStoreError::NotFound { .. } | KeyStoreError::AlreadyExists { .. } => EXIT_REFUSED,
+        };
+        Self { code, message: e.to_string() }
     }
 
     /// A core error from signing or reading the request itself.

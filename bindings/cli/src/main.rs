@@ -1,9 +1,12 @@
 //! `hmacsig`: sign requests for curl, verify a raw request, explain a
-//! signature mismatch, make a key. A thin layer over the `hmacsig` crate.
+//! signature mismatch, make a key, manage an encrypted key store. A thin
+//! layer over the `hmacsig` crate.
 //!
 //! Contract: results on stdout; failures on stderr as one line, with the
 //! exit codes of [`error`]. Secrets come only from an environment variable
-//! or a file and are never printed.
+//! or a file and are never printed, except a new one, once (`keygen`,
+//! `keys create`, `keys rotate`). The key store's master key comes only from
+//! `HMACSIG_MASTER_KEY`.
 
 mod args;
 mod commands;
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => commands::verify::run(a),
         Command::Keygen => commands::keygen::run(),
         Command::Explain(a) => commands::explain::run(a),
+        Command::Keys(a) => commands::keys::run(a),
     };
     match result {
         Ok(output) => {

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod keygen;
+pub mod keys;
 pub mod request;
 pub mod sign;
 pub mod verify;
