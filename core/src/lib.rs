@@ -30,6 +30,8 @@ pub mod headers;
 mod mac;
 mod object_ids;
 mod replay;
+#[cfg(feature = "server")]
+mod replay_redis;
 mod request;
 mod scheme;
 mod schemes;

@@ -7,6 +7,9 @@
 //! expiry is evicted, so the signature that could be replayed is the one with
 //! the least time left. Size the capacity above your peak rate of accepted
 //! requests times the window to never evict a live entry. Thread-safe.
+//!
+//! [`ReplayGuard::redis`] keeps the same record in Redis instead, for a fleet
+//! of servers (`replay_redis.rs`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -38,6 +41,9 @@ pub struct ReplayGuard {
     capacity: u32,
     default_ttl: u32,
     seen: Mutex<Seen>,
+    /// Set for a guard in Redis; `seen` is then unused.
+    #[cfg(feature = "server")]
+    redis: Option<crate::replay_redis::RedisGuard>,
 }
 
 #[uniffi::export]
@@ -49,7 +55,25 @@ impl ReplayGuard {
         if capacity == 0 {
             return Err(HmacSigError::unsupported("a replay guard needs a capacity of at least 1"));
         }
-        Ok(Self { capacity, default_ttl, seen: Mutex::new(Seen::default()) })
+        Ok(Self {
+            capacity,
+            default_ttl,
+            seen: Mutex::new(Seen::default()),
+            #[cfg(feature = "server")]
+            redis: None,
+        })
+    }
+
+    /// A guard in Redis at `url` (`redis://host:port/db`), shared by every
+    /// server that uses the same Redis and `namespace`: a request accepted by
+    /// one is refused as replayed by all. When Redis cannot be reached it
+    /// refuses (`KeyLookupFailed`, 503) unless `fail_open`. `default_ttl` as
+    /// for [`Self::new`].
+    #[cfg(feature = "server")]
+    #[uniffi::constructor(default(namespace = "hmacsig", fail_open = false, default_ttl = 900))]
+    pub fn redis(url: String, namespace: String, fail_open: bool, default_ttl: u32) -> Result<Self> {
+        let redis = crate::replay_redis::RedisGuard::new(&url, &namespace, fail_open)?;
+        Ok(Self { capacity: u32::MAX, default_ttl, seen: Mutex::new(Seen::default()), redis: Some(redis) })
     }
 
     /// Records `signature` (of `key_id`) as seen until `expires_at` (Unix
@@ -59,6 +83,11 @@ impl ReplayGuard {
     pub fn check(&self, key_id: &str, signature: &str, expires_at: Option<i64>, now: Option<i64>) -> Result<()> {
         let now = crate::time::now_or_system(now);
         let expires_at = expires_at.unwrap_or_else(|| now.saturating_add(i64::from(self.default_ttl)));
+        #[cfg(feature = "server")]
+        if let Some(redis) = &self.redis {
+            // Already outside its window: nothing to remember (as below).
+            return if expires_at <= now { Ok(()) } else { redis.check(key_id, signature, expires_at - now) };
+        }
         let mut material = Vec::with_capacity(key_id.len() + signature.len() + 1);
         material.extend_from_slice(key_id.as_bytes());
         material.push(0);
@@ -86,6 +115,10 @@ impl ReplayGuard {
 
     /// How many signatures are remembered now.
     pub fn len(&self) -> u32 {
+        #[cfg(feature = "server")]
+        if let Some(redis) = &self.redis {
+            return redis.len();
+        }
         self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).expiry_of.len() as u32
     }
 

@@ -135,6 +135,8 @@ pub fn prepare() -> Result {
 /// loopback HTTP, the examples, `mypy --strict`, and `pip install ./bindings/python` into a
 /// fresh venv (which reuses this target dir's compiled artifacts).
 pub fn test() -> Result<Counts> {
+    // tests/test_replay_redis.py starts a real redis-server on loopback.
+    crate::util::ensure_program("redis-server", "redis-server")?;
     pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
 }
 

@@ -14,6 +14,7 @@ pub fn prepare() -> Result {
 /// then the Rust example (one test: it must verify its request and refuse the tampered one).
 pub fn test() -> Result<Counts> {
     need_curl()?;
+    ensure_program("redis-server", "redis-server")?;
     let mut counts = cargo_test(Command::new("cargo").current_dir(root()).args([
         "test",
         "-p",
@@ -24,10 +25,29 @@ pub fn test() -> Result<Counts> {
         "hmacsig-cli",
         "-p",
         "xtask",
+        "--",
+        "--skip",
+        REDIS_TESTS[0],
+        "--skip",
+        REDIS_TESTS[1],
+    ]))?;
+    // The Redis guard's tests start a real redis-server each: run on their own,
+    // with their output, so the log shows the server they used.
+    counts += cargo_test(Command::new("cargo").current_dir(root()).args([
+        "test",
+        "-p",
+        "hmacsig",
+        "--test",
+        "replay_redis",
+        "--",
+        "--nocapture",
     ]))?;
     counts += example_counts();
     Ok(counts)
 }
+
+/// The tests of `core/tests/replay_redis.rs`.
+const REDIS_TESTS: [&str; 2] = ["a_fleet_shares_one_guard_and_entries_expire", "a_redis_that_is_down_fails_closed_unless_told_otherwise"];
 
 fn example_counts() -> Counts {
     let out = Command::new("cargo").current_dir(root()).args(["run", "--quiet", "-p", "hmacsig", "--example", "sign_and_verify"]).output();
