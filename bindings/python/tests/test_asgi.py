@@ -110,7 +110,7 @@ def test_unsigned_request_is_401_with_a_short_text_body(server, client):
     response = client.post(f"{server.url}/orders", json=ORDER)
     assert response.status_code == 401
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
-    assert response.text == "missing_authorization: the request has no Authorization header"
+    assert response.text == "missing_authorization: the request carries no credentials"
 
 
 def test_malformed_authorization_is_401(server, client):
@@ -122,7 +122,8 @@ def test_malformed_authorization_is_401(server, client):
 def test_wrong_secret_is_403_bad_signature(server, client):
     response = client.post(f"{server.url}/orders", json=ORDER, auth=signed(secret="not-the-secret"))
     assert response.status_code == 403
-    assert response.text.startswith("bad_signature: ")
+    # The kind and a fixed sentence: no string to sign (tests/test_refusals.py has every kind).
+    assert response.text == "bad_signature: the signature does not match"
 
 
 def test_unknown_key_is_403(server, client):
@@ -202,7 +203,7 @@ def test_failed_key_lookup_is_503_without_details(client, caplog):
     with UvicornThread(make_app(verifier)) as running, caplog.at_level(logging.ERROR, logger="hmacsig"):
         response = client.post(f"{running.url}/orders", json=ORDER, auth=signed())
     assert response.status_code == 503
-    assert response.text == "key_lookup_failed: the key lookup failed; try again later"
+    assert response.text == "key_lookup_failed: the server could not check the credentials, try again later"
     assert "db.internal" not in response.text
     assert any("db.internal" in r.getMessage() for r in caplog.records)
 
@@ -262,15 +263,15 @@ def test_websocket_handshake_is_verified():
             with test_client.websocket_connect("/ws"):
                 pass
         assert refused.value.status_code == 401
-        assert refused.value.text == "missing_authorization: the request has no Authorization header"
+        assert refused.value.text == "missing_authorization: the request carries no credentials"
         with pytest.raises(WebSocketDenialResponse) as refused:
             with test_client.websocket_connect("/ws", headers=websocket_headers("/ws", secret="wrong")):
                 pass
         assert refused.value.status_code == 403
-        assert refused.value.text.startswith("bad_signature: ")
+        assert refused.value.text == "bad_signature: the signature does not match"
 
 
-def run_websocket_refusal(extensions: dict) -> list:
+def run_websocket_refusal(extensions: dict, headers: tuple = (), **options) -> list:
     async def app(scope, receive, send):
         raise AssertionError("not reached")
 
@@ -287,10 +288,10 @@ def run_websocket_refusal(extensions: dict) -> list:
         "path": "/ws",
         "raw_path": b"/ws",
         "query_string": b"",
-        "headers": [(b"host", b"testserver")],
+        "headers": [(b"host", b"testserver"), *headers],
         "extensions": extensions,
     }
-    asyncio.run(HmacSigMiddleware(app, verifier_for("api-auth"))(scope, receive, send))
+    asyncio.run(HmacSigMiddleware(app, verifier_for("api-auth"), **options)(scope, receive, send))
     return sent
 
 
@@ -300,10 +301,20 @@ def test_refused_websocket_without_the_extension_is_closed_with_1008():
     assert close["reason"].startswith("missing_authorization: ")
 
 
+def test_websocket_close_reason_fits_in_123_bytes():
+    # With expose_string_to_sign the reason quotes the header: clipped to whole UTF-8 characters.
+    header = [(b"authorization", "Bearer é".encode("utf-8") * 100)]
+    [close] = run_websocket_refusal({}, header, expose_string_to_sign=True)
+    assert close["reason"].startswith("malformed_authorization: ")
+    assert 100 < len(close["reason"].encode("utf-8")) <= 123
+    [close] = run_websocket_refusal({}, header)
+    assert close["reason"] == "malformed_authorization: the credentials header cannot be read"
+
+
 def test_refused_websocket_with_the_extension_gets_status_and_body():
     start, body = run_websocket_refusal({"websocket.http.response": {}})
     assert start["type"] == "websocket.http.response.start" and start["status"] == 401
-    assert body["body"] == b"missing_authorization: the request has no Authorization header"
+    assert body["body"] == b"missing_authorization: the request carries no credentials"
 
 
 def test_verified_key_id_without_the_middleware_is_a_lookup_error():

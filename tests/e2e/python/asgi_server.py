@@ -6,7 +6,7 @@
 
 ``GET /health`` passes unsigned (``ok``); any other path must be signed, and answers JSON
 ``{"key_id", "method", "target", "body_sha256", "content_type"}``; a refusal is the middleware's
-``<kind>: <reason>`` with 401 or 403.
+``<kind>: <fixed sentence>`` with 401 or 403.
 """
 
 import hashlib

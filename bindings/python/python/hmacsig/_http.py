@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Collection, FrozenSet, Tuple
+from typing import Collection, FrozenSet, Mapping, Tuple
 
 from . import HmacSigError, Signer, Verifier, http_status
 
@@ -50,16 +50,63 @@ def pass_path_set(pass_paths: Collection[str]) -> FrozenSet[str]:
     return paths
 
 
-def refusal(error: HmacSigError) -> Tuple[int, str]:
-    """The status and ``text/plain`` body for a refused request: ``<kind>: <reason>``.
+REFUSALS: Mapping[str, str] = {
+    "invalid_request": "the request cannot be verified as sent",
+    "missing_authorization": "the request carries no credentials",
+    "malformed_authorization": "the credentials header cannot be read",
+    "unknown_key": "the key id is not known",
+    "bad_signature": "the signature does not match",
+    "stale": "the request is too old",
+    "future": "the request is dated too far in the future",
+    "body_mismatch": "the body does not match what was signed",
+    "digest_not_allowed": "the algorithm is not accepted",
+    "missing_signed_header": "a required header is missing or not signed",
+    "replayed": "this request was already received",
+    "unsupported": "the request uses an option the server does not support",
+    "key_lookup_failed": "the server could not check the credentials, try again later",
+}
+"""The fixed sentence a refusal's body gives for each kind: the client learns the kind and
+nothing about the request (no string to sign, no body, no echo of its headers)."""
 
-    A failed key lookup (503) is the server's fault: its details go to the ``hmacsig`` logger,
-    and the client gets a generic reason."""
+_REFUSED = "the request was refused"
+"""The sentence for a kind missing from ``REFUSALS`` (a kind newer than this table)."""
+
+LOGGED_CHARS = 2000
+"""How much of the core's reason (which holds the string to sign for ``bad_signature``) the
+``hmacsig`` logger gets."""
+
+
+def check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= LOGGED_CHARS:
+        return text
+    return f"{text[:LOGGED_CHARS]}... ({len(text) - LOGGED_CHARS} more characters)"
+
+
+def refusal(error: HmacSigError, expose_string_to_sign: bool = False) -> Tuple[int, str]:
+    """The status and ``text/plain`` body for a refused request: ``<kind>: <fixed sentence>``.
+
+    The diagnosis (the kind and the core's reason, which for ``bad_signature`` holds the
+    server's string to sign) goes to the ``hmacsig`` logger at DEBUG, clipped to
+    ``LOGGED_CHARS``. A failed key lookup (503) is the server's fault: it is logged at ERROR
+    and the client always gets the fixed sentence. With ``expose_string_to_sign`` (development
+    only) the body of a 401/403 is ``<kind>: <reason>`` instead."""
     status = http_status(error)
+    kind = error.kind
+    sentence = f"{kind}: {REFUSALS.get(kind, _REFUSED)}"
     if status >= 500:
-        log.error("hmacsig: %s: %s", error.kind, error)
-        return status, f"{error.kind}: the key lookup failed; try again later"
-    return status, f"{error.kind}: {error}"
+        log.error("hmacsig: %s: %s", kind, _clipped(str(error)))
+        return status, sentence
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("hmacsig: refused %d %s: %s", status, kind, _clipped(str(error)))
+    if expose_string_to_sign:
+        return status, f"{kind}: {error}"
+    return status, sentence
 
 
 def body_too_large(limit: int) -> str:

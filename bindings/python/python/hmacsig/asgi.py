@@ -17,9 +17,12 @@ to ``max_body_bytes``, else ``413``), verifies the method, the target as receive
 the ``Verifier``, and then:
 
 - refused: answers ``hmacsig.http_status(error)`` (401 no usable credentials, 403 refused,
-  503 the key lookup failed) with a ``text/plain`` body ``<kind>: <reason>``, e.g.
-  ``bad_signature: signature does not match; ...``; the application is not called. A failed
-  key lookup's details go to the ``hmacsig`` logger, not to the client.
+  503 the key lookup failed) with a ``text/plain`` body ``<kind>: <fixed sentence>``, e.g.
+  ``bad_signature: the signature does not match``; the application is not called. The body
+  tells the client the kind and nothing more; the diagnosis (the core's reason, with the
+  server's string to sign for ``bad_signature``) goes to the ``hmacsig`` logger at DEBUG, a
+  failed key lookup's at ERROR. ``expose_string_to_sign=True`` puts the reason in the body
+  (development only).
 - verified: calls the application with the key id in ``scope["hmacsig.key_id"]`` (and in
   Starlette's ``request.state.hmacsig_key_id``) and the body replayed from memory.
 
@@ -48,6 +51,7 @@ from ._http import (
     DEFAULT_MAX_BODY_BYTES as _DEFAULT_MAX_BODY_BYTES,
     KEY_ID,
     body_too_large as _body_too_large,
+    check_flag as _check_flag,
     check_max_body_bytes as _check_max_body_bytes,
     check_verifier as _check_verifier,
     pass_path_set as _pass_path_set,
@@ -80,6 +84,10 @@ class HmacSigMiddleware:
 
     ``pass_paths``: exact paths let through unsigned (``["/health"]``). ``max_body_bytes``: the
     largest body read and verified (default 1 MiB); a larger one is answered ``413``.
+    ``expose_string_to_sign``: answer a refusal with the core's reason (for ``bad_signature``,
+    the server's string to sign: its rebuilt URL and, for some schemes, the body) instead of
+    a fixed sentence; for development and conformance debugging only, never on a server
+    untrusted clients can reach.
     """
 
     def __init__(
@@ -89,11 +97,13 @@ class HmacSigMiddleware:
         *,
         pass_paths: Collection[str] = (),
         max_body_bytes: int = _DEFAULT_MAX_BODY_BYTES,
+        expose_string_to_sign: bool = False,
     ) -> None:
         self.app = app
         self.verifier = _check_verifier(verifier)
         self.pass_paths = _pass_path_set(pass_paths)
         self.max_body_bytes = _check_max_body_bytes(max_body_bytes)
+        self.expose_string_to_sign = _check_flag("expose_string_to_sign", expose_string_to_sign)
 
     async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         kind = scope["type"]
@@ -128,7 +138,7 @@ class HmacSigMiddleware:
         try:
             key_id = self.verifier.verify(scope["method"], request_target(scope), headers, body)
         except HmacSigError as e:
-            await _answer(send, *_refusal(e))
+            await _answer(send, *_refusal(e, self.expose_string_to_sign))
             return
         _set_key_id(scope, key_id)
 
@@ -147,7 +157,7 @@ class HmacSigMiddleware:
         try:
             key_id = self.verifier.verify("GET", request_target(scope), _headers(scope), b"")
         except HmacSigError as e:
-            status, text = _refusal(e)
+            status, text = _refusal(e, self.expose_string_to_sign)
             message = await receive()  # websocket.connect, before any answer
             if message["type"] != "websocket.connect":
                 return
@@ -156,7 +166,9 @@ class HmacSigMiddleware:
                 await send({"type": "websocket.http.response.start", "status": status, "headers": _text_headers(data)})
                 await send({"type": "websocket.http.response.body", "body": data})
             else:
-                await send({"type": "websocket.close", "code": 1008, "reason": text[:120]})
+                # A close reason is at most 123 bytes of UTF-8.
+                reason = text.encode("utf-8")[:120].decode("utf-8", "ignore")
+                await send({"type": "websocket.close", "code": 1008, "reason": reason})
             return
         _set_key_id(scope, key_id)
         await self.app(scope, receive, send)

@@ -17,8 +17,11 @@ For each request whose path is not a pass path, the middleware reads the body
 target as received, the headers and the body with the ``Verifier``, and then:
 
 - refused: answers ``hmacsig.http_status(error)`` (401, 403, 503) with a ``text/plain`` body
-  ``<kind>: <reason>``; the application is not called. A failed key lookup's details go to the
-  ``hmacsig`` logger, not to the client.
+  ``<kind>: <fixed sentence>`` (``bad_signature: the signature does not match``); the
+  application is not called. The body tells the client the kind and nothing more; the
+  diagnosis (the core's reason, with the server's string to sign for ``bad_signature``) goes
+  to the ``hmacsig`` logger at DEBUG, a failed key lookup's at ERROR.
+  ``expose_string_to_sign=True`` puts the reason in the body (development only).
 - verified: calls the application with the key id in ``environ["hmacsig.key_id"]`` and the body
   in a fresh ``wsgi.input`` (``CONTENT_LENGTH`` set to its length).
 
@@ -48,6 +51,7 @@ from ._http import (
     DEFAULT_MAX_BODY_BYTES as _DEFAULT_MAX_BODY_BYTES,
     KEY_ID,
     body_too_large as _body_too_large,
+    check_flag as _check_flag,
     check_max_body_bytes as _check_max_body_bytes,
     check_verifier as _check_verifier,
     pass_path_set as _pass_path_set,
@@ -66,6 +70,10 @@ class HmacSigMiddleware:
 
     ``pass_paths``: exact paths let through unsigned (``["/health"]``). ``max_body_bytes``: the
     largest body read and verified (default 1 MiB); a larger one is answered ``413``.
+    ``expose_string_to_sign``: answer a refusal with the core's reason (for ``bad_signature``,
+    the server's string to sign: its rebuilt URL and, for some schemes, the body) instead of
+    a fixed sentence; for development and conformance debugging only, never on a server
+    untrusted clients can reach.
     """
 
     def __init__(
@@ -75,11 +83,13 @@ class HmacSigMiddleware:
         *,
         pass_paths: Collection[str] = (),
         max_body_bytes: int = _DEFAULT_MAX_BODY_BYTES,
+        expose_string_to_sign: bool = False,
     ) -> None:
         self.app = app
         self.verifier = _check_verifier(verifier)
         self.pass_paths = _pass_path_set(pass_paths)
         self.max_body_bytes = _check_max_body_bytes(max_body_bytes)
+        self.expose_string_to_sign = _check_flag("expose_string_to_sign", expose_string_to_sign)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if _route_path(environ) in self.pass_paths:
@@ -90,7 +100,7 @@ class HmacSigMiddleware:
         try:
             key_id = self.verifier.verify(environ["REQUEST_METHOD"], request_target(environ), _headers(environ), body)
         except HmacSigError as e:
-            return _answer(start_response, *_refusal(e))
+            return _answer(start_response, *_refusal(e, self.expose_string_to_sign))
         environ[KEY_ID] = key_id
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))

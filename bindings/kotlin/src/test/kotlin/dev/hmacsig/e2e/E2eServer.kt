@@ -9,6 +9,7 @@ import dev.hmacsig.HmacSigException
 import dev.hmacsig.Scheme
 import dev.hmacsig.Verifier
 import dev.hmacsig.httpStatus
+import dev.hmacsig.refusalBody
 import org.json.JSONObject
 import java.net.InetSocketAddress
 import java.security.MessageDigest
@@ -68,7 +69,8 @@ private fun answer(exchange: HttpExchange, verifier: Verifier) {
             .put("content_type", exchange.requestHeaders.getFirst("Content-Type") ?: "")
         reply(exchange, 200, "application/json", echo.toString())
     } catch (e: HmacSigException) {
-        reply(exchange, httpStatus(e), "text/plain; charset=utf-8", "${e.kind.code}: ${e.message}")
+        // The kind and a fixed sentence, never the message (docs/server.md, "Refusals").
+        reply(exchange, httpStatus(e), "text/plain; charset=utf-8", refusalBody(e))
     }
 }
 

@@ -4,6 +4,7 @@ import dev.hmacsig.Header
 import dev.hmacsig.HmacSigException
 import dev.hmacsig.Verifier
 import dev.hmacsig.httpStatus
+import dev.hmacsig.refusalBody
 import okhttp3.Headers
 import okhttp3.mockwebserver.Dispatcher
 import okhttp3.mockwebserver.MockResponse
@@ -24,8 +25,9 @@ class Received(val method: String, val target: String, val headers: Headers, val
  * A real HTTP server on 127.0.0.1 (OkHttp's MockWebServer) that verifies every request with
  * [verifier] as a server does, given what it received: the method, the origin-form target of
  * the request line, the headers and the body ([now]: the verifying time, null the system
- * clock). It answers 200 with the key id, or `status(kind)` with `kind: reason`. [answer] may
- * replace the 200 (a redirect, say).
+ * clock). It answers 200 with the key id, or `status(kind)` with `kind: <fixed sentence>`
+ * ([refusalBody]; the refusal itself is [Received.refusal]). [answer] may replace the 200 (a
+ * redirect, say).
  */
 class VerifyingServer(
     private val verifier: Verifier,
@@ -49,7 +51,7 @@ class VerifyingServer(
                     { keyId -> answer(r) ?: MockResponse().setBody(keyId) },
                     { e ->
                         if (e is HmacSigException) {
-                            MockResponse().setResponseCode(httpStatus(e)).setBody("${e.kind.code}: ${e.message}")
+                            MockResponse().setResponseCode(httpStatus(e)).setBody(refusalBody(e))
                         } else {
                             MockResponse().setResponseCode(500).setBody(e.toString())
                         }
