@@ -46,6 +46,21 @@ pub struct ReplayGuard {
     redis: Option<crate::replay_redis::RedisGuard>,
 }
 
+#[cfg(feature = "server")]
+#[uniffi::export]
+impl ReplayGuard {
+    /// A guard in Redis at `url` (`redis://host:port/db`), shared by every
+    /// server that uses the same Redis and `namespace`: a request accepted by
+    /// one is refused as replayed by all. When Redis cannot be reached it
+    /// refuses (`KeyLookupFailed`, 503) unless `fail_open`. `default_ttl` as
+    /// for [`Self::new`].
+    #[uniffi::constructor(default(namespace = "hmacsig", fail_open = false, default_ttl = 900))]
+    pub fn redis(url: String, namespace: String, fail_open: bool, default_ttl: u32) -> Result<Self> {
+        let redis = crate::replay_redis::RedisGuard::new(&url, &namespace, fail_open)?;
+        Ok(Self { capacity: u32::MAX, default_ttl, seen: Mutex::new(Seen::default()), redis: Some(redis) })
+    }
+}
+
 #[uniffi::export]
 impl ReplayGuard {
     /// `capacity`: most signatures remembered at once. `default_ttl`: how long
@@ -62,18 +77,6 @@ impl ReplayGuard {
             #[cfg(feature = "server")]
             redis: None,
         })
-    }
-
-    /// A guard in Redis at `url` (`redis://host:port/db`), shared by every
-    /// server that uses the same Redis and `namespace`: a request accepted by
-    /// one is refused as replayed by all. When Redis cannot be reached it
-    /// refuses (`KeyLookupFailed`, 503) unless `fail_open`. `default_ttl` as
-    /// for [`Self::new`].
-    #[cfg(feature = "server")]
-    #[uniffi::constructor(default(namespace = "hmacsig", fail_open = false, default_ttl = 900))]
-    pub fn redis(url: String, namespace: String, fail_open: bool, default_ttl: u32) -> Result<Self> {
-        let redis = crate::replay_redis::RedisGuard::new(&url, &namespace, fail_open)?;
-        Ok(Self { capacity: u32::MAX, default_ttl, seen: Mutex::new(Seen::default()), redis: Some(redis) })
     }
 
     /// Records `signature` (of `key_id`) as seen until `expires_at` (Unix

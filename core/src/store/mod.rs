@@ -19,6 +19,7 @@
 //! Behind the `server` feature: the mobile and browser builds leave it out.
 
 mod cipher;
+mod postgres;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ use crate::credentials::Credentials;
 use crate::time::now_or_system;
 
 use cipher::Cipher;
+use postgres::Postgres;
 use sqlite::Sqlite;
 
 pub use cipher::MASTER_KEY_ENV;
@@ -130,17 +132,69 @@ impl Record {
 /// A key id's secrets as a verifier uses them: keyed, until when they are valid.
 type Valid = Vec<(Option<i64>, Arc<Credentials>)>;
 
-/// An encrypted key store, opened from a URL: `sqlite:PATH`.
+/// Where the records are.
+enum Backend {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
+}
+
+impl Backend {
+    fn records(&self, key_id: Option<&str>) -> Result<Vec<Record>, KeyStoreError> {
+        match self {
+            Self::Sqlite(b) => b.records(key_id),
+            Self::Postgres(b) => b.records(key_id),
+        }
+    }
+
+    fn add_version(
+        &self,
+        cipher: &Cipher,
+        key_id: &str,
+        secret: &[u8],
+        now: i64,
+        first: bool,
+        end: Option<i64>,
+    ) -> Result<i64, KeyStoreError> {
+        match self {
+            Self::Sqlite(b) => b.add_version(cipher, key_id, secret, now, first, end),
+            Self::Postgres(b) => b.add_version(cipher, key_id, secret, now, first, end),
+        }
+    }
+
+    fn revoke(&self, key_id: &str, version: Option<i64>, now: i64) -> Result<usize, KeyStoreError> {
+        match self {
+            Self::Sqlite(b) => b.revoke(key_id, version, now),
+            Self::Postgres(b) => b.revoke(key_id, version, now),
+        }
+    }
+
+    fn rekey(&self, old: &Cipher, new: &Cipher) -> Result<(), KeyStoreError> {
+        match self {
+            Self::Sqlite(b) => b.rekey(old, new),
+            Self::Postgres(b) => b.rekey(old, new),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// An encrypted key store, opened from a URL: `sqlite:PATH` (embedded) or
+/// `postgres://user@host:port/db` (a fleet's shared store).
 #[derive(uniffi::Object)]
 pub struct KeyStore {
-    backend: Sqlite,
+    backend: Backend,
     cipher: RwLock<Cipher>,
     cache: Mutex<HashMap<String, (Instant, Arc<Valid>)>>,
 }
 
 impl std::fmt::Debug for KeyStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyStore(<sqlite>)")
+        write!(f, "KeyStore(<{}>)", self.backend.name())
     }
 }
 
@@ -159,20 +213,21 @@ fn new_secret() -> Result<String, KeyStoreError> {
 
 #[uniffi::export]
 impl KeyStore {
-    /// Opens the store at `url` (`sqlite:PATH`; a new file becomes a new
-    /// store), with `master_key` (32 bytes, base64) or, when `None`, the
+    /// Opens the store at `url` (`sqlite:PATH`, where a new file becomes a new
+    /// store; or `postgres://user@host:port/db`, where a database without the
+    /// store's tables gets them), with `master_key` (32 bytes, base64) or, when `None`, the
     /// `HMACSIG_MASTER_KEY` environment variable.
     #[uniffi::constructor(default(master_key = None))]
     pub fn open(url: String, master_key: Option<String>) -> Result<Arc<Self>, KeyStoreError> {
         let cipher = Cipher::from_base64(master_key.as_deref())?;
         let backend = match url.split_once(':') {
-            Some(("sqlite", path)) => Sqlite::open(path.strip_prefix("//").unwrap_or(path), &cipher)?,
-            Some(("postgres" | "postgresql", _)) => {
+            Some(("sqlite", path)) => Backend::Sqlite(Sqlite::open(path.strip_prefix("//").unwrap_or(path), &cipher)?),
+            Some(("postgres" | "postgresql", _)) => Backend::Postgres(Postgres::open(&url, &cipher)?),
+            _ => {
                 return Err(KeyStoreError::InvalidInput {
-                    reason: "postgres:// stores are not available in this build yet; use sqlite:PATH".into(),
+                    reason: format!("a store URL is sqlite:PATH or postgres://user@host/db, not {url:?}"),
                 });
             }
-            _ => return Err(KeyStoreError::InvalidInput { reason: format!("a store URL is sqlite:PATH, not {url:?}") }),
         };
         Ok(Arc::new(Self { backend, cipher: RwLock::new(cipher), cache: Mutex::new(HashMap::new()) }))
     }
