@@ -1,7 +1,8 @@
-// Hand-written: readable messages for the generated `HmacSigError`.
+// Hand-written: readable messages for the generated `HmacSigError` and
+// `KeyStoreError`.
 //
-// uniffi.toml sets `omit_localized_error_conformance`, so the generated enum is
-// a plain `Swift.Error`; these conformances make `localizedDescription`,
+// uniffi.toml sets `omit_localized_error_conformance`, so the generated enums are
+// plain `Swift.Error`s; these conformances make `localizedDescription`,
 // `description` and string interpolation show the Rust `reason` text (a full
 // sentence, never secret material) instead of a reflected field dump.
 
@@ -52,6 +53,25 @@ extension HmacSigError: LocalizedError, CustomStringConvertible {
     /// credentials), 403 (credentials refused) or 503 (the key lookup failed).
     /// The mapping is the Rust core's `http_status`.
     public var httpStatus: Int { Int(HmacSig.httpStatus(kind: kind)) }
+
+    public var errorDescription: String? { reason }
+
+    public var description: String { reason }
+}
+
+extension KeyStoreError: LocalizedError, CustomStringConvertible {
+    /// The human-readable message: the Rust `reason`, verbatim (never a
+    /// secret nor the master key).
+    public var reason: String {
+        switch self {
+        case let .MasterKey(reason),
+             let .Storage(reason),
+             let .NotFound(reason),
+             let .AlreadyExists(reason),
+             let .InvalidInput(reason):
+            return reason
+        }
+    }
 
     public var errorDescription: String? { reason }
 

@@ -3,7 +3,10 @@
 // `KeyLookup` protocol and `Verifier.withLookup`. The core never calls back
 // into Swift: a verifier with a lookup asks the core for the key id a request
 // claims, runs the lookup here, then verifies with the secret it found
-// (Operations.swift).
+// (Operations.swift). A verifier made with the generated
+// `Verifier.withStore(scheme:store:policy:replayGuard:)` (an encrypted
+// `KeyStore`) needs nothing here: the core finds its secrets, and it verifies
+// in one call of the C entry, as a `withKeys` one does.
 
 import Foundation
 

@@ -13,11 +13,13 @@ import dev.hmacsig.ffi.SignatureType as FfiSignatureType
  * hmacsig: sign and verify HTTP requests with HMAC.
  *
  * A thin layer over the UniFFI-generated `dev.hmacsig.ffi` package: Kotlin defaults,
- * ByteArray bodies, one exception type (HmacSigException with an ErrorKind), and
+ * ByteArray bodies, one exception type (HmacSigException with an ErrorKind; the key store
+ * has its own, KeyStoreException), and
  * closeable objects that refuse use after close instead of touching freed native memory.
  * Signing and verifying go through one C entry of the core (CoreCall.kt); UniFFI builds the
  * objects. Files: Scheme.kt (Scheme, Policy, Credentials), Signer.kt, Verifier.kt (Verifier,
- * KeyLookup, ReplayGuard), BodyHasher.kt (streamed bodies), HmacSigException.kt.
+ * KeyLookup, ReplayGuard), KeyStore.kt (the encrypted key store), BodyHasher.kt (streamed
+ * bodies), HmacSigException.kt.
  */
 
 /** One header field line. Names compare case-insensitively; values are kept verbatim. */

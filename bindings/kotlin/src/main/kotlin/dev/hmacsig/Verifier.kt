@@ -19,7 +19,8 @@ fun interface KeyLookup {
 
 /**
  * Verifies requests for a server: a scheme, a policy, where secrets come from (an
- * in-memory map, [withKeys], or your [KeyLookup], [withLookup]) and optionally a
+ * in-memory map, [withKeys], an encrypted [KeyStore], [withStore], or your [KeyLookup],
+ * [withLookup]) and optionally a
  * [ReplayGuard]. Thread-safe; build one and share it. Close it (or `use {}` it) when done;
  * the scheme, policy and guard it was built from may be closed independently.
  *
@@ -158,6 +159,21 @@ class Verifier private constructor(
         @JvmOverloads
         fun withLookup(scheme: Scheme, lookup: KeyLookup, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
             build(scheme, policy, replayGuard, "key lookup", lookup) { s, p, g -> FfiVerifier.withCallerSecrets(s, p, g) }
+
+        /**
+         * A verifier whose secrets are in [store]: for each request, the secrets of its key id
+         * that are valid at the verification's `now` (a rotation in progress has two; both
+         * verify), decrypted and kept for at most 30 seconds. A key id the store does not have,
+         * or whose secrets are all revoked or expired, is [ErrorKind.UNKNOWN_KEY]; a store that
+         * fails is [ErrorKind.KEY_LOOKUP_FAILED]. The verifier keeps its own reference to the
+         * store: closing [store] does not stop it.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun withStore(scheme: Scheme, store: KeyStore, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
+            store.owned.with { k ->
+                build(scheme, policy, replayGuard, "key store", null) { s, p, g -> FfiVerifier.withStore(s, k, p, g) }
+            }
 
         private fun build(
             scheme: Scheme,
