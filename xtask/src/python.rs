@@ -135,8 +135,10 @@ pub fn prepare() -> Result {
 /// loopback HTTP, the examples, `mypy --strict`, and `pip install ./bindings/python` into a
 /// fresh venv (which reuses this target dir's compiled artifacts).
 pub fn test() -> Result<Counts> {
-    // tests/test_replay_redis.py starts a real redis-server on loopback.
+    // tests/test_replay_redis.py starts a real redis-server on loopback; tests/test_fleet.py
+    // that and a throwaway PostgreSQL cluster (Debian's initdb, not on PATH).
     crate::util::ensure_program("redis-server", "redis-server")?;
+    crate::util::ensure_postgresql()?;
     pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{Counts, Result, ensure_program, log, number_before, root, run, run_tee, sum_counts, target_dir};
+use crate::util::{Counts, Result, ensure_postgresql, ensure_program, log, number_before, root, run, run_tee, sum_counts, target_dir};
 
 pub fn prepare() -> Result {
     run(Command::new("cargo").current_dir(root()).args(["build", "--release", "--quiet", "-p", "hmacsig-conformance"]))
@@ -15,39 +15,39 @@ pub fn prepare() -> Result {
 pub fn test() -> Result<Counts> {
     need_curl()?;
     ensure_program("redis-server", "redis-server")?;
-    let mut counts = cargo_test(Command::new("cargo").current_dir(root()).args([
-        "test",
-        "-p",
-        "hmacsig",
-        "-p",
-        "hmacsig-conformance",
-        "-p",
-        "hmacsig-cli",
-        "-p",
-        "xtask",
-        "--",
-        "--skip",
-        REDIS_TESTS[0],
-        "--skip",
-        REDIS_TESTS[1],
-    ]))?;
-    // The Redis guard's tests start a real redis-server each: run on their own,
-    // with their output, so the log shows the server they used.
-    counts += cargo_test(Command::new("cargo").current_dir(root()).args([
-        "test",
-        "-p",
-        "hmacsig",
-        "--test",
-        "replay_redis",
-        "--",
-        "--nocapture",
-    ]))?;
+    ensure_postgresql()?;
+    let mut args =
+        vec!["test", "-p", "hmacsig", "-p", "hmacsig-conformance", "-p", "hmacsig-cli", "-p", "hmacsig-tower", "-p", "xtask", "--"];
+    for test in REAL_SERVER_TESTS.iter().flat_map(|(_, tests)| tests.iter()) {
+        args.extend(["--skip", test]);
+    }
+    let mut counts = cargo_test(Command::new("cargo").current_dir(root()).args(&args))?;
+    // The tests that start a real redis-server or PostgreSQL run on their own,
+    // with their output, so the log shows the servers they used.
+    for (target, _) in REAL_SERVER_TESTS {
+        counts +=
+            cargo_test(Command::new("cargo").current_dir(root()).args(["test", "-p", "hmacsig", "--test", target, "--", "--nocapture"]))?;
+    }
+    counts += no_default_features();
     counts += example_counts();
     Ok(counts)
 }
 
-/// The tests of `core/tests/replay_redis.rs`.
-const REDIS_TESTS: [&str; 2] = ["a_fleet_shares_one_guard_and_entries_expire", "a_redis_that_is_down_fails_closed_unless_told_otherwise"];
+/// Test targets that start real servers, and their tests.
+const REAL_SERVER_TESTS: [(&str, &[&str]); 2] = [
+    ("replay_redis", &["a_fleet_shares_one_guard_and_entries_expire", "a_redis_that_is_down_fails_closed_unless_told_otherwise"]),
+    ("store_postgres", &["a_fleet_shares_one_postgres_store", "a_store_that_is_down_is_key_lookup_failed"]),
+];
+
+/// The core builds without its server parts, as the mobile and browser builds take it (one test).
+fn no_default_features() -> Counts {
+    let ok = run(Command::new("cargo").current_dir(root()).args(["check", "--quiet", "-p", "hmacsig", "--no-default-features"])).is_ok();
+    log(format!(
+        "rust: the core without its server parts (--no-default-features) {}",
+        if ok { "builds: passed" } else { "does not build: FAILED" }
+    ));
+    Counts { passed: u64::from(ok), failed: u64::from(!ok) }
+}
 
 fn example_counts() -> Counts {
     let out = Command::new("cargo").current_dir(root()).args(["run", "--quiet", "-p", "hmacsig", "--example", "sign_and_verify"]).output();

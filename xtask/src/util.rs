@@ -108,6 +108,21 @@ pub fn ensure_program(program: &str, package: &str) -> Result {
     if have(program) { Ok(()) } else { Err(format!("installed {package}, yet {program} is still not on PATH")) }
 }
 
+/// Makes sure Debian's PostgreSQL server is installed (its binaries are under
+/// `/usr/lib/postgresql/*/bin`, not on PATH): the key store's tests start
+/// clusters of their own with its `initdb`.
+pub fn ensure_postgresql() -> Result {
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|versions| versions.flatten().any(|v| v.path().join("bin").join("initdb").is_file()))
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    log("PostgreSQL is not installed: installing the Debian package postgresql");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "postgresql"]).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 /// Copies `from` to `to` when the content differs (keeps mtimes stable for incremental builds).
 pub fn sync_file(from: &Path, to: &Path) -> Result {
     let new = std::fs::read(from).map_err(|e| format!("reading {}: {e}", from.display()))?;
