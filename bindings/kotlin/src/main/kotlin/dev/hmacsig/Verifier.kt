@@ -201,14 +201,34 @@ class Verifier private constructor(
  * (path-body-hex). Both 0..4294967295; a capacity of 0 is [ErrorKind.UNSUPPORTED].
  * Thread-safe. Close it (or `use {}` it) when done; a Verifier keeps its own reference.
  */
-class ReplayGuard @JvmOverloads constructor(capacity: Long = 100_000, defaultTtl: Long = 900) : AutoCloseable {
-    init {
-        val max = UInt.MAX_VALUE.toLong()
-        require(capacity in 0..max) { "capacity must be 0..$max, not $capacity" }
-        require(defaultTtl in 0..max) { "defaultTtl must be 0..$max seconds, not $defaultTtl" }
+class ReplayGuard private constructor(guard: FfiReplayGuard) : AutoCloseable {
+    @JvmOverloads
+    constructor(capacity: Long = 100_000, defaultTtl: Long = 900) : this(memory(capacity, defaultTtl))
+
+    companion object {
+        private fun memory(capacity: Long, defaultTtl: Long): FfiReplayGuard {
+            val max = UInt.MAX_VALUE.toLong()
+            require(capacity in 0..max) { "capacity must be 0..$max, not $capacity" }
+            require(defaultTtl in 0..max) { "defaultTtl must be 0..$max seconds, not $defaultTtl" }
+            return translated { FfiReplayGuard(capacity.toUInt(), defaultTtl.toUInt()) }
+        }
+
+        /**
+         * A guard in Redis at [url] (`redis://host:port/db`), shared by every server that uses
+         * the same Redis and [namespace]: a request accepted by one is refused as replayed by
+         * all. When Redis cannot be reached it refuses with [ErrorKind.KEY_LOOKUP_FAILED] (503)
+         * unless [failOpen]. [defaultTtl] as for the in-memory guard.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun redis(url: String, namespace: String = "hmacsig", failOpen: Boolean = false, defaultTtl: Long = 900): ReplayGuard {
+            val max = UInt.MAX_VALUE.toLong()
+            require(defaultTtl in 0..max) { "defaultTtl must be 0..$max seconds, not $defaultTtl" }
+            return ReplayGuard(translated { FfiReplayGuard.redis(url, namespace, failOpen, defaultTtl.toUInt()) })
+        }
     }
 
-    internal val owned = Owned(translated { FfiReplayGuard(capacity.toUInt(), defaultTtl.toUInt()) }, "ReplayGuard")
+    internal val owned = Owned(guard, "ReplayGuard")
 
     /**
      * Records [signature] (of [keyId]) as seen until [expiresAt] (Unix seconds; null:
