@@ -149,7 +149,10 @@ class VerifyingHandler(BaseHTTPRequestHandler):
                 self.log_error("key lookup failed: %s", e)
                 self.reply(status, "the client database is unavailable; try again later")
             else:
-                self.reply(status, f"{e.kind}: {e}")
+                # The client learns the kind of refusal, never the server's diagnosis (the
+                # string to sign holds the rebuilt URL and, for some schemes, the body).
+                self.log_message("refused: %s: %s", e.kind, e)
+                self.reply(status, e.kind)
             return
         self.reply(200, f"verified: {key_id}")
 

@@ -89,35 +89,35 @@ def test_signed_post_with_body_is_verified(pbh_server):
 
 
 def test_unsigned_request_is_401(pbh_server):
-    assert send(pbh_server, "GET", "/quotes") == (401, "missing_authorization: the request has no Authorization header\n")
+    assert send(pbh_server, "GET", "/quotes") == (401, "missing_authorization\n")
 
 
 @pytest.mark.parametrize("value", ["a:b:c", "nocolon", "quotes-app:"])
 def test_malformed_authorization_is_401(pbh_server, value):
     status, text = send(pbh_server, "GET", "/quotes", [("Authorization", value)])
-    assert (status, text) == (401, f'malformed_authorization: Authorization "{value}" is not <key_id>:<signature>\n')
+    assert (status, text) == (401, "malformed_authorization\n")
 
 
 def test_unknown_key_is_403(pbh_server):
     headers = pbh_headers("GET", "/quotes", key_id="stranger")
-    assert send(pbh_server, "GET", "/quotes", headers) == (403, 'unknown_key: no secret is known for key id "stranger"\n')
+    assert send(pbh_server, "GET", "/quotes", headers) == (403, "unknown_key\n")
 
 
 def test_wrong_secret_is_403(pbh_server):
     status, text = send(pbh_server, "GET", "/quotes", pbh_headers("GET", "/quotes", secret="guess"))
-    assert (status, text) == (403, 'bad_signature: signature does not match; the server signed "/quotes"\n')
+    assert (status, text) == (403, "bad_signature\n")
 
 
 def test_tampered_path_is_403(pbh_server):
     headers = pbh_headers("GET", "/quotes?limit=5")
     status, text = send(pbh_server, "GET", "/quotes?limit=500", headers)
-    assert (status, text) == (403, 'bad_signature: signature does not match; the server signed "/quotes?limit=500"\n')
+    assert (status, text) == (403, "bad_signature\n"), "the refusal holds no string to sign"
 
 
 def test_tampered_body_is_403(pbh_server):
     headers = pbh_headers("PUT", "/quotes/7", b'{"amount":12}')
     status, text = send(pbh_server, "PUT", "/quotes/7", headers, b'{"amount":99}')
-    assert status == 403 and text.startswith("bad_signature: ")
+    assert (status, text) == (403, "bad_signature\n")
 
 
 def test_public_route_passes_unsigned(pbh_server):
@@ -151,7 +151,7 @@ def test_timestamped_scheme_with_replay_guard(ts_server):
     assert [name for name, _ in headers] == ["X-Request-Timestamp", "X-Request-Signature", "X-Request-Key-Id"]
     assert send(ts_server, "POST", "/orders?id=7", headers, body) == (200, "verified: quotes-app\n")
     status, text = send(ts_server, "POST", "/orders?id=7", headers, body)
-    assert (status, text) == (403, 'replayed: this signature from key id "quotes-app" was already used\n')
+    assert (status, text) == (403, "replayed\n")
     assert send(ts_server, "POST", "/orders?id=8", headers, body)[0] == 403
     assert send(ts_server, "POST", "/orders?id=7")[0] == 401
 
