@@ -3,9 +3,11 @@ pass-path set, and small header helpers. Standard library only."""
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import time
 from http import HTTPStatus
-from typing import Collection, FrozenSet, Mapping, Tuple
+from typing import Collection, FrozenSet, Mapping, Optional, Tuple
 
 from . import HmacSigError, Signer, Verifier, http_status
 
@@ -118,3 +120,35 @@ def status_line(status: int) -> str:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return str(status)
+
+
+class ClockSkew:
+    """The clock-skew correction of the client integrations (opt-in, as the AWS SDKs do it): when
+    a server refuses a request as ``stale`` or ``future`` (its body starts with the kind) and
+    answers with a ``Date``, the offset between that ``Date`` and this machine's clock is learnt
+    and the request is signed again and sent once more. Later requests are signed at the corrected
+    time. Thread-safe enough: the offset is one int, replaced whole."""
+
+    __slots__ = ("offset",)
+
+    def __init__(self) -> None:
+        self.offset = 0
+        """Seconds to add to this machine's clock when signing."""
+
+    def now(self) -> Optional[int]:
+        """``now`` for ``Signer.sign``: ``None`` (the system clock) until an offset is learnt."""
+        return None if self.offset == 0 else int(time.time()) + self.offset
+
+    def learn(self, status: int, body: bytes, date: Optional[str]) -> bool:
+        """Learns the offset from a refusal; ``True`` when the request is worth signing again."""
+        if status not in (401, 403) or date is None or not body.startswith((b"stale:", b"future:", b"stale\n", b"future\n")):
+            return False
+        try:
+            server = email.utils.parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+        offset = int(round(server - time.time()))
+        if offset == self.offset:
+            return False  # the clock was not the problem
+        self.offset = offset
+        return True

@@ -17,6 +17,10 @@ adds none later) and the body, which httpx reads into memory first
 verifier rebuilds by default. With ``aws-sigv4`` and ``SignatureType.QUERY`` the request's URL
 becomes the presigned one.
 
+``HmacSigAuth(signer, correct_clock_skew=True)`` (off by default) signs a request again, once,
+when the server refuses it as ``stale`` or ``future`` and sends a ``Date``: the offset between
+the server's clock and this machine's is kept for the requests that follow, as the AWS SDKs do.
+
 A signature covers one request: httpx follows redirects (``follow_redirects=True``) without
 calling the auth again, so the redirected request carries the old signature and a verifying
 server refuses it.
@@ -31,6 +35,7 @@ from typing import Generator
 import httpx
 
 from . import Signer
+from ._http import ClockSkew as _ClockSkew
 from ._http import check_signer as _check_signer
 
 __all__ = ["HmacSigAuth"]
@@ -42,19 +47,32 @@ class HmacSigAuth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, signer: Signer) -> None:
+    def __init__(self, signer: Signer, *, correct_clock_skew: bool = False) -> None:
         self.signer = _check_signer(signer)
+        if not isinstance(correct_clock_skew, bool):
+            raise TypeError(f"correct_clock_skew must be a bool, not {type(correct_clock_skew).__name__}")
+        self._skew = _ClockSkew() if correct_clock_skew else None
+        # The refusal's body is read only when it may be a stale/future one.
+        self.requires_response_body = correct_clock_skew
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        unsigned, url = list(request.headers.raw), request.url
         self.sign(request)
-        yield request
+        response = yield request
+        skew = self._skew
+        if skew is not None and skew.learn(response.status_code, response.content, response.headers.get("Date")):
+            # Sign the request as it was before signing, at the corrected time, and send it once more.
+            request.headers, request.url = httpx.Headers(unsigned), url
+            self.sign(request)
+            yield request
 
     def sign(self, request: httpx.Request) -> None:
         """Signs ``request`` in place (its body must have been read)."""
         target = request.url.raw_path.decode("ascii")
         # Raw header bytes, as they go on the wire; a server decodes them the same way.
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
-        signed = self.signer.sign(request.method, target, headers, request.content)
+        now = None if self._skew is None else self._skew.now()
+        signed = self.signer.sign(request.method, target, headers, request.content, now)
         for header in signed.headers:
             request.headers[header.name] = header.value
         if signed.url is not None:

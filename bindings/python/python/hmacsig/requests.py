@@ -41,6 +41,7 @@ import requests
 from requests.auth import AuthBase
 
 from . import Signer
+from ._http import ClockSkew as _ClockSkew
 from ._http import check_signer as _check_signer
 
 try:
@@ -58,10 +59,18 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class HmacSigAuth(AuthBase):
-    """A ``requests`` auth that signs each request with ``signer`` (an ``hmacsig.Signer``)."""
+    """A ``requests`` auth that signs each request with ``signer`` (an ``hmacsig.Signer``).
 
-    def __init__(self, signer: Signer) -> None:
+    ``correct_clock_skew=True`` (off by default): when the server refuses a request as ``stale``
+    or ``future`` and sends a ``Date``, the offset between its clock and this machine's is learnt,
+    the request is signed again at the corrected time and sent once more, and later requests are
+    signed at the corrected time too, as the AWS SDKs do."""
+
+    def __init__(self, signer: Signer, *, correct_clock_skew: bool = False) -> None:
         self.signer = _check_signer(signer)
+        if not isinstance(correct_clock_skew, bool):
+            raise TypeError(f"correct_clock_skew must be a bool, not {type(correct_clock_skew).__name__}")
+        self._skew = _ClockSkew() if correct_clock_skew else None
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if r.url is None or r.method is None:
@@ -74,17 +83,45 @@ class HmacSigAuth(AuthBase):
         if host_set_here:
             r.headers["Host"] = _host_header(parts.netloc, parts.scheme)
         body = _body_bytes(r)
+        unsigned = r.copy() if self._skew is not None else None
+        self._sign(r, target, body)
+        if host_set_here:
+            r.register_hook("response", _forget_host_on_redirect)  # type: ignore[no-untyped-call]
+        if unsigned is not None:
+            r.register_hook("response", lambda response, **kwargs: self._retry_on_skew(response, unsigned, target, body, **kwargs))  # type: ignore[no-untyped-call]
+        return r
+
+    def _sign(self, r: requests.PreparedRequest, target: str, body: bytes) -> None:
+        """Signs ``r`` (its Host and body already as they will be sent)."""
+        assert r.method is not None and r.url is not None
+        parts = urlsplit(r.url)
         headers: List[Tuple[str, str]] = [(name, _text(value)) for name, value in r.headers.items()]
-        signed = self.signer.sign(r.method, target, headers, body)
+        now = None if self._skew is None else self._skew.now()
+        signed = self.signer.sign(r.method, target, headers, body, now)
         for header in signed.headers:
             r.headers[header.name] = header.value
         if signed.url is not None:
             # A presigned URL: the signed target, on the same scheme and authority.
             path, _, query = signed.url.partition("?")
             r.url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-        if host_set_here:
-            r.register_hook("response", _forget_host_on_redirect)  # type: ignore[no-untyped-call]
-        return r
+
+    def _retry_on_skew(
+        self, response: requests.Response, unsigned: requests.PreparedRequest, target: str, body: bytes, **kwargs: Any
+    ) -> requests.Response:
+        """Signs the request again at the server's time and sends it once more, when the server
+        refused it for its clock (a response hook; the retry's own hooks do not retry again)."""
+        skew = self._skew
+        if skew is None or not skew.learn(response.status_code, response.content, response.headers.get("Date")):
+            return response
+        retry = unsigned.copy()
+        self._sign(retry, target, body)
+        if response.connection is None:
+            return response
+        response.close()
+        again: requests.Response = response.connection.send(retry, **kwargs)
+        again.history.append(response)
+        again.request = retry
+        return again
 
     def __repr__(self) -> str:
         return f"HmacSigAuth({self.signer!r})"
