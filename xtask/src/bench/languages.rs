@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::{Map, Value, json};
 
-use super::report::{Report, case, ratio, run_json};
+use super::report::{Report, case, rate_ratio, ratio, run_json};
 use crate::util::{self, Result, root};
 
 /// botocore (the denominator of python_sign_vs_botocore) and what it imports, pinned
@@ -31,6 +31,12 @@ const PYTHON_BENCH_DEPS: [(&str, &str); 13] = [
 ];
 const PYTHON_ROUNDS: u32 = 31;
 const PYTHON_BATCH_MS: u32 = 20;
+
+/// `asgi_throughput_vs_bare`: rounds per server (interleaved, ABBA), seconds per round,
+/// client processes (one keep-alive connection each).
+const ASGI_ROUNDS: u32 = 9;
+const ASGI_ROUND_S: f64 = 1.5;
+const ASGI_CLIENTS: u32 = 4;
 
 /// Rounds of interleaved Kotlin and Swift batches, ms per batch, and the JIT warm-up
 /// the Kotlin side runs per case before calibrating.
@@ -148,6 +154,46 @@ pub(super) fn python_bench(report: &mut Report) {
     extra.insert("python".into(), results["python"].clone());
     extra.insert("profile_hmacsig_api_auth_sign".into(), results["profile_hmacsig_api_auth_sign"].clone());
     report.details.insert("python".into(), Value::Object(extra));
+}
+
+/// `tests/bench/python/asgi_throughput.py`: requests/s of a minimal ASGI app under uvicorn
+/// with `HmacSigMiddleware` against the same app bare, the same bounded load on both.
+pub(super) fn asgi_bench(report: &mut Report) {
+    let name = "asgi_throughput_vs_bare";
+    let (rounds, seconds, clients) = (ASGI_ROUNDS.to_string(), ASGI_ROUND_S.to_string(), ASGI_CLIENTS.to_string());
+    let results = (|| -> Result<Value> {
+        python_bench_venv()?;
+        run_json(
+            Command::new(crate::python::venv_python())
+                .env("PYTHONDONTWRITEBYTECODE", "1")
+                .arg(root().join("tests").join("bench").join("python").join("asgi_throughput.py"))
+                .args(["--rounds", &rounds, "--seconds", &seconds, "--clients", &clients]),
+        )
+    })();
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => return report.fail_all(&[name], &e),
+    };
+    report.add(
+        name,
+        rate_ratio(
+            &results,
+            "hmacsig_asgi",
+            "bare_asgi",
+            "median requests/s of uvicorn + HmacSigMiddleware (path-body-hex, keys held) + a minimal app / median requests/s of the same app without it; same pre-signed requests, same closed-loop load, rounds interleaved (a throughput ratio: above 1 is faster)",
+        )
+        .map(|(value, mut detail)| {
+            for key in ["round_ratios", "client_max", "checks", "server"] {
+                detail[key] = results[key].clone();
+            }
+            for (side, case) in [("numerator", "hmacsig_asgi"), ("denominator", "bare_asgi")] {
+                for key in ["server_cpu_us_per_request", "client_cpu_us_per_request"] {
+                    detail[side][key] = results[case][key].clone();
+                }
+            }
+            (value, detail)
+        }),
+    );
 }
 
 pub(super) fn kotlin_bench(report: &mut Report) {

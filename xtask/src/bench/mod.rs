@@ -13,6 +13,9 @@
 //!   vs a stdlib signer, botocore's `SigV4Auth.add_auth` and awscrt's
 //!   `aws_sign_request`; `Verifier.verify` (keys held, or a Python lookup) vs a
 //!   stdlib verifier.
+//! - `tests/bench/python/asgi_throughput.py` in `target/py-venv`: requests/s of
+//!   a minimal ASGI app under uvicorn with `HmacSigMiddleware` vs the same app
+//!   bare, the same closed-loop load on loopback, rounds interleaved.
 //! - `bindings/kotlin/src/test/kotlin/dev/hmacsig/bench/SignBench.kt` (`java`, full
 //!   JIT, on the prepared jar and test classes): `Signer.sign` and
 //!   `Verifier.verify` vs `javax.crypto.Mac` ones.
@@ -31,7 +34,7 @@ mod report;
 use serde_json::{Map, Value, json};
 
 use crate::util::{Result, log, target_dir};
-use languages::{kotlin_bench, plot, python_bench, swift_bench};
+use languages::{asgi_bench, kotlin_bench, plot, python_bench, swift_bench};
 use native::{bench_binary, rust_micro, stream_rss, stream_throughput};
 use report::{Report, load_average, machine, round};
 
@@ -61,8 +64,8 @@ impl Target {
     }
 }
 
-/// Every metric, in report order, with its target (issues 6 and 14).
-const METRICS: [(&str, Target); 16] = [
+/// Every metric, in report order, with its target (issues 6, 14 and 15).
+const METRICS: [(&str, Target); 17] = [
     ("core_sign_vs_floor", Target::AtMost(1.5)),
     ("core_sign_vs_keyed_floor", Target::None),
     ("core_verify_vs_floor", Target::AtMost(2.0)),
@@ -73,6 +76,7 @@ const METRICS: [(&str, Target); 16] = [
     ("python_sigv4_vs_awscrt", Target::AtMost(0.75)),
     ("python_verify_vs_stdlib", Target::AtMost(1.5)),
     ("python_verify_lookup_vs_stdlib", Target::AtMost(2.5)),
+    ("asgi_throughput_vs_bare", Target::AtLeast(0.9)),
     ("kotlin_sign_vs_javax", Target::AtMost(3.0)),
     ("kotlin_verify_vs_javax", Target::AtMost(1.5)),
     ("swift_sign_vs_empty_call", Target::None),
@@ -135,6 +139,8 @@ pub fn run() -> Result {
     }
     log("== bench: Python (hmacsig vs stdlib, botocore and awscrt)");
     python_bench(&mut report);
+    log("== bench: ASGI throughput (uvicorn + HmacSigMiddleware vs the bare app)");
+    asgi_bench(&mut report);
     log("== bench: Kotlin (hmacsig vs javax.crypto.Mac)");
     kotlin_bench(&mut report);
     log("== bench: Swift (Signer.sign and Verifier.verify vs an empty FFI call)");
@@ -161,7 +167,7 @@ pub fn run() -> Result {
     details.insert("machine".into(), json!({"before": machine_before, "load_average_after": load_average()}));
     details.insert(
         "method".into(),
-        json!("medians over interleaved batches: each round runs one batch of every case in rotating order (numerators and denominators alike), after calibration and a discarded warm-up batch; a ratio is median(numerator) / median(denominator) from this run; times are ns per call"),
+        json!("medians over interleaved batches: each round runs one batch of every case in rotating order (numerators and denominators alike), after calibration and a discarded warm-up batch; a ratio is median(numerator) / median(denominator) from this run; times are ns per call, except asgi_throughput_vs_bare, a ratio of median requests/s over rounds alternating the two servers"),
     );
     details.insert("elapsed_s".into(), json!(round(started.elapsed().as_secs_f64(), 1)));
     details.insert(

@@ -86,6 +86,35 @@ pub(super) fn ratio(results: &Value, numerator: &str, denominator: &str, divides
     Ok((value, json!({"ratio": round(value, 4), "divides": divides, "numerator": num_detail, "denominator": den_detail})))
 }
 
+/// One rate case (`samples_rps`, higher is faster): its median and what it is, for `details`.
+pub(super) fn rate_case(results: &Value, name: &str) -> Result<(f64, Value)> {
+    let c = results.get(name).ok_or_else(|| format!("the benchmark reported no case {name:?}"))?;
+    let samples: Vec<f64> = c["samples_rps"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    let med = median(&samples).ok_or_else(|| format!("case {name:?} has no samples"))?;
+    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Ok((
+        med,
+        json!({
+            "case": name,
+            "what": c["what"],
+            "median_per_s": round(med, 1),
+            "min_per_s": round(min, 1),
+            "max_per_s": round(max, 1),
+            "samples_per_s": samples,
+        }),
+    ))
+}
+
+/// A throughput ratio: median rate of `numerator` / median rate of `denominator`
+/// (`samples_rps`, both from `results`); above 1 means the numerator is faster.
+pub(super) fn rate_ratio(results: &Value, numerator: &str, denominator: &str, divides: &str) -> Result<(f64, Value)> {
+    let (num, num_detail) = rate_case(results, numerator)?;
+    let (den, den_detail) = rate_case(results, denominator)?;
+    let value = num / den;
+    Ok((value, json!({"ratio": round(value, 4), "divides": divides, "numerator": num_detail, "denominator": den_detail})))
+}
+
 pub(super) struct Report {
     pub metrics: Map<String, Value>,
     pub details: Map<String, Value>,
@@ -164,5 +193,19 @@ mod tests {
         assert_eq!(detail["numerator"]["median_ns_per_call"], json!(20.0));
         assert_eq!(detail["denominator"]["batches"], json!(3));
         assert!(ratio(&results, "a", "missing", "").is_err());
+    }
+
+    #[test]
+    fn rate_ratio_divides_median_rates() {
+        let results = json!({
+            "mw": {"what": "with", "samples_rps": [900.0, 800.0, 1000.0]},
+            "bare": {"what": "without", "samples_rps": [1000.0, 1100.0, 900.0, 1200.0]},
+        });
+        let (value, detail) = rate_ratio(&results, "mw", "bare", "mw / bare").unwrap();
+        assert_eq!(value, 900.0 / 1050.0);
+        assert_eq!(detail["numerator"]["median_per_s"], json!(900.0));
+        assert_eq!(detail["denominator"]["min_per_s"], json!(900.0));
+        assert!(rate_ratio(&results, "mw", "samples_ns", "").is_err());
+        assert!(rate_ratio(&json!({"mw": {"samples_ns": [1.0]}}), "mw", "mw", "").is_err());
     }
 }
