@@ -68,6 +68,20 @@ impl Cipher {
     }
 }
 
+impl Cipher {
+    /// Whether `check` (the store's check record, if it has one) was sealed
+    /// under this master key; else the store refuses to open, and changes
+    /// nothing.
+    pub(super) fn check_store(&self, check: Option<Vec<u8>>, store: &str) -> Result<(), KeyStoreError> {
+        if check.is_some_and(|sealed| self.open(&sealed, CHECK_AAD).is_some_and(|p| p.as_slice() == CHECK_PLAINTEXT)) {
+            return Ok(());
+        }
+        Err(KeyStoreError::MasterKey {
+            reason: format!("the master key does not open {store} (it is not the key the store was made with); nothing was changed"),
+        })
+    }
+}
+
 /// The associated data of a secret record.
 pub(super) fn record_aad(key_id: &str, version: i64) -> Vec<u8> {
     let mut aad = b"hmacsig-secret\0".to_vec();

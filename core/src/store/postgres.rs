@@ -43,13 +43,7 @@ impl Postgres {
         if has_schema {
             let check: Option<Vec<u8>> =
                 client.query_opt("SELECT value FROM hmacsig_meta WHERE name = 'check'", &[]).map_err(storage)?.map(|row| row.get(0));
-            let opens = check.is_some_and(|sealed| cipher.open(&sealed, CHECK_AAD).is_some_and(|p| p.as_slice() == CHECK_PLAINTEXT));
-            if !opens {
-                return Err(KeyStoreError::MasterKey {
-                    reason: "the master key does not open this PostgreSQL store (it is not the key the store was made with); nothing was changed"
-                        .into(),
-                });
-            }
+            cipher.check_store(check, "this PostgreSQL store")?;
         } else {
             let check = cipher.seal(CHECK_PLAINTEXT, CHECK_AAD)?;
             let mut tx = client.transaction().map_err(storage)?;

@@ -48,14 +48,7 @@ impl Sqlite {
                 .query_row("SELECT value FROM hmacsig_meta WHERE name = 'check'", [], |row| row.get(0))
                 .optional()
                 .map_err(storage)?;
-            let opens = check.is_some_and(|sealed| cipher.open(&sealed, CHECK_AAD).is_some_and(|p| p.as_slice() == CHECK_PLAINTEXT));
-            if !opens {
-                return Err(KeyStoreError::MasterKey {
-                    reason: format!(
-                        "the master key does not open the store at {path} (it is not the key the store was made with); nothing was changed"
-                    ),
-                });
-            }
+            cipher.check_store(check, &format!("the store at {path}"))?;
         } else {
             let check = cipher.seal(CHECK_PLAINTEXT, CHECK_AAD)?;
             connection.pragma_update(None, "journal_mode", "WAL").map_err(storage)?;

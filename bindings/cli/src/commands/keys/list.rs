@@ -60,51 +60,29 @@ fn table(keys: &[KeyInfo]) -> String {
 
 /// A JSON array of objects with the core's `KeyInfo` fields (Unix seconds).
 fn json(keys: &[KeyInfo]) -> String {
-    let number = |n: Option<i64>| n.map_or_else(|| "null".to_owned(), |n| n.to_string());
-    let objects: Vec<String> = keys
+    let rows: Vec<serde_json::Value> = keys
         .iter()
         .map(|k| {
-            format!(
-                r#"  {{"key_id": {}, "version": {}, "created_at": {}, "expires_at": {}, "revoked_at": {}, "state": "{}"}}"#,
-                json_string(&k.key_id),
-                k.version,
-                k.created_at,
-                number(k.expires_at),
-                number(k.revoked_at),
-                state(k.state)
-            )
+            serde_json::json!({
+                "key_id": k.key_id,
+                "version": k.version,
+                "created_at": k.created_at,
+                "expires_at": k.expires_at,
+                "revoked_at": k.revoked_at,
+                "state": state(k.state),
+            })
         })
         .collect();
-    if objects.is_empty() { "[]\n".to_owned() } else { format!("[\n{}\n]\n", objects.join(",\n")) }
+    serde_json::to_string_pretty(&rows).expect("JSON values serialize") + "\n"
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (Howard Hinnant's civil_from_days).
+/// Unix seconds as RFC 3339 UTC (`humantime`); a time before 1970, which no
+/// store writes, as its number.
 fn rfc3339(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    match u64::try_from(unix) {
+        Ok(secs) => humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).to_string(),
+        Err(_) => unix.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -116,7 +94,7 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-1), "-1");
         assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
     }
 
@@ -138,10 +116,10 @@ mod tests {
              client-a  1        2023-11-14T22:13:20Z  2023-11-14T22:23:20Z  Expiring\n"
         );
         assert_eq!(json(&[]), "[]\n");
+        let one: serde_json::Value = serde_json::from_str(&json(&[key("a\"b\\\u{1}", 1, None, KeyState::Revoked)])).unwrap();
         assert_eq!(
-            json(&[key("a\"b\\\u{1}", 1, None, KeyState::Revoked)]),
-            "[\n  {\"key_id\": \"a\\\"b\\\\\\u0001\", \"version\": 1, \"created_at\": 1700000000, \"expires_at\": null, \
-             \"revoked_at\": null, \"state\": \"Revoked\"}\n]\n"
+            one,
+            serde_json::json!([{"key_id": "a\"b\\\u{1}", "version": 1, "created_at": 1_700_000_000, "expires_at": null, "revoked_at": null, "state": "Revoked"}])
         );
     }
 }
