@@ -85,6 +85,13 @@ extension URLRequest {
         return signed
     }
 
+    /// Signs this request as `sign(with:now:)` does, at the time corrected by
+    /// `clockSkew` (the system clock until it has learnt an offset): see `ClockSkew`.
+    @discardableResult
+    public mutating func sign(with signer: Signer, clockSkew: ClockSkew) throws -> SignedRequest {
+        try sign(with: signer, now: clockSkew.now())
+    }
+
     /// A signed copy of this request (see `sign(with:now:)`); this one is unchanged.
     public func signed(with signer: Signer, now: Int64? = nil) throws -> URLRequest {
         var copy = self
@@ -150,6 +157,75 @@ extension URLRequest {
         }
         return Request(method: method, target: sentPath + query, headers: headers, body: body)
     }
+}
+
+/// Clock-skew correction for signed URLRequests (opt-in, as the AWS SDKs do
+/// it). Keep one per server, sign with `sign(with:clockSkew:)`, and give it
+/// each refusal; when `learn(from:body:)` returns true, sign the original
+/// request (as it was before signing) again and send it once more:
+///
+/// ```swift
+/// let skew = ClockSkew()
+/// var request = original
+/// try request.sign(with: signer, clockSkew: skew)
+/// var (body, response) = try await session.data(for: request)
+/// if let http = response as? HTTPURLResponse, skew.learn(from: http, body: body) {
+///     request = original
+///     try request.sign(with: signer, clockSkew: skew)
+///     (body, response) = try await session.data(for: request)   // once, never more
+/// }
+/// ```
+///
+/// It learns from a 401 or 403 whose body starts with `stale:` or `future:`
+/// (the refusal contract `<kind>: <sentence>`) and which has a `Date` header:
+/// the offset is that `Date` minus this machine's clock, in seconds. Later
+/// requests signed with it use the corrected time. Any other response teaches
+/// it nothing. Safe to share between threads.
+public final class ClockSkew: @unchecked Sendable {
+    private let lock = NSLock()
+    private var learnt: Int64 = 0
+
+    /// No offset yet: requests are signed at the system clock.
+    public init() {}
+
+    /// Seconds added to this machine's clock when signing.
+    public var offset: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return learnt
+    }
+
+    /// `now` for signing: nil (the system clock) until an offset is learnt.
+    public func now() -> Int64? {
+        let offset = self.offset
+        return offset == 0 ? nil : Int64(Date().timeIntervalSince1970) + offset
+    }
+
+    /// Learns the offset from a refusal for the request's time (`response`
+    /// and its `body`); true when it changed, so the request is worth signing
+    /// again and sending once more. False for any other response, and when the
+    /// offset is the one already used (the clock was not the problem).
+    public func learn(from response: HTTPURLResponse, body: Data) -> Bool {
+        guard response.statusCode == 401 || response.statusCode == 403 else { return false }
+        guard body.starts(with: Data("stale:".utf8)) || body.starts(with: Data("future:".utf8)) else { return false }
+        let date = response.allHeaderFields.first { ($0.key as? String)?.lowercased() == "date" }?.value as? String
+        guard let date, let server = httpDate(date) else { return false }
+        let offset = Int64((server.timeIntervalSince1970 - Date().timeIntervalSince1970).rounded())
+        lock.lock()
+        defer { lock.unlock() }
+        if offset == learnt { return false }
+        learnt = offset
+        return true
+    }
+}
+
+/// An HTTP `Date` (IMF-fixdate, RFC 9110 5.6.7), or nil.
+private func httpDate(_ text: String) -> Date? {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "GMT")
+    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+    return formatter.date(from: text.trimmingCharacters(in: .whitespaces))
 }
 
 /// `scheme://authority` of `url`, as it holds them.

@@ -41,29 +41,81 @@ import java.io.IOException
  * only IOExceptions to `Callback.onFailure`); its [HmacSigIOException.error] is the typed
  * [HmacSigException]. The interceptor does not own [signer]: close it after the client's
  * last call. [clock] gives the signing time in Unix seconds (null: the system clock).
+ *
+ * [correctClockSkew] (off by default) corrects this machine's clock as the AWS SDKs do: when
+ * the server refuses a request with 401 or 403, a body starting with `stale:` or `future:`
+ * (the refusal contract `<kind>: <sentence>`) and a `Date` header, the offset between that
+ * `Date` and [clock] is learnt and, if it changed, the original request is signed again at
+ * the corrected time and sent once more (the refused response is closed). Later requests are
+ * signed at the corrected time too. Any other refusal is returned unchanged, and a request is
+ * retried at most once. As a network interceptor (which OkHttp lets proceed only once) the
+ * offset is learnt but the refused response is returned: the next call is corrected.
  */
 class HmacSigInterceptor @JvmOverloads constructor(
     private val signer: Signer,
     private val clock: (() -> Long)? = null,
+    private val correctClockSkew: Boolean = false,
 ) : Interceptor {
+    /** Seconds added to [clock] when signing: learnt from refusals with [correctClockSkew]. */
+    @Volatile
+    private var offset = 0L
+
     @Throws(IOException::class)
     override fun intercept(chain: Interceptor.Chain): Response {
-        val signed = try {
-            sign(chain.request())
-        } catch (e: HmacSigException) {
-            throw HmacSigIOException(e)
-        }
-        return chain.proceed(signed)
+        val (unsigned, body) = signing { prepare(chain.request()) }
+        val response = chain.proceed(signing { signPrepared(unsigned, body) })
+        // A network interceptor (it has a connection) learns, but must call proceed exactly once.
+        if (!correctClockSkew || !learn(response) || chain.connection() != null) return response
+        response.close()
+        return chain.proceed(signing { signPrepared(unsigned, body) })
+    }
+
+    /** [block]'s result; the core's refusal to sign as the IOException OkHttp needs. */
+    private inline fun <T> signing(block: () -> T): T = try {
+        block()
+    } catch (e: HmacSigException) {
+        throw HmacSigIOException(e)
+    }
+
+    /** The signing time: null (the system clock) until an offset is learnt. */
+    private fun now(): Long? {
+        val skew = offset
+        val local = clock?.invoke()
+        return if (skew == 0L) local else (local ?: (System.currentTimeMillis() / 1000)) + skew
     }
 
     /**
-     * [request] as it will be sent, signed: the signature headers set (replacing any of the
+     * Learns the clock offset from a refusal for the request's time (401/403, body `stale:` or
+     * `future:`, a `Date`); true when it changed, so the request is worth signing again.
+     */
+    private fun learn(response: Response): Boolean {
+        if (response.code != 401 && response.code != 403) return false
+        val server = response.headers.getDate("Date") ?: return false
+        val head = response.peekBody(7).string()
+        if (!head.startsWith("stale:") && !head.startsWith("future:")) return false
+        val localMillis = clock?.invoke()?.let { it * 1000 } ?: System.currentTimeMillis()
+        val learnt = Math.round((server.time - localMillis) / 1000.0)
+        if (learnt == offset) return false // the clock was not the problem
+        offset = learnt
+        return true
+    }
+
+    /**
+     * [request] as it will be sent, signed (at the corrected time once [correctClockSkew] learnt
+     * an offset): the signature headers set (replacing any of the
      * same name), the body as bytes, and `Content-Type`, `Content-Length` and `Host` explicit.
      * Throws [HmacSigException] when the core refuses to sign it, IOException when its body
      * cannot be read.
      */
     @Throws(HmacSigException::class, IOException::class)
-    fun sign(request: Request): Request {
+    fun sign(request: Request): Request = prepare(request).let { (unsigned, body) -> signPrepared(unsigned, body) }
+
+    /**
+     * [request] as it will be sent, not yet signed: its body read once into bytes (a one-shot
+     * body allows no second read; a retry signs these bytes again), `Content-Type`,
+     * `Content-Length` and `Host` explicit. Returns the request and its body bytes.
+     */
+    private fun prepare(request: Request): Pair<Request, ByteArray> {
         val builder = request.newBuilder()
         val original = request.body
         var body = ByteArray(0)
@@ -81,15 +133,19 @@ class HmacSigInterceptor @JvmOverloads constructor(
             builder.method(request.method, body.toRequestBody(mediaType))
         }
         if (request.header("Host") == null) builder.header("Host", hostHeader(request.url))
+        return builder.build() to body
+    }
 
-        val unsigned = builder.build()
-        val target = originForm(request.url)
+    /** [unsigned] (from [prepare], [body] its bytes) signed at [now]. */
+    private fun signPrepared(unsigned: Request, body: ByteArray): Request {
+        val builder = unsigned.newBuilder()
+        val target = originForm(unsigned.url)
         val headers = unsigned.headers.map { (name, value) -> Header(name, value) }
-        val signed = signer.sign(unsigned.method, target, headers, body, clock?.invoke())
+        val signed = signer.sign(unsigned.method, target, headers, body, now())
 
         for (name in signed.headers.map { it.name.lowercase() }.distinct()) builder.removeHeader(name)
         for (header in signed.headers) builder.addHeader(header.name, header.value)
-        signed.url?.let { builder.url(presignedUrl(request.url, it)) }
+        signed.url?.let { builder.url(presignedUrl(unsigned.url, it)) }
         return builder.build()
     }
 
