@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import dev.hmacsig.Header
 import dev.hmacsig.HmacSigException
+import dev.hmacsig.KeyStore
+import dev.hmacsig.ReplayGuard
 import dev.hmacsig.Scheme
 import dev.hmacsig.Verifier
 import dev.hmacsig.httpStatus
@@ -20,17 +22,48 @@ import kotlin.system.exitProcess
  * The Kotlin verifying server of the end-to-end tests (tests/e2e/README.md): a JDK
  * HttpServer on 127.0.0.1:PORT (0: any free port) that verifies api-auth (sha256, default
  * policy) with the Kotlin [Verifier] and the key in HMACSIG_E2E_KEY_ID / HMACSIG_E2E_SECRET.
+ * With HMACSIG_E2E_STORE_URL set it verifies from that key store instead (opened with
+ * HMACSIG_MASTER_KEY, or the store's own lookup of it when unset), and with
+ * HMACSIG_E2E_REDIS_URL set it refuses replays through a Redis guard
+ * (namespace HMACSIG_E2E_REDIS_NAMESPACE, default `e2e`) shared with any other server on it.
  * Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
  */
 fun main(args: Array<String>) {
     val port = args.singleOrNull()?.toIntOrNull()?.takeIf { it in 0..65535 }
-    val keyId = System.getenv("HMACSIG_E2E_KEY_ID")
-    val secret = System.getenv("HMACSIG_E2E_SECRET")
-    if (port == null || keyId.isNullOrEmpty() || secret.isNullOrEmpty()) {
-        System.err.println("usage: E2eServer PORT, with HMACSIG_E2E_KEY_ID and HMACSIG_E2E_SECRET set")
+    val env = System.getenv()
+    val storeUrl = env["HMACSIG_E2E_STORE_URL"]
+    if (port == null || (storeUrl.isNullOrEmpty() && (env["HMACSIG_E2E_KEY_ID"].isNullOrEmpty() || env["HMACSIG_E2E_SECRET"].isNullOrEmpty()))) {
+        System.err.println("usage: E2eServer PORT, with HMACSIG_E2E_KEY_ID and HMACSIG_E2E_SECRET set (or HMACSIG_E2E_STORE_URL)")
         exitProcess(2)
     }
-    val verifier = Scheme.apiAuth(digest = "sha256").use { Verifier.withKeys(it, mapOf(keyId to secret)) }
+    val server = startE2eServer(port, e2eVerifier(env))
+    println("listening on http://127.0.0.1:${server.address.port}")
+    System.out.flush()
+}
+
+/**
+ * The verifier the server uses, from [env]: the key store at HMACSIG_E2E_STORE_URL (master key
+ * HMACSIG_MASTER_KEY) when set, else the one key HMACSIG_E2E_KEY_ID / HMACSIG_E2E_SECRET; with a
+ * Redis replay guard when HMACSIG_E2E_REDIS_URL is set.
+ */
+fun e2eVerifier(env: Map<String, String>): Verifier {
+    fun value(name: String) = env[name]?.takeIf { it.isNotEmpty() }
+    val guard = value("HMACSIG_E2E_REDIS_URL")?.let { ReplayGuard.redis(it, namespace = value("HMACSIG_E2E_REDIS_NAMESPACE") ?: "e2e") }
+    // The verifier keeps what it needs of the guard and the store: it outlives both handles.
+    return Scheme.apiAuth(digest = "sha256").use { scheme ->
+        val storeUrl = value("HMACSIG_E2E_STORE_URL")
+        if (storeUrl != null) {
+            KeyStore.open(storeUrl, masterKey = value("HMACSIG_MASTER_KEY")).use { store ->
+                Verifier.withStore(scheme, store, replayGuard = guard)
+            }
+        } else {
+            Verifier.withKeys(scheme, mapOf(value("HMACSIG_E2E_KEY_ID")!! to value("HMACSIG_E2E_SECRET")!!), replayGuard = guard)
+        }
+    }.also { guard?.close() }
+}
+
+/** Starts the server on 127.0.0.1:[port] (0: any free port) verifying with [verifier]; stop it with `stop(0)`. */
+fun startE2eServer(port: Int, verifier: Verifier): HttpServer {
     val server = HttpServer.create(InetSocketAddress("127.0.0.1", port), 64)
     server.createContext("/") { exchange ->
         try {
@@ -45,8 +78,7 @@ fun main(args: Array<String>) {
     // The tamper proxy and several clients may call at once; the Verifier is thread-safe.
     server.executor = Executors.newFixedThreadPool(4)
     server.start()
-    println("listening on http://127.0.0.1:${server.address.port}")
-    System.out.flush()
+    return server
 }
 
 private fun answer(exchange: HttpExchange, verifier: Verifier) {
