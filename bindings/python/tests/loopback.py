@@ -6,6 +6,8 @@
   and headers as received, the body's SHA-256) or the refusal ``<kind>: <reason>``.
 - ``UvicornThread``: an ASGI app under uvicorn.
 - ``WerkzeugThread``: a WSGI app under Werkzeug's server (what ``flask run`` uses).
+- ``redis_server``: a real ``redis-server`` process (Debian's; ``cargo xtask test`` installs it),
+  without persistence, yielding its ``redis://`` URL.
 
 Every server is stopped by its context manager; nothing listens beyond 127.0.0.1.
 """
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import contextlib
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import hmacsig
 
@@ -217,3 +221,28 @@ def signer_for(scheme_name: str, secret: str = SECRET, key_id: str = KEY_ID) -> 
 
 def verifier_for(scheme_name: str, **options: object) -> hmacsig.Verifier:
     return hmacsig.Verifier.with_keys(SCHEMES[scheme_name](), {KEY_ID: SECRET}, **options)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """Starts redis-server on a free loopback port, yields its URL, and kills it afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/"
+    finally:
+        server.kill()
+        server.wait()

@@ -4,8 +4,6 @@ request the other accepted; a Redis that is down fails closed with 503."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import time
 from typing import Iterator
 
@@ -13,30 +11,13 @@ import pytest
 
 import hmacsig
 from hmacsig import HmacSigError, ReplayGuard, Scheme, Signer, Verifier
+from loopback import redis_server
 
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/"
-    finally:
-        server.kill()
-        server.wait()
+    with redis_server() as url:
+        yield url
 
 
 def test_two_workers_share_one_guard(redis_url: str) -> None:

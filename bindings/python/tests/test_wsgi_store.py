@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import base64
 import pathlib
-import socket
-import subprocess
-import time
 from typing import Iterator
 
 import pytest
@@ -19,7 +16,7 @@ import hmacsig
 from hmacsig import KeyStore, ReplayGuard, Scheme, Signer, Verifier
 from hmacsig.requests import HmacSigAuth
 from hmacsig.wsgi import HmacSigMiddleware, verified_key_id
-from loopback import TIMEOUT, WerkzeugThread
+from loopback import TIMEOUT, WerkzeugThread, redis_server
 
 MASTER = base64.b64encode(bytes(range(3, 35))).decode()
 ORDER = {"item": "book", "qty": 2}
@@ -27,26 +24,8 @@ ORDER = {"item": "book", "qty": 2}
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/"
-    finally:
-        server.kill()
-        server.wait()
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture

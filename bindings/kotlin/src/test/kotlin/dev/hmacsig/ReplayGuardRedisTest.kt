@@ -3,33 +3,14 @@ package dev.hmacsig
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import java.net.ServerSocket
-import java.net.Socket
 
 // ReplayGuard.redis against a real redis-server this test starts on loopback (Debian's;
 // cargo xtask test installs it): two verifiers with their own guards, like two servers of a
 // fleet, refuse a request the other accepted; a Redis that is down fails closed (503).
 
 class ReplayGuardRedisTest {
-    private fun <T> withRedis(block: (String) -> T): T {
-        val port = ServerSocket(0).use { it.localPort }
-        val server = ProcessBuilder("redis-server", "--port", "$port", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start()
-        try {
-            val deadline = System.nanoTime() + 10_000_000_000L
-            while (runCatching { Socket("127.0.0.1", port).close() }.isFailure) {
-                check(System.nanoTime() < deadline) { "redis-server did not start" }
-                Thread.sleep(20)
-            }
-            return block("redis://127.0.0.1:$port/")
-        } finally {
-            server.destroyForcibly().waitFor()
-        }
-    }
-
     @Test
-    fun `two servers share one guard in Redis`() = withRedis { url ->
+    fun `two servers share one guard in Redis`() = withRedisServer { url ->
         Scheme.timestamped().use { scheme ->
             val now = System.currentTimeMillis() / 1000
             val host = headersOf("Host" to "a.example")

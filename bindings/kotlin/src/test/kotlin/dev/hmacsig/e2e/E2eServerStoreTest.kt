@@ -5,6 +5,7 @@ import dev.hmacsig.KeyStore
 import dev.hmacsig.Scheme
 import dev.hmacsig.Signer
 import dev.hmacsig.okhttp.HmacSigInterceptor
+import dev.hmacsig.withRedisServer
 import okhttp3.MediaType.Companion.toMediaType
 import okhttp3.OkHttpClient
 import okhttp3.Request
@@ -14,8 +15,6 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
-import java.net.ServerSocket
-import java.net.Socket
 import java.nio.file.Path
 import java.util.Base64
 
@@ -32,30 +31,13 @@ class E2eServerStoreTest {
     @TempDir
     lateinit var dir: Path
 
-    private fun <T> withRedis(block: (String) -> T): T {
-        val port = ServerSocket(0).use { it.localPort }
-        val server = ProcessBuilder("redis-server", "--port", "$port", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start()
-        try {
-            val deadline = System.nanoTime() + 10_000_000_000L
-            while (runCatching { Socket("127.0.0.1", port).close() }.isFailure) {
-                check(System.nanoTime() < deadline) { "redis-server did not start" }
-                Thread.sleep(20)
-            }
-            return block("redis://127.0.0.1:$port/")
-        } finally {
-            server.destroyForcibly().waitFor()
-        }
-    }
-
     private fun OkHttpClient.post(baseUrl: String): Pair<Int, String> {
         val request = Request.Builder().url("$baseUrl/orders?id=7").post(BODY.toRequestBody("application/json".toMediaType())).build()
         return newCall(request).execute().use { it.code to it.body!!.string() }
     }
 
     @Test
-    fun `verifies from the key store and refuses replays across servers through Redis`() = withRedis { redisUrl ->
+    fun `verifies from the key store and refuses replays across servers through Redis`() = withRedisServer { redisUrl ->
         val storeUrl = "sqlite:${dir.resolve("keys.db")}"
         val secret = KeyStore.open(storeUrl, masterKey = MASTER).use { it.create("client-1") }
         val env = mapOf(
