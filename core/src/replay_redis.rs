@@ -6,17 +6,24 @@
 //!
 //! When Redis cannot be reached the guard fails closed by default: the
 //! request is refused as `key_lookup_failed` (503, the server's fault);
-//! `fail_open` accepts it instead. One connection per guard, reconnected once
-//! per call after an error.
+//! `fail_open` accepts it instead.
+//!
+//! Connections are pooled: a call takes an idle one (or opens one), so threads
+//! of one server run their `SET`s side by side instead of queueing on one
+//! socket; at most [`MAX_IDLE`] are kept. A connection that fails is dropped
+//! and the call retried once on a new one (a restarted Redis is found again).
 
 use std::sync::Mutex;
 
 use crate::error::{HmacSigError, Result};
 use crate::mac::{sha256, to_hex};
 
+/// Idle connections kept per guard: about the threads of a busy server.
+const MAX_IDLE: usize = 16;
+
 pub(crate) struct RedisGuard {
     client: redis::Client,
-    connection: Mutex<Option<redis::Connection>>,
+    idle: Mutex<Vec<redis::Connection>>,
     namespace: String,
     fail_open: bool,
 }
@@ -34,7 +41,7 @@ impl RedisGuard {
         }
         let client =
             redis::Client::open(url).map_err(|e| HmacSigError::unsupported(format!("not a Redis URL ({e}): use redis://host:port/db")))?;
-        Ok(Self { client, connection: Mutex::new(None), namespace: namespace.to_owned(), fail_open })
+        Ok(Self { client, idle: Mutex::new(Vec::new()), namespace: namespace.to_owned(), fail_open })
     }
 
     fn key(&self, key_id: &str, signature: &str) -> String {
@@ -45,16 +52,29 @@ impl RedisGuard {
         format!("{}:replay:{}", self.namespace, to_hex(&sha256(&material)))
     }
 
-    /// Runs `command` on the connection, connecting (again) once on error.
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<redis::Connection>> {
+        self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `command` on an idle connection or a new one, and once more on a
+    /// new one when the first fails at the transport. The lock is held only
+    /// to take and return a connection, never across a round trip.
     fn run<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> redis::RedisResult<T> {
-        let mut connection = self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pooled = self.idle().pop();
         for attempt in 0..2 {
-            if connection.is_none() {
-                *connection = Some(self.client.get_connection_with_timeout(std::time::Duration::from_secs(2))?);
-            }
-            match command.query(connection.as_mut().expect("connected above")) {
-                Ok(value) => return Ok(value),
-                Err(e) if attempt == 0 && (e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()) => *connection = None,
+            let mut connection = match pooled.take() {
+                Some(connection) => connection,
+                None => self.client.get_connection_with_timeout(std::time::Duration::from_secs(2))?,
+            };
+            match command.query(&mut connection) {
+                Ok(value) => {
+                    let mut idle = self.idle();
+                    if idle.len() < MAX_IDLE {
+                        idle.push(connection);
+                    }
+                    return Ok(value);
+                }
+                Err(e) if attempt == 0 && (e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -2,7 +2,8 @@
 //! on loopback (Debian's `redis-server`; `cargo xtask test` installs it):
 //! a signature accepted through one guard is refused through another (two
 //! servers of a fleet), entries expire with their window, and a Redis that is
-//! down fails closed (503) unless the guard fails open.
+//! down fails closed (503) unless the guard fails open, and one that comes
+//! back is found again; threads of one server share a guard's connections.
 
 #![cfg(feature = "server")]
 
@@ -22,7 +23,12 @@ struct Redis {
 
 impl Redis {
     fn start() -> Self {
+        // The probe is closed before the server binds the port it found.
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -98,12 +104,46 @@ fn a_redis_that_is_down_fails_closed_unless_told_otherwise() {
     let closed = ReplayGuard::redis(redis.url.clone(), "down".into(), false, 60).unwrap();
     let open = ReplayGuard::redis(redis.url.clone(), "down".into(), true, 60).unwrap();
     closed.check("k", "first", None, None).unwrap(); // connected
+    let survivor = ReplayGuard::redis(redis.url.clone(), "down".into(), false, 60).unwrap();
+    survivor.check("k", "pooled", None, None).unwrap(); // keeps a connection that is about to die
     let _ = redis.child.kill();
     let _ = redis.child.wait();
     let err = closed.check("k", "second", None, None).unwrap_err();
     assert_eq!((err.kind(), http_status(err.kind())), ("key_lookup_failed", 503));
     assert!(err.to_string().starts_with("the replay guard's Redis failed"), "{err}");
     open.check("k", "third", None, None).unwrap();
+    // A Redis back on its port is found again: the dead pooled connection is replaced.
+    let port = redis.url.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
+    let _back = Redis::start_on(port);
+    closed.check("k", "fourth", None, None).unwrap();
+    survivor.check("k", "fifth", None, None).unwrap(); // its dead connection is replaced once
+    assert_eq!(closed.check("k", "fourth", None, None).unwrap_err().kind(), "replayed");
     assert!(ReplayGuard::redis("not a url".into(), "x".into(), false, 60).is_err());
     assert!(ReplayGuard::redis(redis.url.clone(), "has space".into(), false, 60).is_err());
+}
+
+#[test]
+fn threads_of_one_server_share_its_guard_and_exactly_one_wins() {
+    let redis = Redis::start();
+    let guard = Arc::new(ReplayGuard::redis(redis.url.clone(), "threads".into(), false, 60).unwrap());
+    // Eight threads race on one signature and each also checks 50 of its own:
+    // the shared one is accepted exactly once, every own one once.
+    let accepted_shared: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|t| {
+                let guard = Arc::clone(&guard);
+                scope.spawn(move || {
+                    let won = guard.check("k", "shared", None, None).is_ok();
+                    for i in 0..50 {
+                        guard.check("k", &format!("own-{t}-{i}"), None, None).unwrap();
+                    }
+                    usize::from(won)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    assert_eq!(accepted_shared, 1);
+    assert_eq!(guard.len(), 1 + 8 * 50);
+    assert_eq!(guard.check("k", "own-3-7", None, None).unwrap_err().kind(), "replayed");
 }

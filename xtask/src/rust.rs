@@ -35,7 +35,14 @@ pub fn test() -> Result<Counts> {
 
 /// Test targets that start real servers, and their tests.
 const REAL_SERVER_TESTS: [(&str, &[&str]); 2] = [
-    ("replay_redis", &["a_fleet_shares_one_guard_and_entries_expire", "a_redis_that_is_down_fails_closed_unless_told_otherwise"]),
+    (
+        "replay_redis",
+        &[
+            "a_fleet_shares_one_guard_and_entries_expire",
+            "a_redis_that_is_down_fails_closed_unless_told_otherwise",
+            "threads_of_one_server_share_its_guard_and_exactly_one_wins",
+        ],
+    ),
     ("store_postgres", &["a_fleet_shares_one_postgres_store", "a_store_that_is_down_is_key_lookup_failed"]),
 ];
 
