@@ -52,13 +52,27 @@ pub(super) fn run_json(cmd: &mut Command) -> Result<Value> {
     serde_json::from_slice(&out).map_err(|e| format!("benchmark output is not JSON ({e}): {}", String::from_utf8_lossy(&out)))
 }
 
-/// One timed case: its median and what it is, for `details`.
-pub(super) fn case(results: &Value, name: &str) -> Result<(f64, Value)> {
-    let c = results.get(name).ok_or_else(|| format!("the benchmark reported no case {name:?}"))?;
-    let samples: Vec<f64> = c["samples_ns"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
-    let med = median(&samples).ok_or_else(|| format!("case {name:?} has no samples"))?;
+/// A case's samples under `field`, with their median, minimum and maximum.
+struct Samples<'a> {
+    case: &'a Value,
+    samples: Vec<f64>,
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+fn samples<'a>(results: &'a Value, name: &str, field: &str) -> Result<Samples<'a>> {
+    let case = results.get(name).ok_or_else(|| format!("the benchmark reported no case {name:?}"))?;
+    let samples: Vec<f64> = case[field].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    let median = median(&samples).ok_or_else(|| format!("case {name:?} has no samples"))?;
     let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
     let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Ok(Samples { case, samples, median, min, max })
+}
+
+/// One timed case: its median and what it is, for `details`.
+pub(super) fn case(results: &Value, name: &str) -> Result<(f64, Value)> {
+    let Samples { case: c, samples, median: med, min, max } = samples(results, name, "samples_ns")?;
     Ok((
         med,
         json!({
@@ -88,11 +102,7 @@ pub(super) fn ratio(results: &Value, numerator: &str, denominator: &str, divides
 
 /// One rate case (`samples_rps`, higher is faster): its median and what it is, for `details`.
 pub(super) fn rate_case(results: &Value, name: &str) -> Result<(f64, Value)> {
-    let c = results.get(name).ok_or_else(|| format!("the benchmark reported no case {name:?}"))?;
-    let samples: Vec<f64> = c["samples_rps"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
-    let med = median(&samples).ok_or_else(|| format!("case {name:?} has no samples"))?;
-    let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let Samples { case: c, samples, median: med, min, max } = samples(results, name, "samples_rps")?;
     Ok((
         med,
         json!({
