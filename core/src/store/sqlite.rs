@@ -90,7 +90,7 @@ impl Sqlite {
 
     /// Adds version `latest + 1` of `key_id` with `secret`, in one
     /// transaction; `first` requires the key id to be new, else it must exist.
-    /// Before the insert, `expire` sets the end of the live older versions.
+    /// Before the insert, `expire_older_at` sets the end of the live older versions.
     pub(super) fn add_version(
         &self,
         cipher: &Cipher,
