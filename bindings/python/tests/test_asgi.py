@@ -247,6 +247,48 @@ def test_plain_asgi_app_without_starlette(client):
         assert (response.status_code, response.text) == (200, f"{KEY_ID} 5")
 
 
+def test_header_bytes_beyond_ascii_verify_as_their_latin1_text(client):
+    # On the wire a header value is bytes; a signer that sent "café" as latin-1 signed the text
+    # "café", and the middleware reads each byte as its latin-1 character, as WSGI does.
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": scope["hmacsig.key_id"].encode()})
+
+    with signer_for("api-auth") as signer:
+        signed_request = signer.sign("POST", "/notes", {"Content-Type": "text/plain; note=café"}, b"hi")
+    headers = {"Content-Type": "text/plain; note=café".encode("latin-1")}
+    headers.update({h.name: h.value for h in signed_request.headers})
+    with UvicornThread(HmacSigMiddleware(app, verifier_for("api-auth"))) as running:
+        response = client.post(f"{running.url}/notes", content=b"hi", headers=headers)
+        assert (response.status_code, response.text) == (200, KEY_ID)
+        headers["Content-Type"] = "text/plain; note=cafe".encode("latin-1")
+        response = client.post(f"{running.url}/notes", content=b"hi", headers=headers)
+        assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize("shape", [list, tuple])
+def test_headers_as_any_asgi_pairs_verify(shape):
+    # ASGI allows any iterable of two-item iterables: uvicorn gives tuples, others lists.
+    with signer_for("api-auth") as signer:
+        signed_request = signer.sign("POST", "/x?a=1", {"Content-Type": "text/plain"}, b"body")
+    pairs = [(b"content-type", b"text/plain")] + [(h.name.lower().encode(), h.value.encode()) for h in signed_request.headers]
+    sent = []
+
+    async def app(scope, receive, send):
+        sent.append(scope["hmacsig.key_id"])
+
+    async def receive():
+        return {"type": "http.request", "body": b"body", "more_body": False}
+
+    async def send(message):
+        raise AssertionError(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/x", "raw_path": b"/x", "query_string": b"a=1", "headers": shape(shape(p) for p in pairs)}
+    asyncio.run(HmacSigMiddleware(app, verifier_for("api-auth"))(scope, receive, send))
+    assert sent == [KEY_ID]
+
+
 def websocket_headers(target: str, secret: str = SECRET) -> dict:
     with signer_for("api-auth", secret=secret) as signer:
         signed_request = signer.sign("GET", target, {"Host": "testserver"})

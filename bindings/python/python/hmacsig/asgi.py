@@ -43,7 +43,7 @@ FastAPI injects the request into it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Collection, List, MutableMapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Collection, List, MutableMapping, Tuple
 from urllib.parse import quote
 
 from . import HmacSigError, Verifier
@@ -107,7 +107,7 @@ class HmacSigMiddleware:
 
     async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         kind = scope["type"]
-        if kind not in ("http", "websocket") or _route_path(scope) in self.pass_paths:
+        if kind not in ("http", "websocket") or (self.pass_paths and _route_path(scope) in self.pass_paths):
             await self.app(scope, receive, send)
         elif kind == "http":
             await self._http(scope, receive, send)
@@ -115,9 +115,14 @@ class HmacSigMiddleware:
             await self._websocket(scope, receive, send)
 
     async def _http(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
-        headers = _headers(scope)
-        declared = _content_length(headers)
-        if declared is not None and declared > self.max_body_bytes:
+        # Every step here runs on every request, on the server's one event loop: headers stay
+        # the bytes the server gave (no text per header), the common one-message body is taken
+        # as it is.
+        headers = scope.get("headers", [])
+        if type(headers) is not list:
+            headers = list(headers)
+        declared = dict(headers).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
             await _answer(send, 413, _body_too_large(self.max_body_bytes))
             return
         chunks: List[bytes] = []
@@ -131,12 +136,12 @@ class HmacSigMiddleware:
             if size > self.max_body_bytes:
                 await _answer(send, 413, _body_too_large(self.max_body_bytes))
                 return
-            chunks.append(chunk)
             if not message.get("more_body", False):
+                body = b"".join([*chunks, chunk]) if chunks else chunk
                 break
-        body = b"".join(chunks)
+            chunks.append(chunk)
         try:
-            key_id = self.verifier.verify(scope["method"], request_target(scope), headers, body)
+            key_id = self.verifier._verify_received(scope["method"], _received_target(scope), headers, body)
         except HmacSigError as e:
             await _answer(send, *_refusal(e, self.expose_string_to_sign))
             return
@@ -155,7 +160,7 @@ class HmacSigMiddleware:
 
     async def _websocket(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         try:
-            key_id = self.verifier.verify("GET", request_target(scope), _headers(scope), b"")
+            key_id = self.verifier._verify_received("GET", _received_target(scope), scope.get("headers", []), b"")
         except HmacSigError as e:
             status, text = _refusal(e, self.expose_string_to_sign)
             message = await receive()  # websocket.connect, before any answer
@@ -189,14 +194,17 @@ def verified_key_id(request: HTTPConnection) -> str:
 
 def request_target(scope: _Scope) -> str:
     """The request target as the client sent it: ``raw_path`` and ``?query_string`` (what the
-    middleware verifies). Without ``raw_path``, the percent-encoded ``path``."""
+    middleware verifies), each byte as its latin-1 character. Without ``raw_path``, the
+    percent-encoded ``path``."""
+    return _received_target(scope).decode("latin-1")
+
+
+def _received_target(scope: _Scope) -> bytes:
     raw_path = scope.get("raw_path")
-    if isinstance(raw_path, bytes) and raw_path:
-        path = raw_path.decode("latin-1")
-    else:
-        path = quote(scope["path"], safe="/!$&'()*+,;=:@~")
+    if not (isinstance(raw_path, bytes) and raw_path):
+        raw_path = quote(scope["path"], safe="/!$&'()*+,;=:@~").encode("ascii")
     query: bytes = scope.get("query_string", b"")
-    return f"{path}?{query.decode('latin-1')}" if query else path
+    return raw_path + b"?" + query if query else raw_path
 
 
 def _route_path(scope: _Scope) -> str:
@@ -206,18 +214,6 @@ def _route_path(scope: _Scope) -> str:
     if root and path.startswith(root):
         path = path[len(root) :]
     return path or "/"
-
-
-def _headers(scope: _Scope) -> List[Tuple[str, str]]:
-    # ASGI gives the bytes received; latin-1 maps each byte to one character, as WSGI does.
-    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope.get("headers", ())]
-
-
-def _content_length(headers: List[Tuple[str, str]]) -> Optional[int]:
-    for name, value in headers:
-        if name.lower() == "content-length" and value.strip().isdigit():
-            return int(value)
-    return None
 
 
 def _set_key_id(scope: _Scope, key_id: str) -> None:
