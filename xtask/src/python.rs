@@ -16,8 +16,9 @@ use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, 
 /// Build and test tools, and what the integration tests and end-to-end servers import
 /// (the package itself has no runtime dependencies), pinned. Versions from `pip index
 /// versions NAME` for Python 3.11; the frameworks' own dependencies that decide what goes
-/// on the wire (urllib3, httpcore, h11, starlette, werkzeug) are pinned too.
-const TOOLS: [(&str, &str); 17] = [
+/// on the wire (urllib3, httpcore, h11, starlette, werkzeug) are pinned too. `awscrt` (AWS's C
+/// signer, aws-c-auth) and `hypothesis` drive the differential tests (issue 16).
+const TOOLS: [(&str, &str); 20] = [
     ("maturin", "1.16.0"),
     ("pytest", "9.2.0"),
     ("mypy", "2.4.1"),
@@ -35,6 +36,9 @@ const TOOLS: [(&str, &str); 17] = [
     ("flask", "3.1.3"),
     ("werkzeug", "3.1.9"),
     ("idna", "3.20"),
+    ("awscrt", "0.38.0"),
+    ("hypothesis", "6.170.27"),
+    ("sortedcontainers", "2.4.0"),
 ];
 
 fn project() -> PathBuf {

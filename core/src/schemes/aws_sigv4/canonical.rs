@@ -28,27 +28,28 @@ fn uri_encode(bytes: &[u8], keep_slash: bool, out: &mut String) {
     }
 }
 
-pub(super) fn percent_decode(s: &str) -> Vec<u8> {
+/// The bytes `s` percent-encodes, or `None` when a `%` is not followed by two hex digits
+/// (aws-c-auth refuses such a query: `AWS_ERROR_MALFORMED_INPUT_STRING`).
+pub(super) fn percent_decode(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h << 4 | l);
+        if b[i] == b'%' {
+            let hex = |at: usize| b.get(at).and_then(|&c| (c as char).to_digit(16)).map(|d| d as u8);
+            out.push(hex(i + 1)? << 4 | hex(i + 2)?);
             i += 3;
-            continue;
+        } else {
+            out.push(b[i]);
+            i += 1;
         }
-        out.push(b[i]);
-        i += 1;
     }
-    out
+    Some(out)
 }
 
-/// Removes `.` and `..` segments and collapses empty ones, keeping a trailing `/`.
+/// Removes `.` and `..` segments and collapses empty ones, as aws-c-auth and botocore do: the
+/// result ends with `/` only when `path` does and some segment is left (`/a/b/.` is `/a/b`,
+/// `/a/b/..` is `/a`, `/a/b/../` is `/a/`, `/..` is `/`).
 pub(super) fn normalize_path(path: &str) -> String {
     let mut segments: Vec<&str> = Vec::new();
     for segment in path.split('/') {
@@ -61,7 +62,7 @@ pub(super) fn normalize_path(path: &str) -> String {
         }
     }
     let mut out = format!("/{}", segments.join("/"));
-    if out.len() > 1 && (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..")) {
+    if !segments.is_empty() && path.ends_with('/') {
         out.push('/');
     }
     out
@@ -110,19 +111,26 @@ pub(super) fn canonical_query(params: &mut [(String, String)]) -> String {
     out
 }
 
-pub(super) fn encoded_params(query: Option<&str>, skip_signature: bool) -> Vec<(String, String)> {
-    let Some(query) = query.filter(|q| !q.is_empty()) else { return vec![] };
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let (mut key, mut value) = (String::new(), String::new());
-            uri_encode(&percent_decode(k), false, &mut key);
-            uri_encode(&percent_decode(v), false, &mut value);
-            (!(skip_signature && key == "X-Amz-Signature")).then_some((key, value))
-        })
-        .collect()
+/// The query's parameters, each key and value percent-decoded then encoded as SigV4 signs
+/// them, in the query's order, leaving out the parameters named in `left_out` (what a verifier
+/// knows was added after signing). A malformed percent-encoding is `invalid_request`, as
+/// aws-c-auth refuses to sign it.
+pub(super) fn encoded_params(query: Option<&str>, left_out: &[&str]) -> Result<Vec<(String, String)>> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return Ok(vec![]) };
+    let mut params = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (mut key, mut value) = (String::new(), String::new());
+        for (raw, out) in [(k, &mut key), (v, &mut value)] {
+            let bytes = percent_decode(raw)
+                .ok_or_else(|| HmacSigError::invalid_request(format!("the query parameter {pair:?} has a malformed percent-encoding")))?;
+            uri_encode(&bytes, false, out);
+        }
+        if !left_out.contains(&key.as_str()) {
+            params.push((key, value));
+        }
+    }
+    Ok(params)
 }
 
 pub(super) fn encode_param(value: &str) -> String {

@@ -59,7 +59,7 @@ pub fn sign_with_cache(
                 added.push(Header::new("x-amz-content-sha256", payload.clone()));
                 headers.push(("x-amz-content-sha256", &payload));
             }
-            let mut params = encoded_params(query, false);
+            let mut params = encoded_params(query, &[])?;
             let canonical = canonical_request(options, request.method, path, &mut params, &headers, None, &payload)?;
             let sts = string_to_sign(&amz_date, &scope, &canonical.request);
             let signature = to_hex(&Algorithm::Sha256.hmac(&keys.key(secret, &date, options), &[sts.as_bytes()]));
@@ -70,7 +70,7 @@ pub fn sign_with_cache(
             Ok(SignedRequest { headers: added, string_to_sign: sts.into_bytes(), url: None })
         }
         SignatureType::Query => {
-            let mut params = encoded_params(query, false);
+            let mut params = encoded_params(query, &[])?;
             // Signed headers are known before the query is complete: all signable headers.
             let signed_headers = {
                 let mut names: Vec<String> =
@@ -100,10 +100,16 @@ pub fn sign_with_cache(
                 auth_params.push(("X-Amz-Security-Token", token.clone()));
             }
             auth_params.push(("X-Amz-Signature", signature));
-            let added_query: Vec<String> = auth_params.iter().map(|(k, v)| format!("{k}={}", encode_param(v))).collect();
-            let base = request.target.strip_suffix('?').unwrap_or(request.target);
-            let separator = if query.is_some_and(|q| !q.is_empty()) { "&" } else { "?" };
-            let url = format!("{base}{separator}{}", added_query.join("&"));
+            // As aws-c-auth writes it: the request's own parameters as sent, empty ones dropped
+            // and each with its `=`, then the added ones.
+            let base = match query {
+                Some(q) => &request.target[..request.target.len() - q.len() - 1],
+                None => request.target,
+            };
+            let own = query.into_iter().flat_map(|q| q.split('&')).filter(|p| !p.is_empty());
+            let own = own.map(|p| if p.contains('=') { p.to_owned() } else { format!("{p}=") });
+            let added_query = auth_params.iter().map(|(k, v)| format!("{k}={}", encode_param(v)));
+            let url = format!("{base}?{}", own.chain(added_query).collect::<Vec<_>>().join("&"));
             Ok(SignedRequest { headers: added, string_to_sign: sts.into_bytes(), url: Some(url) })
         }
     }

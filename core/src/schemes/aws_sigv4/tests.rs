@@ -62,7 +62,24 @@ fn path_and_query_canonicalization() {
     assert_eq!(normalize_path("/a/./b/../c//d/"), "/a/c/d/");
     assert_eq!(normalize_path("//"), "/");
     assert_eq!(normalize_path("/example/.."), "/");
-    let params = encoded_params(Some("b=2&a=%2b+x&a=1&k&=v"), false);
+    // A trailing dot segment leaves no trailing slash (aws-c-auth, botocore); a trailing `/` stays.
+    for (path, normalized) in [
+        ("/a/b/.", "/a/b"),
+        ("/a/b/..", "/a"),
+        ("/a/b/./", "/a/b/"),
+        ("/a/b/../", "/a/"),
+        ("/..", "/"),
+        ("/.", "/"),
+        ("/a//", "/a/"),
+        ("", "/"),
+    ] {
+        assert_eq!(normalize_path(path), normalized, "{path}");
+    }
+    let params = encoded_params(Some("b=2&a=%2b+x&a=1&k&=v"), &[]).unwrap();
+    for malformed in ["%", "a=%4", "%zz=1", "a=b%2", "a%=1", "a=%%41"] {
+        let error = encoded_params(Some(malformed), &[]).unwrap_err();
+        assert_eq!(error.kind(), "invalid_request", "{malformed}");
+    }
     assert_eq!(canonical_query(&mut params.clone()), "=v&a=%2B%2Bx&a=1&b=2&k=");
     let mut trimmed = String::new();
     push_trimall("  a \n   b\t c ", &mut trimmed);
@@ -148,4 +165,72 @@ fn options_are_validated() {
         );
     }
     assert_eq!(Options { expires: 0, ..options(SignatureType::Query) }.validate().unwrap_err().kind(), "unsupported");
+}
+
+/// Trailing `.` and `..` segments, with and without double encoding: the signatures aws-c-auth
+/// (awscrt 0.38.0, `aws_sign_request`, `should_normalize_uri_path`) gives for `GET` of each path
+/// with only `Host: example.amazonaws.com`. hmacsig once kept a trailing `/` here.
+#[test]
+fn trailing_dot_segments_sign_as_aws_c_auth_does() {
+    let cases = [
+        ("/a/b/.", true, "a3ef7f40b9d3367140c9a7b8049aaddc77c79d96e9cf97b49a21702dfe72eaf5"),
+        ("/a/b/.", false, "a3ef7f40b9d3367140c9a7b8049aaddc77c79d96e9cf97b49a21702dfe72eaf5"),
+        ("/a/b/..", true, "e7dfad111cdad6139e285ddec7592de69207ee936e9af6cffa906e281325f76a"),
+        ("/a/b/..", false, "e7dfad111cdad6139e285ddec7592de69207ee936e9af6cffa906e281325f76a"),
+        ("/a/b/../", true, "694bece1403759d9292850e34a43c38b7accb0d27abd33d0f0c4dd5136372da1"),
+        ("/a/b/../", false, "694bece1403759d9292850e34a43c38b7accb0d27abd33d0f0c4dd5136372da1"),
+        ("/a%20b/c/..", true, "08c33fd523b5dc18699a2c38863929f12203a282c033d442d45b59a096458aa6"),
+        ("/a%20b/c/..", false, "2f89b143c8b6185f1aaa7e6a642e05ddd060182a0473aca868e97f6907219bdc"),
+        ("/a%20b/./c/.", true, "38716947ba65b7b62d1fac41d2244cf69dad6f76e6fa83456331ce9315514e6f"),
+        ("/a%20b/./c/.", false, "ec351be1eadfefba48901ed6f67bfb97b874a0607fed0b0a2c8fde014b573de2"),
+    ];
+    for (path, double_uri_encode, signature) in cases {
+        let o = Options { double_uri_encode, ..options(SignatureType::Header) };
+        let r = Request { target: path.into(), ..get() };
+        let signed = sign(&r.view(), &o, "AKIDEXAMPLE", SECRET, NOW).unwrap();
+        let authorization = signed.headers.iter().find(|h| h.name == "Authorization").unwrap();
+        assert!(
+            authorization.value.ends_with(&format!("Signature={signature}")),
+            "{path} double={double_uri_encode}: {}",
+            authorization.value
+        );
+        let mut sent = r.clone();
+        sent.headers.extend(signed.headers);
+        assert_eq!(kind(&sent, &o, &Policy::default(), NOW), "ok", "{path}");
+    }
+}
+
+/// With `omit_session_token`, a presigned URL carries X-Amz-Security-Token added after signing
+/// (aws-c-auth does the same): the verifier leaves it out of the canonical query.
+#[test]
+fn presigned_url_with_an_omitted_session_token_verifies() {
+    let o = Options { session_token: Some("TOKEN".into()), omit_session_token: true, ..options(SignatureType::Query) };
+    let signed = sign(&get().view(), &o, "AKIDEXAMPLE", SECRET, NOW).unwrap();
+    let url = signed.url.unwrap();
+    assert!(url.contains("X-Amz-Security-Token=TOKEN"), "{url}");
+    let presigned = Request { target: url.clone(), ..get() };
+    assert_eq!(kind(&presigned, &o, &Policy::default(), NOW), "ok");
+    let signed_token = Options { omit_session_token: false, ..o.clone() };
+    assert_eq!(kind(&presigned, &signed_token, &Policy::default(), NOW), "bad_signature", "the token was not signed");
+}
+
+/// The presigned URL keeps the request's parameters as sent, drops empty ones and gives each
+/// its `=`, as aws-c-auth (awscrt 0.38.0) writes them.
+#[test]
+fn presigned_url_rewrites_the_query_as_aws_c_auth_does() {
+    let o = options(SignatureType::Query);
+    for (target, prefix) in [
+        ("/?k=&", "/?k=&X-Amz-Algorithm="),
+        ("/?a=%2b&&b", "/?a=%2b&b=&X-Amz-Algorithm="),
+        ("/?&a", "/?a=&X-Amz-Algorithm="),
+        ("/?", "/?X-Amz-Algorithm="),
+        ("/p", "/p?X-Amz-Algorithm="),
+        ("/?b=2&a=1", "/?b=2&a=1&X-Amz-Algorithm="),
+        ("https://example.amazonaws.com/x?a", "https://example.amazonaws.com/x?a=&X-Amz-Algorithm="),
+    ] {
+        let r = Request { target: target.into(), ..get() };
+        let url = sign(&r.view(), &o, "AKIDEXAMPLE", SECRET, NOW).unwrap().url.unwrap();
+        assert!(url.starts_with(prefix), "{target}: {url}");
+        assert_eq!(kind(&Request { target: url, ..r }, &o, &Policy::default(), NOW), "ok", "{target}");
+    }
 }

@@ -71,7 +71,10 @@ fn header_claim(value: &str, request: &RequestView<'_>) -> Result<Claim> {
 }
 
 fn query_claim(params: &[(String, String)]) -> Result<Claim> {
-    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| String::from_utf8_lossy(&percent_decode(v)).into_owned());
+    // The values were encoded by `encoded_params`: they decode.
+    let get = |name: &str| {
+        params.iter().find(|(k, _)| k == name).map(|(_, v)| String::from_utf8_lossy(&percent_decode(v).unwrap_or_default()).into_owned())
+    };
     let missing = |name: &str| HmacSigError::malformed_authorization(format!("the presigned URL has no {name}"));
     if get("X-Amz-Algorithm").as_deref() != Some(ALGORITHM) {
         return Err(HmacSigError::malformed_authorization("X-Amz-Algorithm must be AWS4-HMAC-SHA256"));
@@ -102,7 +105,7 @@ pub fn key_id(request: &RequestView<'_>) -> Result<String> {
 
 fn claim(request: &RequestView<'_>) -> Result<Claim> {
     let (_, _, query) = split_target(request.target)?;
-    let params = encoded_params(query, false);
+    let params = encoded_params(query, &[])?;
     if params.iter().any(|(k, _)| k == "X-Amz-Signature") {
         return query_claim(&params);
     }
@@ -149,7 +152,10 @@ pub fn verify(
         return Err(HmacSigError::missing_signed_header("SignedHeaders must include host"));
     }
     let (_, path, query) = split_target(request.target)?;
-    let mut params = encoded_params(query, true);
+    // With `omit_session_token` the signer adds X-Amz-Security-Token after signing (aws-c-auth).
+    let added_after_signing: &[&str] =
+        if options.omit_session_token { &["X-Amz-Signature", "X-Amz-Security-Token"] } else { &["X-Amz-Signature"] };
+    let mut params = encoded_params(query, added_after_signing)?;
     let payload = payload_hash(request)?;
     let canonical = canonical_request(options, request.method, path, &mut params, &header_pairs(request), Some(&names), &payload)?;
     let sts = string_to_sign(amz_date, &scope, &canonical.request);
