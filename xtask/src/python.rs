@@ -17,8 +17,9 @@ use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, 
 /// (the package itself has no runtime dependencies), pinned. Versions from `pip index
 /// versions NAME` for Python 3.11; the frameworks' own dependencies that decide what goes
 /// on the wire (urllib3, httpcore, h11, starlette, werkzeug) are pinned too. `awscrt` (AWS's C
-/// signer, aws-c-auth) and `hypothesis` drive the differential tests (issue 16).
-const TOOLS: [(&str, &str); 20] = [
+/// signer, aws-c-auth), `http-message-signatures` and `hypothesis` drive the differential tests
+/// (issue 16), with the dependencies they pull in pinned as well.
+const TOOLS: [(&str, &str); 25] = [
     ("maturin", "1.16.0"),
     ("pytest", "9.2.0"),
     ("mypy", "2.4.1"),
@@ -39,6 +40,11 @@ const TOOLS: [(&str, &str); 20] = [
     ("awscrt", "0.38.0"),
     ("hypothesis", "6.170.27"),
     ("sortedcontainers", "2.4.0"),
+    ("http-message-signatures", "3.0.0"),
+    ("http-sf", "1.5.0"),
+    ("cryptography", "51.0.1"),
+    ("cffi", "2.1.1"),
+    ("pycparser", "3.12"),
 ];
 
 fn project() -> PathBuf {
