@@ -1,7 +1,7 @@
 //! A shared random sample: the same seeded requests signed and verified in
 //! every language, for every scheme. Each language must give the Rust
 //! runner's results field for field, every signed request must verify, and
-//! every tampered one must be refused.
+//! each change of the tamper matrix must give the kind it names (`verify_cases`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -77,9 +77,38 @@ fn sign_cases() -> Vec<Value> {
     cases
 }
 
-/// For each signed case: the signed request (must verify) and a tampered
-/// copy (one path character changed: must be refused).
-fn verify_cases(signs: &[Value], signed: &[Value]) -> Result<Vec<(Value, bool)>> {
+/// What each tamper of the matrix gives for `scheme` (`ok`: still verifies).
+struct Kinds {
+    /// Another method: path-body-hex does not sign it (within methods that carry a body).
+    method: &'static str,
+    /// X-Request-Id changed: signed by the sample's api-auth with `headers_to_sign`, aws-sigv4
+    /// and rfc9421.
+    request_id: &'static str,
+    /// One body byte flipped: `body_mismatch` where a signed hash of the body is compared.
+    body: &'static str,
+    /// Verified 100,000 s later: `stale` where the scheme has a time.
+    late: &'static str,
+}
+
+fn kinds(scheme: &Value) -> Kinds {
+    let name = scheme["name"].as_str().unwrap_or("");
+    let signs_request_id = name == "aws-sigv4" || name == "rfc9421" || scheme["headers_to_sign"].is_array();
+    Kinds {
+        method: if name == "path-body-hex" { "ok" } else { "bad_signature" },
+        request_id: if signs_request_id { "bad_signature" } else { "ok" },
+        body: match name {
+            "api-auth" | "rfc9421" => "body_mismatch",
+            "aws-sigv4" if scheme["sign_body"] == true => "body_mismatch",
+            _ => "bad_signature",
+        },
+        late: if name == "path-body-hex" { "ok" } else { "stale" },
+    }
+}
+
+/// For each signed case: the signed request (must verify) and the tamper matrix, each with
+/// the kind it must give: a path character, the method, X-Request-Id, a body byte, an added
+/// unsigned header, a clock 100,000 s later.
+fn verify_cases(signs: &[Value], signed: &[Value]) -> Result<Vec<(Value, &'static str)>> {
     let mut out = Vec::new();
     for (case, result) in signs.iter().zip(signed) {
         if result["ok"] != true {
@@ -91,16 +120,56 @@ fn verify_cases(signs: &[Value], signed: &[Value]) -> Result<Vec<(Value, bool)>>
         }
         let mut headers = request["headers"].as_array().cloned().unwrap_or_default();
         headers.extend(result["headers"].as_array().cloned().unwrap_or_default());
-        request["headers"] = Value::Array(headers);
-        let verify = |id: String, request: Value| json!({"id": id, "op": "verify", "scheme": case["scheme"], "request": request, "credentials": case["credentials"], "now": case["now"]});
-        out.push((verify(format!("{}/verify", case["id"].as_str().unwrap_or("")), request.clone()), true));
+        request["headers"] = Value::Array(headers.clone());
+        let id = case["id"].as_str().unwrap_or("").to_owned();
+        let now = case["now"].as_i64().unwrap_or(NOW);
+        let verify = |what: &str, request: &Value, now: i64| json!({"id": format!("{id}/{what}"), "op": "verify", "scheme": case["scheme"], "request": request, "credentials": case["credentials"], "now": now});
+        let expect = kinds(&case["scheme"]);
+        out.push((verify("verify", &request, now), "ok"));
+
         let target = request["target"].as_str().unwrap_or("").to_owned();
         let slash = target.rfind('/').unwrap_or(0);
         let mut tampered_target = target.clone();
         let c = tampered_target.as_bytes()[slash + 1];
         tampered_target.replace_range(slash + 1..slash + 2, if c == b'z' { "y" } else { "z" });
-        request["target"] = json!(tampered_target);
-        out.push((verify(format!("{}/tampered", case["id"].as_str().unwrap_or("")), request), false));
+        let changed = |key: &str, value: Value| {
+            let mut r = request.clone();
+            r[key] = value;
+            r
+        };
+        out.push((verify("tampered-path", &changed("target", json!(tampered_target)), now), "bad_signature"));
+
+        let method = request["method"].as_str().unwrap_or("");
+        // Within methods that carry a body (path-body-hex signs the body of those only).
+        let other = if ["POST", "PUT", "PATCH"].contains(&method) {
+            if method == "PUT" { "POST" } else { "PUT" }
+        } else if method == "GET" {
+            "DELETE"
+        } else {
+            "GET"
+        };
+        out.push((verify("tampered-method", &changed("method", json!(other)), now), expect.method));
+
+        let retouched: Vec<Value> = headers
+            .iter()
+            .map(|h| match (h[0].as_str(), h[1].as_str()) {
+                (Some(name), Some(value)) if name.eq_ignore_ascii_case("X-Request-Id") => json!([name, format!("{value}x")]),
+                _ => h.clone(),
+            })
+            .collect();
+        out.push((verify("tampered-request-id", &changed("headers", Value::Array(retouched)), now), expect.request_id));
+
+        let mut body = BASE64.decode(request["body_b64"].as_str().unwrap_or("")).map_err(|e| e.to_string())?;
+        if let Some(first) = body.first_mut() {
+            *first ^= 1;
+            out.push((verify("tampered-body", &changed("body_b64", json!(BASE64.encode(&body))), now), expect.body));
+        }
+
+        let mut added = headers.clone();
+        added.push(json!(["X-Not-Signed", "1"]));
+        out.push((verify("unsigned-header-added", &changed("headers", Value::Array(added)), now), "ok"));
+
+        out.push((verify("late", &request, now + 100_000), expect.late));
     }
     Ok(out)
 }
@@ -114,12 +183,13 @@ pub fn check(langs: &[&str]) -> Result<Counts> {
     let all = Value::Array(cases.clone());
     let reference = run_runner("rust", &all)?;
     let mut counts = Counts::default();
-    for (i, (case, should_verify)) in verifies.iter().enumerate() {
+    for (i, (case, want)) in verifies.iter().enumerate() {
         let result = &reference[signs.len() + i];
-        if (result["ok"] == true) == *should_verify {
+        let got = if result["ok"] == true { "ok" } else { result["error"].as_str().unwrap_or("?") };
+        if got == *want {
             counts.passed += 1;
         } else {
-            log(format!("FAIL sample {}: expected {}, got {result}", case["id"], if *should_verify { "accepted" } else { "refused" }));
+            log(format!("FAIL sample {}: expected {want}, got {result}", case["id"]));
             counts.failed += 1;
         }
     }
