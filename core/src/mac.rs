@@ -27,6 +27,13 @@ impl Tag {
     }
 }
 
+impl zeroize::Zeroize for Tag {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+        self.len = 0;
+    }
+}
+
 impl std::ops::Deref for Tag {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

@@ -4,6 +4,7 @@
 //! defaults to the system clock.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{HmacSigError, Result};
@@ -25,9 +26,10 @@ pub fn push_http_date(unix: i64, out: &mut String) -> Result<()> {
     }
     LAST.with_borrow_mut(|(at, text)| {
         if *at != unix || text.is_empty() {
-            let date = http_date(unix)?;
+            check_date_range(unix)?;
             text.clear();
-            text.push_str(&date);
+            // Written in place: no allocation once the text has its 29 bytes.
+            let _ = write!(text, "{}", httpdate::HttpDate::from(UNIX_EPOCH + Duration::from_secs(unix.unsigned_abs())));
             *at = unix;
         }
         out.push_str(text);
@@ -36,8 +38,9 @@ pub fn push_http_date(unix: i64, out: &mut String) -> Result<()> {
 }
 
 /// The IMF-fixdate of Unix seconds in 1970..=9999 (`httpdate` panics outside
-/// them, so they are checked first).
-pub fn http_date(unix: i64) -> Result<String> {
+/// them, so they are checked first). The tests' reference for `push_http_date`.
+#[cfg(test)]
+fn http_date(unix: i64) -> Result<String> {
     check_date_range(unix)?;
     Ok(httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(unix.unsigned_abs())))
 }

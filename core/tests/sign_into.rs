@@ -1,16 +1,58 @@
 //! `Signer::sign_into` (Rust's allocation-free hot path) must leave in its
 //! output exactly what `Signer::sign_view` returns, whatever the output held
 //! before, and leave it empty on error, for every scheme. Deterministic
-//! (SplitMix64 with a fixed seed).
+//! (SplitMix64 with a fixed seed). A counting global allocator checks the
+//! claim that api-auth's `sign_into` allocates nothing once its output has grown.
 
 mod common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Arc;
 
 use common::{Rng, random_request};
 use hmacsig::{ContentDigest, Credentials, Header, HeaderStyle, Scheme, SignatureType, SignedRequest, Signer};
 
 const NOW: i64 = 1_700_000_000;
+
+/// The system allocator, counting the allocations each thread makes (tests run on threads
+/// of their own: a count is one test's).
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: the slot is gone while the thread itself is being torn down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every call is passed to `System` unchanged; counting touches only a thread-local Cell.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
 
 fn schemes() -> Vec<Arc<Scheme>> {
     vec![
@@ -71,15 +113,28 @@ fn sign_into_equals_sign_view_whatever_the_output_held() {
 }
 
 #[test]
-fn api_auth_sign_into_reuses_the_outputs_strings() {
+fn api_auth_sign_into_allocates_nothing_once_the_output_has_grown() {
     let signer = Signer::new(schemes()[0].clone(), Arc::new(Credentials::new("key-1".into(), b"into-secret".to_vec())));
     let headers = vec![Header::new("Content-Type", "application/json")];
     let request = hmacsig::RequestView { method: "POST", target: "/orders", headers: &headers, body: hmacsig::Body::Bytes(b"{}") };
     let mut out = SignedRequest { headers: vec![], string_to_sign: vec![], url: None };
     signer.sign_into(&request, Some(NOW), &mut out).unwrap();
-    let buffers: Vec<*const u8> = out.headers.iter().map(|h| h.value.as_ptr()).chain([out.string_to_sign.as_ptr()]).collect();
-    signer.sign_into(&request, Some(NOW + 1), &mut out).unwrap();
-    let again: Vec<*const u8> = out.headers.iter().map(|h| h.value.as_ptr()).chain([out.string_to_sign.as_ptr()]).collect();
-    assert_eq!(buffers, again, "the second sign must write into the first one's buffers");
-    assert_eq!(out, signer.sign_view(&request, Some(NOW + 1)).unwrap());
+    let first = out.clone();
+    // Warm: the first calls may fill per-thread caches (the date text) and grow `out`.
+    for i in 1..4 {
+        signer.sign_into(&request, Some(NOW + i), &mut out).unwrap();
+    }
+    let before = allocations();
+    // A new second, so a new date, on every call.
+    for i in 4..1004 {
+        signer.sign_into(&request, Some(NOW + i), &mut out).unwrap();
+    }
+    let made = allocations() - before;
+    assert_eq!(made, 0, "1,000 api-auth sign_into calls made {made} allocations");
+    assert_eq!(out, signer.sign_view(&request, Some(NOW + 1003)).unwrap());
+    assert_ne!(out, first, "each call wrote its own date and signature");
+    // The counter counts: the owned sign allocates its result.
+    let before = allocations();
+    let _ = signer.sign_view(&request, Some(NOW)).unwrap();
+    assert!(allocations() > before);
 }
