@@ -159,7 +159,9 @@ fn aws_sigv4_round_trips_and_names_each_change() {
     for (signature_type, sign_body, normalize) in
         [(SignatureType::Header, false, true), (SignatureType::Header, true, false), (SignatureType::Query, false, true)]
     {
-        let scheme = Scheme::aws_sigv4("us-east-1".into(), "service".into(), None, false, normalize, true, sign_body, Some(signature_type), 3600).unwrap();
+        let scheme =
+            Scheme::aws_sigv4("us-east-1".into(), "service".into(), None, false, normalize, true, sign_body, Some(signature_type), 3600)
+                .unwrap();
         // Every header present when signing is signed; X-Amz-Date is the timestamp. The body's
         // hash is in the canonical request; with sign_body it is also a header, compared.
         let signed_headers: &[&str] = match signature_type {
@@ -167,6 +169,12 @@ fn aws_sigv4_round_trips_and_names_each_change() {
             SignatureType::Query => &["X-Request-Id", "Host"],
         };
         let body = if sign_body { "body_mismatch" } else { "bad_signature" };
-        check_scheme(0x5164, false, scheme, Some(Policy::aws_sigv4(900)), &Expect { method_signed: true, signed_headers, body, timed: true });
+        check_scheme(
+            0x5164,
+            false,
+            scheme,
+            Some(Policy::aws_sigv4(900)),
+            &Expect { method_signed: true, signed_headers, body, timed: true },
+        );
     }
 }

@@ -99,9 +99,10 @@ fn health_ok(port: u16) -> bool {
     answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200")
 }
 
-/// Starts the servers, runs the client suite of every language in `ready`, stops the
-/// servers. The servers need Python and Kotlin; a missing one is an error, not a skip.
-pub fn run(ready: &[&str]) -> Result<Counts> {
+/// Starts the servers, runs the client suite of every language in `clients` (set up, so
+/// among `ready`), stops the servers. The servers need Python and Kotlin; a missing one
+/// is an error, not a skip.
+pub fn run(ready: &[&str], clients: &[&str]) -> Result<Counts> {
     for needed in ["rust", "python", "kotlin"] {
         if !ready.contains(&needed) {
             return Err(format!("the end-to-end phase needs {needed}, whose set-up failed"));
@@ -114,15 +115,18 @@ pub fn run(ready: &[&str]) -> Result<Counts> {
     let kotlin_server = Server::start("kotlin", kotlin::e2e_server(kotlin_port)?, kotlin_port)?;
     let tamper_port = free_port()?;
     let tamper = Server::start("tamper-proxy", python::e2e_tamper_proxy(tamper_port, &asgi.url)?, tamper_port)?;
+    let skewed_port = free_port()?;
+    let skewed = Server::start("skewed", python::e2e_skewed_server(skewed_port)?, skewed_port)?;
 
     let mut env = key_env().to_vec();
     env.push(("HMACSIG_E2E_ASGI_URL".into(), asgi.url.clone()));
     env.push(("HMACSIG_E2E_KOTLIN_URL".into(), kotlin_server.url.clone()));
     env.push(("HMACSIG_E2E_TAMPER_URL".into(), tamper.url.clone()));
+    env.push(("HMACSIG_E2E_SKEWED_URL".into(), skewed.url.clone()));
     env.push(("HMACSIG_CLI".into(), cli.display().to_string()));
 
     let mut total = Counts::default();
-    for lang in ready {
+    for lang in clients {
         log(format!("e2e: {lang} clients"));
         let result = match *lang {
             "rust" => rust::e2e_clients(&env),
@@ -143,7 +147,7 @@ pub fn run(ready: &[&str]) -> Result<Counts> {
         }
     }
     if total.failed > 0 {
-        for server in [&asgi, &kotlin_server, &tamper] {
+        for server in [&asgi, &kotlin_server, &tamper, &skewed] {
             log(format!("e2e: {} server log {}:\n{}", server.name, server.log.display(), server.log_tail()));
         }
     }

@@ -5,8 +5,10 @@
 //!   every command line and its output).
 //! - `test`: every test in every language, then the conformance vectors through
 //!   all four runners; ends with `N passed, N failed`.
-//! - `e2e`: set up every language, then only the end-to-end phase (real HTTP on
-//!   loopback, `tests/e2e/README.md`); `test` runs it too.
+//! - `e2e [--lang L]`: set up every language, then only the end-to-end phase (real HTTP
+//!   on loopback, `tests/e2e/README.md`); `test` runs it too. `--lang`: only that
+//!   language's client suite (rust, python and kotlin are still set up: the servers and
+//!   the CLI need them).
 //! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
 //!   speaking `docs/specs/conformance.md` on stdin/stdout.
 //! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
@@ -71,7 +73,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench"
         .into()
 }
 
@@ -145,7 +147,7 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     // Real HTTP between languages needs them all; `--lang` runs skip it.
     if only.is_none() {
         log("== end to end: every language's HTTP clients against real verifying servers on loopback");
-        match e2e::run(&ready) {
+        match e2e::run(&ready, &ready) {
             Ok(c) => total += c,
             Err(e) => {
                 total.failed += 1;
@@ -159,12 +161,20 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     Ok(total)
 }
 
-fn e2e_cmd() -> Result<Counts> {
-    for lang in LANGS {
+/// `e2e [--lang L]`: the servers need rust, python and kotlin set up, whatever `--lang`.
+fn e2e_cmd(args: &[String]) -> Result<Counts> {
+    let only = lang_arg(args)?;
+    if let Some(lang) = only.as_deref().filter(|l| !LANGS.contains(l)) {
+        return Err(format!("unknown language {lang:?}; use one of {LANGS:?}"));
+    }
+    let clients: Vec<&str> = LANGS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
+    let servers = ["rust", "python", "kotlin"];
+    let needed: Vec<&str> = LANGS.iter().copied().filter(|l| servers.contains(l) || clients.contains(l)).collect();
+    for lang in &needed {
         log(format!("== {lang}: set-up"));
         prepare(lang)?;
     }
-    e2e::run(&LANGS)
+    e2e::run(&needed, &clients)
 }
 
 fn main() -> ExitCode {
@@ -183,7 +193,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),
-        "e2e" => e2e_cmd().and_then(|c| {
+        "e2e" => e2e_cmd(rest).and_then(|c| {
             println!("{} passed, {} failed", c.passed, c.failed);
             if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
         }),

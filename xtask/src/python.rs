@@ -207,6 +207,15 @@ pub fn e2e_tamper_proxy(port: u16, upstream: &str) -> Result<Command> {
     Ok(cmd)
 }
 
+/// The end-to-end skewed server (`tests/e2e/python/skewed_server.py`, hmacsig at a clock an
+/// hour ahead, for clients' clock-skew correction) on 127.0.0.1:`port` (after `prepare`).
+/// The caller sets `HMACSIG_E2E_KEY_ID` and `HMACSIG_E2E_SECRET`.
+pub fn e2e_skewed_server(port: u16) -> Result<Command> {
+    let mut cmd = Command::new(venv_python());
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1").arg(e2e_dir().join("skewed_server.py")).args(["--port", &port.to_string()]);
+    Ok(cmd)
+}
+
 /// The Python client suite of the end-to-end phase (requests, httpx, httpx async and the
 /// example clients; `tests/e2e/python/test_python_clients.py`) with `env` (the servers'
 /// URLs and the key, tests/e2e/README.md).

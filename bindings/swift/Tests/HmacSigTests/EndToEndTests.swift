@@ -1,8 +1,9 @@
 // The client checks of tests/e2e/README.md: URLRequests signed with
 // `sign(with:)` travel with URLSession (FoundationNetworking on Linux) over
 // real HTTP on 127.0.0.1 to the verifying servers that `cargo xtask test`
-// starts. It needs their environment and fails without it; xtask runs it apart
-// (`swift test --filter EndToEndTests`) and skips it in the unit run.
+// starts, and `ClockSkew` corrects the time against the skewed one. It needs
+// their environment and fails without it; xtask runs it apart (`swift test
+// --filter EndToEndTests`) and skips it in the unit run.
 
 import Foundation
 #if canImport(FoundationNetworking)
@@ -15,6 +16,9 @@ import HmacSig
 /// The body of every signed POST, and the lowercase hex of its SHA-256.
 private let orderBody = Data(#"{"order":{"id":7,"qty":2}}"#.utf8)
 private let orderBodySha256 = "fbd55614d65ac5c6c35adca9668dd20901d2014f1571526fa82377cc3960296a"
+
+/// How far the skewed server's clock is ahead of this machine's (tests/e2e/python/skewed_server.py).
+private let skewedServerAhead = 3600.0
 
 private struct MissingEnvironment: Error, CustomStringConvertible {
     let name: String
@@ -47,11 +51,17 @@ final class EndToEndTests: XCTestCase {
         return Signer(scheme: try Scheme.apiAuth(digest: "sha256"), credentials: credentials)
     }
 
-    private func signedPost(to base: String, path: String = "/e2e/orders?id=7") throws -> URLRequest {
+    /// The POST with a JSON body, not signed yet.
+    private func unsignedPost(to base: String, path: String = "/e2e/orders?id=7", body: Data = orderBody) throws -> URLRequest {
         var request = URLRequest(url: try XCTUnwrap(URL(string: base + path)))
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = orderBody
+        request.httpBody = body
+        return request
+    }
+
+    private func signedPost(to base: String, path: String = "/e2e/orders?id=7") throws -> URLRequest {
+        var request = try unsignedPost(to: base, path: path)
         try request.sign(with: signer())
         return request
     }
@@ -62,11 +72,16 @@ final class EndToEndTests: XCTestCase {
         return request
     }
 
+    /// Sends `request`; returns the HTTP response and its body.
+    private func exchange(_ request: URLRequest) async throws -> (response: HTTPURLResponse, body: Data) {
+        let (data, response) = try await session.data(for: request)
+        return (try XCTUnwrap(response as? HTTPURLResponse), data)
+    }
+
     /// Sends `request`; returns the status and the body as text.
     private func send(_ request: URLRequest) async throws -> (status: Int, body: String) {
-        let (data, response) = try await session.data(for: request)
-        let status = try XCTUnwrap(response as? HTTPURLResponse).statusCode
-        return (status, String(decoding: data, as: UTF8.self))
+        let (response, data) = try await exchange(request)
+        return (response.statusCode, String(decoding: data, as: UTF8.self))
     }
 
     private func echo(_ body: String) throws -> Echo {
@@ -118,11 +133,7 @@ final class EndToEndTests: XCTestCase {
 
     // 5. Unsigned: no credentials.
     func testUnsignedPostIsRefused() async throws {
-        var request = URLRequest(url: try XCTUnwrap(URL(string: try environment("HMACSIG_E2E_ASGI_URL") + "/e2e/orders?id=7")))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = orderBody
-        let (status, body) = try await send(request)
+        let (status, body) = try await send(unsignedPost(to: environment("HMACSIG_E2E_ASGI_URL")))
         XCTAssertEqual(status, 401, body)
         XCTAssertTrue(body.hasPrefix("missing_authorization"), body)
     }
@@ -145,5 +156,41 @@ final class EndToEndTests: XCTestCase {
         let (searchStatus, searchBody) = try await send(search)
         XCTAssertEqual(searchStatus, 200, searchBody)
         XCTAssertEqual(try echo(searchBody).target, query)
+    }
+
+    // 6. Clock skew: the skewed server, an hour ahead, refuses a request signed
+    // at this machine's clock as stale; `ClockSkew` learns the offset from its
+    // Date, the original request signed again passes, and so does a later one
+    // on its first try. The server's X-Seen lists what it answered for the path.
+    func testClockSkewRetriesOnceOverHttpAndCorrectsLaterRequests() async throws {
+        let base = try environment("HMACSIG_E2E_SKEWED_URL")
+        // A path of its own: X-Seen counts per path, so another test or run cannot add to it.
+        let path = "/e2e/clock-skew/\(UUID().uuidString.lowercased())/orders?id=7"
+        let signer = try signer()
+        let skew = ClockSkew()
+        let original = try unsignedPost(to: base, path: path)
+
+        var request = original
+        try request.sign(with: signer, clockSkew: skew)
+        let refused = try await exchange(request)
+        XCTAssertEqual(refused.response.statusCode, 403)
+        XCTAssertEqual(String(decoding: refused.body, as: UTF8.self), "stale: refused")
+        XCTAssertEqual(refused.response.value(forHTTPHeaderField: "X-Seen"), "403")
+        XCTAssertTrue(skew.learn(from: refused.response, body: refused.body), "a stale refusal with a Date teaches the offset")
+        XCTAssertEqual(Double(skew.offset), skewedServerAhead, accuracy: 2)
+
+        request = original
+        try request.sign(with: signer, clockSkew: skew)
+        let retried = try await exchange(request)
+        XCTAssertEqual(retried.response.statusCode, 200)
+        XCTAssertEqual(String(decoding: retried.body, as: UTF8.self), "ok")
+        XCTAssertEqual(retried.response.value(forHTTPHeaderField: "X-Seen"), "403,200")
+        XCTAssertFalse(skew.learn(from: retried.response, body: retried.body), "a 200 teaches nothing")
+
+        var later = try unsignedPost(to: base, path: path, body: Data(#"{"order":{"id":8,"qty":1}}"#.utf8))
+        try later.sign(with: signer, clockSkew: skew)
+        let first = try await exchange(later)
+        XCTAssertEqual(first.response.statusCode, 200, String(decoding: first.body, as: UTF8.self))
+        XCTAssertEqual(first.response.value(forHTTPHeaderField: "X-Seen"), "403,200,200", "one refusal in all: the later request passed at once")
     }
 }
