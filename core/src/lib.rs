@@ -26,6 +26,9 @@ mod credentials;
 pub mod defaults;
 mod error;
 mod ffi;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod headers;
 mod mac;
 mod object_ids;

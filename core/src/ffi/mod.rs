@@ -332,3 +332,23 @@ unsafe fn slice_mut<'a>(ptr: *mut u8, len: u64) -> Option<&'a mut [u8]> {
 
 #[cfg(test)]
 mod tests;
+
+/// `crate::fuzzing`'s way in: the decoder alone, and the ids of objects.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn decode_for_fuzzing(counts: u64, text: &[u8]) {
+    let Ok(text) = codec::text(text) else { return };
+    let counts = Counts::from_packed(counts);
+    let (mut headers, mut request_headers) = (Vec::new(), Vec::new());
+    let _ = codec::decode_request(text, counts.message, &mut headers);
+    let _ = codec::decode_response(text, counts, &mut headers, &mut request_headers);
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn signer_id_for_fuzzing(signer: &std::sync::Arc<crate::signer::Signer>) -> u64 {
+    handles::signer_id(signer)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn verifier_id_for_fuzzing(verifier: &std::sync::Arc<crate::verifier::Verifier>) -> u64 {
+    handles::verifier_id(verifier)
+}

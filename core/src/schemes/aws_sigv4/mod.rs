@@ -113,7 +113,7 @@ pub fn amz_date(unix: i64) -> Result<(String, String)> {
 }
 
 /// Parses `20150830T123600Z`.
-fn parse_amz_date(text: &str) -> Option<i64> {
+pub(crate) fn parse_amz_date(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit) {
         return None;

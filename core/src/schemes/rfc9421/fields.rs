@@ -48,7 +48,7 @@ fn parse_signature_dictionary(value: &str, field: &str) -> std::result::Result<D
 }
 
 /// The `Signature-Input` and `Signature` dictionaries already in a message.
-pub(super) fn existing_signatures(headers: &[Header]) -> std::result::Result<Option<(Dictionary, Dictionary)>, String> {
+pub(crate) fn existing_signatures(headers: &[Header]) -> std::result::Result<Option<(Dictionary, Dictionary)>, String> {
     match (combined(headers, SIGNATURE_INPUT_HEADER), combined(headers, SIGNATURE_HEADER)) {
         (None, None) => Ok(None),
         (Some(input), Some(signature)) => {

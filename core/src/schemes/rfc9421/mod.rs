@@ -37,7 +37,7 @@
 //!   policy.
 
 mod components;
-mod fields;
+pub(crate) mod fields;
 mod message;
 mod sign;
 mod values;

@@ -1,0 +1,9 @@
+//! HTTP dates as the api-auth gem reads them (Ruby's `Time.httpdate`: three
+//! forms, case-insensitive) and SigV4's `X-Amz-Date`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    hmacsig::fuzzing::http_dates(text);
+});
