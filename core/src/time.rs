@@ -101,6 +101,12 @@ pub fn parse_http_date_ruby(text: &str) -> Option<i64> {
 
 fn parse_http_date_ruby_uncached(text: &str) -> Option<i64> {
     let s = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    // Every form is ASCII (Ruby's patterns match no other byte), and the slicing below is by
+    // byte: anything else is no date (a multi-byte character once panicked it; found by
+    // fuzz/fuzz_targets/http_dates.rs).
+    if !s.is_ascii() {
+        return None;
+    }
     // Every form is at most 33 bytes: lower-case a copy on the stack.
     let mut buffer = [0u8; 40];
     let lower = buffer.get_mut(..s.len())?;
@@ -242,6 +248,22 @@ mod tests {
             "Tue, 32 Nov 2023 22:13:20 GMT",
         ] {
             assert_eq!(parse_http_date_ruby(bad), None, "{bad}");
+        }
+    }
+
+    /// Found by fuzz/fuzz_targets/http_dates.rs: a multi-byte character where a form slices
+    /// by byte panicked (a server reading such a Date header would have).
+    #[test]
+    fn non_ascii_dates_are_no_date_and_never_panic() {
+        for bad in [
+            "monday, \n\n-<\0\n-<, \t\n\x0cn\n\t\u{105490}\0\0",
+            "Sunday, 06-Nov-94 08:49:3\u{e9} GMT",
+            "Sunday, 06-N\u{f6}v-94 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GM\u{1f600}",
+            "Sun Nov  6 08:49:37 199\u{e9}",
+            "T\u{fc}e, 14 Nov 2023 22:13:20 GMT",
+        ] {
+            assert_eq!(parse_http_date_ruby(bad), None, "{bad:?}");
         }
     }
 

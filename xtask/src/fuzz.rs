@@ -35,14 +35,23 @@ fn nightly_ready() -> bool {
     Command::new("rustup").args(["run", "nightly", "rustc", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
-/// The nightly toolchain and cargo-fuzz, installed when missing.
-fn prepare() -> Result {
+/// The nightly toolchain (minimal profile) with `components`, installed when missing.
+pub(crate) fn ensure_nightly(components: &[&str]) -> Result {
     if !have("rustup") {
-        return Err("fuzzing needs rustup (for the nightly toolchain cargo-fuzz builds with)".into());
+        return Err("fuzzing and Miri need rustup (for the nightly toolchain)".into());
     }
     if !nightly_ready() {
         run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
     }
+    if !components.is_empty() {
+        run(Command::new("rustup").args(["+nightly", "component", "add"]).args(components))?;
+    }
+    Ok(())
+}
+
+/// The nightly toolchain and cargo-fuzz, installed when missing.
+fn prepare() -> Result {
+    ensure_nightly(&[])?;
     let installed = Command::new("cargo").args(["fuzz", "--version"]).output();
     if !installed.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION)) {
         run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked", "--version", CARGO_FUZZ_VERSION]))?;
