@@ -41,9 +41,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, text = 200, "ok"
         except hmacsig.HmacSigError as e:
             status, text = hmacsig.http_status(e), f"{e.kind}: refused"
+        if status == 200 and self.path == "/old":
+            status, text = 307, ""
         server.seen.append(status)
         data = text.encode()
         self.send_response(status)
+        if status == 307:
+            self.send_header("Location", "/orders")
         self.send_header("Date", email.utils.formatdate(now, usegmt=True))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -102,3 +106,19 @@ def test_a_refusal_for_another_reason_is_not_retried(server: SkewedServer) -> No
     assert (response.status_code, response.history) == (403, [])
     with pytest.raises(TypeError):
         RequestsAuth(signer, correct_clock_skew="yes")  # type: ignore[arg-type]
+
+
+def test_the_retry_and_its_redirect_are_signed_at_the_corrected_time(server: SkewedServer) -> None:
+    # /old answers a verified request with a 307 to /orders, signed again by the auth.
+    old = url(server).replace("/orders", "/old")
+    with hmacsig.Signer(SCHEME, hmacsig.Credentials("client-1", "secret")) as signer:
+        response = requests.post(old, data=b'{"id":7}', auth=RequestsAuth(signer, correct_clock_skew=True), timeout=5)
+        # (requests starts the history of a redirect afresh, the refusal is not in it)
+        assert (response.status_code, [r.status_code for r in response.history]) == (200, [307])
+        assert server.seen == [403, 307, 200]
+        server.seen.clear()
+        auth = HttpxAuth(signer, correct_clock_skew=True)
+        with httpx.Client(auth=auth, event_hooks=auth.event_hooks, follow_redirects=True) as client:
+            response = client.post(old, content=b'{"id":8}')
+        assert (response.status_code, [r.status_code for r in response.history]) == (200, [403, 307])
+        assert server.seen == [403, 307, 200]

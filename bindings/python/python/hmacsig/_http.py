@@ -7,9 +7,9 @@ import email.utils
 import logging
 import time
 from http import HTTPStatus
-from typing import Collection, FrozenSet, Mapping, Optional, Tuple
+from typing import Any, Collection, FrozenSet, Mapping, MutableMapping, Optional, Tuple
 
-from . import HmacSigError, Signer, Verifier, http_status
+from . import HmacSigError, SignedRequest, Signer, Verifier, http_status
 
 log = logging.getLogger("hmacsig")
 
@@ -152,3 +152,44 @@ class ClockSkew:
             return False  # the clock was not the problem
         self.offset = offset
         return True
+
+
+# --- What a client integration set on a request, to take it off again (redirects) -------------
+
+Added = Tuple[Tuple[str, Optional[Any], str], ...]
+"""The headers an auth set on a request: each name, the value it replaced (``None`` when the
+header was absent) and the value set."""
+
+DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
+
+Origin = Tuple[str, str, Optional[int]]
+"""scheme, host, port (the default port when the URL gives none): a redirect whose target has
+another origin goes to another host."""
+
+
+def origin(scheme: str, host: str, port: Optional[int]) -> Origin:
+    scheme = scheme.lower()
+    return scheme, host.lower().rstrip("."), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def apply_signature(headers: MutableMapping[str, Any], signed: SignedRequest) -> Added:
+    """Sets the headers of ``signed`` on ``headers`` (each replacing any of the same name) and
+    returns what was set, for ``remove_signature``."""
+    added = []
+    for header in signed.headers:
+        added.append((header.name, headers.get(header.name), header.value))
+        headers[header.name] = header.value
+    return tuple(added)
+
+
+def remove_signature(headers: MutableMapping[str, Any], added: Added) -> None:
+    """Takes off what ``apply_signature`` (or an auth) set, where a header still holds the value
+    set: a header that was absent is removed, one that was replaced gets its value back. A header
+    the client has dropped since (both drop ``Authorization`` when a redirect leaves the origin)
+    or given another value stays as it is."""
+    for name, before, value in reversed(added):
+        if headers.get(name) == value:
+            if before is None:
+                del headers[name]
+            else:
+                headers[name] = before

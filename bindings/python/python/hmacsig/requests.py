@@ -24,25 +24,53 @@
   ``TypeError``.
 - with ``aws-sigv4`` and ``SignatureType.QUERY`` the request URL becomes the presigned URL.
 
-A signature covers one request, and requests follows redirects without calling the auth again:
-the redirected request keeps the signed headers (a verifying server refuses it) but not the
-``Host`` set here, so it reaches the new location with its own host. Sign each hop yourself
-(``allow_redirects=False``) if you need redirects.
+Redirects (``allow_redirects=True``, requests' default). A signature covers one request, and
+requests follows a redirect without calling the auth again: it copies the request it sent, changes
+the URL (a 301/302/303 also turns it into a ``GET`` without body; a 307/308 keeps method and
+body) and sends the copy. ``HmacSigAuth`` therefore prepares that copy from a response hook, before
+requests makes it:
+
+- a redirect to the **same origin** (scheme, host and port) is signed again for its new target,
+  method and body;
+- a redirect to **another origin** goes out without any header the signing set (``Authorization``,
+  ``Date``, ``X-Amz-*``, ``Signature``, ``Signature-Input``, ``Content-Digest`` …) and with the new
+  host's own ``Host`` (a ``Host`` you set yourself is dropped too). Once a redirect has left the
+  origin, nothing further in that chain is signed, even a redirect back: the other host chose it.
+- ``HmacSigAuth(signer, resign_cross_host_redirects=True)`` (off by default) signs a redirect to
+  another origin for that origin, trusting wherever the server sends the client with a valid
+  signature. requests itself removes an ``Authorization`` header on a redirect to another host
+  (``Session.rebuild_auth``), so a scheme that puts its signature there (api-auth,
+  path-body-hex, aws-sigv4) cannot be carried; such a redirect is sent unsigned, with a warning.
+- with ``allow_redirects=False`` nothing more is sent; ``response.next`` is the redirect, prepared
+  as above, for ``session.send(response.next)``.
+
+The request of a redirect response (``response.history[i].request``) is the one requests copies,
+so it shows the headers prepared for the next request, not those it was sent with. A presigned
+URL (``aws-sigv4`` with ``SignatureType.QUERY``) is not signed again on a redirect: requests takes
+the next URL from ``Location``.
 
 Requires ``requests`` (``pip install 'hmacsig[requests]'``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Tuple, Union
+import warnings
+from typing import Any, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.auth import AuthBase
 
 from . import Signer
+from ._http import DEFAULT_PORTS as _DEFAULT_PORTS
+from ._http import Added as _Added
 from ._http import ClockSkew as _ClockSkew
+from ._http import Origin as _Origin
+from ._http import apply_signature as _apply_signature
+from ._http import check_flag as _check_flag
 from ._http import check_signer as _check_signer
+from ._http import origin as _origin_of
+from ._http import remove_signature as _remove_signature
 
 try:
     # The function urllib3 applies to the target before writing the request line (it
@@ -55,8 +83,6 @@ except ImportError:  # an urllib3 without it sends the target unchanged
 
 __all__ = ["HmacSigAuth"]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
 
 class HmacSigAuth(AuthBase):
     """A ``requests`` auth that signs each request with ``signer`` (an ``hmacsig.Signer``).
@@ -64,75 +90,163 @@ class HmacSigAuth(AuthBase):
     ``correct_clock_skew=True`` (off by default): when the server refuses a request as ``stale``
     or ``future`` and sends a ``Date``, the offset between its clock and this machine's is learnt,
     the request is signed again at the corrected time and sent once more, and later requests are
-    signed at the corrected time too, as the AWS SDKs do."""
+    signed at the corrected time too, as the AWS SDKs do.
 
-    def __init__(self, signer: Signer, *, correct_clock_skew: bool = False) -> None:
+    Redirects to the same origin are signed again for their new target; redirects to another
+    origin go out without the signature, unless ``resign_cross_host_redirects=True`` (off by
+    default), which signs them for the new origin (see the module's documentation)."""
+
+    def __init__(self, signer: Signer, *, correct_clock_skew: bool = False, resign_cross_host_redirects: bool = False) -> None:
         self.signer = _check_signer(signer)
         if not isinstance(correct_clock_skew, bool):
             raise TypeError(f"correct_clock_skew must be a bool, not {type(correct_clock_skew).__name__}")
         self._skew = _ClockSkew() if correct_clock_skew else None
+        self._resign_cross_host = _check_flag("resign_cross_host_redirects", resign_cross_host_redirects)
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if r.url is None or r.method is None:
             raise ValueError("HmacSigAuth signs a prepared request with a method and a URL")
-        parts = urlsplit(r.url)
-        if parts.scheme not in _DEFAULT_PORTS:
+        if urlsplit(r.url).scheme not in _DEFAULT_PORTS:
             raise ValueError(f"HmacSigAuth signs http and https URLs, not {r.url!r}")
-        target = _encode_target(r.path_url)
-        host_set_here = "Host" not in r.headers
-        if host_set_here:
-            r.headers["Host"] = _host_header(parts.netloc, parts.scheme)
-        body = _body_bytes(r)
-        unsigned = r.copy() if self._skew is not None else None
-        self._sign(r, target, body)
-        if host_set_here:
-            r.register_hook("response", _forget_host_on_redirect)  # type: ignore[no-untyped-call]
-        if unsigned is not None:
-            r.register_hook("response", lambda response, **kwargs: self._retry_on_skew(response, unsigned, target, body, **kwargs))  # type: ignore[no-untyped-call]
+        _body_bytes(r)
+        chain = _Chain(self)
+        chain.sign(r)
+        # requests copies a request's hooks onto the requests it builds for redirects, so these
+        # run for every response of the chain, redirects and the skew retry included.
+        r.register_hook("response", chain.on_response)  # type: ignore[no-untyped-call]
+        if self._skew is not None:
+            r.register_hook("response", chain.retry_on_skew)  # type: ignore[no-untyped-call]
         return r
-
-    def _sign(self, r: requests.PreparedRequest, target: str, body: bytes) -> None:
-        """Signs ``r`` (its Host and body already as they will be sent)."""
-        assert r.method is not None and r.url is not None
-        parts = urlsplit(r.url)
-        headers: List[Tuple[str, str]] = [(name, _text(value)) for name, value in r.headers.items()]
-        now = None if self._skew is None else self._skew.now()
-        signed = self.signer.sign(r.method, target, headers, body, now)
-        for header in signed.headers:
-            r.headers[header.name] = header.value
-        if signed.url is not None:
-            # A presigned URL: the signed target, on the same scheme and authority.
-            path, _, query = signed.url.partition("?")
-            r.url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
-
-    def _retry_on_skew(
-        self, response: requests.Response, unsigned: requests.PreparedRequest, target: str, body: bytes, **kwargs: Any
-    ) -> requests.Response:
-        """Signs the request again at the server's time and sends it once more, when the server
-        refused it for its clock (a response hook; the retry's own hooks do not retry again)."""
-        skew = self._skew
-        if skew is None or not skew.learn(response.status_code, response.content, response.headers.get("Date")):
-            return response
-        retry = unsigned.copy()
-        self._sign(retry, target, body)
-        if response.connection is None:
-            return response
-        response.close()
-        again: requests.Response = response.connection.send(retry, **kwargs)
-        again.history.append(response)
-        again.request = retry
-        return again
 
     def __repr__(self) -> str:
         return f"HmacSigAuth({self.signer!r})"
 
 
-def _forget_host_on_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-    # requests builds the redirected request from this one (after the hooks ran) and sends it
-    # without calling the auth: drop the Host we set so that urllib3 sends the new location's.
-    if response.is_redirect and response.request is not None:
-        response.request.headers.pop("Host", None)
-    return response
+class _Chain:
+    """A request signed by the auth and the redirects requests builds from it, one after the
+    other: what the last of them carries of the auth's (``added``, ``None`` when unsigned).
+
+    requests does not call the auth for a redirect: ``Session.resolve_redirects`` copies the
+    request it sent (``response.request``, after the response hooks ran), changes it and sends
+    the copy. A response hook is the one point where the auth sees that request before it is
+    copied, so on a redirect ``on_response`` takes the signature off it and, when the redirect
+    may be signed, builds the next request with requests' own code (``resolve_redirects`` with
+    ``yield_requests=True``, as requests builds ``Response.next``), signs that and puts the
+    signature on the request about to be copied. The hook cannot tell whether requests will
+    follow (``allow_redirects`` is not passed to hooks); either way nothing is sent here."""
+
+    __slots__ = ("auth", "added", "url")
+
+    def __init__(self, auth: HmacSigAuth) -> None:
+        self.auth = auth
+        self.added: Optional[_Added] = None
+        self.url: Optional[str] = None
+        """The URL before signing (a presigned URL replaces it)."""
+
+    def sign(self, r: requests.PreparedRequest) -> None:
+        """Signs ``r`` as it will be sent (its body already bytes or ``None``), with a ``Host``
+        (set here when ``r`` has none), and records what was set."""
+        assert r.method is not None and r.url is not None
+        parts = urlsplit(r.url)
+        added: List[Tuple[str, Optional[Any], str]] = []
+        if "Host" not in r.headers:
+            host = _host_header(parts.netloc, parts.scheme)
+            r.headers["Host"] = host
+            added.append(("Host", None, host))
+        body = r.body if isinstance(r.body, bytes) else b""
+        headers: List[Tuple[str, str]] = [(name, _text(value)) for name, value in r.headers.items()]
+        now = None if self.auth._skew is None else self.auth._skew.now()
+        signed = self.auth.signer.sign(r.method, _encode_target(r.path_url), headers, body, now)
+        added.extend(_apply_signature(r.headers, signed))
+        self.added, self.url = tuple(added), r.url
+        if signed.url is not None:
+            # A presigned URL: the signed target, on the same scheme and authority.
+            path, _, query = signed.url.partition("?")
+            r.url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+    def unsign(self, r: requests.PreparedRequest) -> None:
+        if self.added is not None:
+            _remove_signature(r.headers, self.added)
+        self.added = None
+
+    def on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        if response.is_redirect and response.request is not None:
+            self.prepare_redirect(response, response.request, kwargs)
+        return response
+
+    def prepare_redirect(self, response: requests.Response, sent: requests.PreparedRequest, kwargs: Any) -> None:
+        """Makes ``sent``, which requests copies for the redirect ``response`` asks for, carry
+        the signature of that next request, or none."""
+        was_signed = self.added is not None
+        self.unsign(sent)
+        assert sent.url is not None
+        # requests' own code builds the next request, as Session.send builds Response.next. A hook
+        # has no access to the caller's session, so a bare one stands in; what it leaves out is
+        # what the caller's may add from the environment (trust_env: .netrc credentials for the
+        # new host, proxy variables), which requests then applies after this hook, as it would
+        # anyway. The hook's kwargs are the adapter's (stream, timeout, verify, cert, the proxies
+        # resolved for this request), which resolve_redirects takes too.
+        with requests.Session() as rules:
+            rules.trust_env = False
+            next_request: Optional[requests.PreparedRequest] = next(
+                rules.resolve_redirects(response, sent, yield_requests=True, **kwargs), None
+            )
+            if next_request is None or next_request.url is None:
+                return
+            url = next_request.url
+            same_origin = _origin(url) == _origin(sent.url)
+            if not same_origin:
+                # The next host gets its own Host, the one urllib3 sends for its URL.
+                sent.headers.pop("Host", None)
+                next_request.headers.pop("Host", None)
+            if not (self.auth._resign_cross_host or (was_signed and same_origin)):
+                return
+            self.sign(next_request)
+            added = self.added or ()
+            self.added = None
+            if next_request.url != url:
+                return  # presigned: requests takes the next URL from Location, not from `sent`
+            if any(name.lower() == "authorization" for name, _, _ in added) and rules.should_strip_auth(sent.url, url):  # type: ignore[no-untyped-call]
+                warnings.warn(
+                    "HmacSigAuth(resign_cross_host_redirects=True): requests removes the Authorization header on a "
+                    f"redirect to another host, so the redirect to {_origin_text(url)} is sent unsigned",
+                    stacklevel=2,
+                )
+                return
+        for name, _, value in added:
+            sent.headers[name] = value
+        self.added = added
+
+    def retry_on_skew(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        """Signs the request again at the server's time and sends it once more, when the server
+        refused it for its clock (a response hook; the retry's own hooks do not retry again)."""
+        skew, sent = self.auth._skew, response.request
+        if skew is None or sent is None or self.added is None or response.connection is None:
+            return response
+        if not skew.learn(response.status_code, response.content, response.headers.get("Date")):
+            return response
+        # Signed again in place, not on a copy: should the retry be answered with a redirect,
+        # requests builds it from this very request (the one it passed to Session.send).
+        self.unsign(sent)
+        sent.url = self.url
+        self.sign(sent)
+        response.close()
+        again: requests.Response = response.connection.send(sent, **kwargs)
+        again.history.append(response)
+        again.request = sent
+        if again.is_redirect:  # the hooks do not run for a response of the adapter
+            self.prepare_redirect(again, sent, kwargs)
+        return again
+
+
+def _origin(url: str) -> _Origin:
+    parts = urlsplit(url)
+    return _origin_of(parts.scheme, parts.hostname or "", parts.port)
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
 
 
 def _host_header(netloc: str, scheme: str) -> str:
