@@ -41,8 +41,10 @@ fun postOrder(baseUrl: String, keyId: String, secret: String): Pair<Int, String>
     Scheme.apiAuth(digest = "sha256").use { scheme ->
         Credentials(keyId, secret).use { credentials ->
             Signer(scheme, credentials).use { signer ->
+                val signing = HmacSigInterceptor(signer)
                 val client = OkHttpClient.Builder()
-                    .addInterceptor(HmacSigInterceptor(signer)) // signs every call of this client
+                    .addInterceptor(signing) // signs every call of this client
+                    .addNetworkInterceptor(signing) // and every redirect it follows, by the redirect rules
                     .build()
                 val request = Request.Builder()
                     .url("$baseUrl/orders?id=7")

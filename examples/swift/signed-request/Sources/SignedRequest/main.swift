@@ -18,6 +18,8 @@ import HmacSig
 
 let signer = Signer(scheme: try Scheme.apiAuth(digest: "sha256"),
                     credentials: Credentials(keyId: keyId, secret: secret))
+// Signs a redirect to the same host again; one to another host goes without the signature.
+let session = URLSession(configuration: .default, delegate: RedirectSigningDelegate(signer: signer), delegateQueue: nil)
 
 var request = URLRequest(url: URL(string: baseURL + "/orders?id=7")!)
 request.httpMethod = "POST"
@@ -26,7 +28,7 @@ request.httpBody = Data(#"{"id":7}"#.utf8)
 
 do {
     try request.sign(with: signer)  // sets Date, X-Authorization-Content-SHA256, Authorization
-    let (data, response) = try await URLSession.shared.data(for: request)
+    let (data, response) = try await session.data(for: request)
     let status = (response as? HTTPURLResponse)?.statusCode ?? 0
     print(status, String(decoding: data, as: UTF8.self))  // 200 {"key_id": ...}
 } catch let error as HmacSigError {

@@ -13,10 +13,13 @@ import okio.Buffer
 import java.io.IOException
 
 /**
- * Signs every request of an OkHttp client with [signer]:
+ * Signs every request of an OkHttp client with [signer]. Install it twice, as an application
+ * interceptor (which signs each call once) and as a network interceptor (which sees every
+ * redirect OkHttp follows, and signs it again or takes the signature off by the rules below):
  *
  * ```kotlin
- * val client = OkHttpClient.Builder().addInterceptor(HmacSigInterceptor(signer)).build()
+ * val signing = HmacSigInterceptor(signer)
+ * val client = OkHttpClient.Builder().addInterceptor(signing).addNetworkInterceptor(signing).build()
  * ```
  *
  * What is signed is what the server sees, for every scheme: the origin-form target
@@ -24,18 +27,32 @@ import java.io.IOException
  * kept), and the headers as sent. The body is read once and sent as those exact bytes;
  * `Content-Type` (the body's media type, which OkHttp would set at send time, charset
  * included), `Content-Length` and `Host` are set on the request before signing, with the
- * values OkHttp itself would send. timestamped and rfc9421 cover the URL's scheme: the core
- * rebuilds it as `https://` + `Host` + target, as a verifying server does by default, so over
- * plain `http://` too their signature covers `https://…` (a plain-HTTP server that says
- * otherwise, e.g. with `publicBaseUrl`, does not accept it).
+ * values OkHttp itself would send (a `Host` added so is then left for OkHttp to set, the same
+ * value, so that a redirect gets its own host's). timestamped and rfc9421 cover the URL's
+ * scheme: the core rebuilds it as `https://` + `Host` + target, as a verifying server does by
+ * default, so over plain `http://` too their signature covers `https://…` (a plain-HTTP
+ * server that says otherwise, e.g. with `publicBaseUrl`, does not accept it).
  * An aws-sigv4 presigned scheme moves the signature into the URL's query.
  *
  * Headers OkHttp adds later (`Accept-Encoding`, `Connection`, `User-Agent`, `Cookie`) are not
  * signed: a scheme told to cover one of them needs it set on the request first.
  *
- * As an application interceptor (`addInterceptor`) it signs once per call; as a network
- * interceptor (`addNetworkInterceptor`) every attempt, redirects and retries included, is
- * signed again for where it goes.
+ * Redirects (OkHttp follows them by default) never carry a signature to another host. The
+ * call's host is the scheme, host and port of the request it signed (installed as a network
+ * interceptor only: of the call's request, `Call.request()`). A redirect
+ * - to the same host is signed again for its new target, with the method and body OkHttp
+ *   sends after it (a 301/302/303 turns a `POST` into a bodyless `GET`, a 307/308 keeps both);
+ * - to another host goes without the headers the signer set (`Authorization`, `Date`,
+ *   `X-Request-*`, `X-Amz-*`, `Signature`, `Signature-Input`, `Content-Digest`…) and with that
+ *   host's own `Host`; once a redirect left the host, no later one is signed, even back to it
+ *   (the other host chose where it goes);
+ * - with [resignCrossHostRedirects] (off by default) every redirect, to any host, is signed for
+ *   where it goes: only for hosts that all trust the same key, since it sends a valid
+ *   signature wherever a server redirects the client.
+ * As a network interceptor alone it signs every attempt itself, by the same rules. As an
+ * application interceptor alone it sees no redirect (OkHttp follows them after it): one is
+ * followed with the first request's headers (OkHttp drops `Authorization` for another host,
+ * the other signature headers stay), so use it alone only with `followRedirects(false)`.
  *
  * A request the core refuses to sign fails the call with [HmacSigIOException] (OkHttp hands
  * only IOExceptions to `Callback.onFailure`); its [HmacSigIOException.error] is the typed
@@ -48,26 +65,82 @@ import java.io.IOException
  * `Date` and [clock] is learnt and, if it changed, the original request is signed again at
  * the corrected time and sent once more (the refused response is closed). Later requests are
  * signed at the corrected time too. Any other refusal is returned unchanged, and a request is
- * retried at most once. As a network interceptor (which OkHttp lets proceed only once) the
- * offset is learnt but the refused response is returned: the next call is corrected.
+ * retried at most once. As a network interceptor alone (OkHttp lets one proceed only once)
+ * the offset is learnt but the refused response is returned: the next call is corrected.
  */
 class HmacSigInterceptor @JvmOverloads constructor(
     private val signer: Signer,
     private val clock: (() -> Long)? = null,
     private val correctClockSkew: Boolean = false,
+    private val resignCrossHostRedirects: Boolean = false,
 ) : Interceptor {
     /** Seconds added to [clock] when signing: learnt from refusals with [correctClockSkew]. */
     @Volatile
     private var offset = 0L
 
+    /** Where the calls of a network-only installation went: it has no application role to tag them. */
+    private val hopsOfCalls = HopsOfCalls()
+
     @Throws(IOException::class)
-    override fun intercept(chain: Interceptor.Chain): Response {
-        val (unsigned, body) = signing { prepare(chain.request()) }
-        val response = chain.proceed(signing { signPrepared(unsigned, body) })
-        // A network interceptor (it has a connection) learns, but must call proceed exactly once.
-        if (!correctClockSkew || !learn(response) || chain.connection() != null) return response
+    override fun intercept(chain: Interceptor.Chain): Response =
+        // Only a network interceptor's chain has a connection.
+        if (chain.connection() == null) interceptCall(chain) else interceptHop(chain)
+
+    /** As an application interceptor: signs the call's request (once more after a clock-skew refusal). */
+    private fun interceptCall(chain: Interceptor.Chain): Response {
+        val request = chain.request()
+        val (unsigned, body) = signing { prepare(request) }
+        val response = chain.proceed(signing { signCall(request, unsigned, body) })
+        if (!correctClockSkew || !learn(response)) return response
         response.close()
-        return chain.proceed(signing { signPrepared(unsigned, body) })
+        return chain.proceed(signing { signCall(request, unsigned, body) })
+    }
+
+    /**
+     * [unsigned] (the call's [request] prepared) signed, tagged with what was signed for the
+     * network role, and without the `Host` signing added: OkHttp's BridgeInterceptor sets the
+     * same value, and sets the new host's on a redirect OkHttp makes from this request.
+     */
+    private fun signCall(request: Request, unsigned: Request, body: ByteArray): Request {
+        val signed = signPrepared(unsigned, body)
+        val builder = signed.request.newBuilder().tag(SignedCall::class.java, SignedCall(this, signed.request, signed.headerNames))
+        if (request.header("Host") == null) builder.removeHeader("Host")
+        return builder.build()
+    }
+
+    /**
+     * As a network interceptor: a hop of a call the application role signed goes as signed, or
+     * as a redirect by the rules of the class; a call it did not sign (installed as a network
+     * interceptor only) has every hop signed here by the same rules.
+     */
+    private fun interceptHop(chain: Interceptor.Chain): Response {
+        val hop = chain.request()
+        val call = hop.tag(SignedCall::class.java)?.takeIf { it.signedBy === this }
+        if (call != null) {
+            if (call.isSignedRequest(hop)) return chain.proceed(hop)
+            // The application role learns from the final answer, and may retry.
+            return chain.proceed(signing { hopToSend(hop, call.nextHop(hop.url), call.headerNames) })
+        }
+        val origin = chain.call().request().url
+        // Its redirects are made from the request before this interceptor: nothing to take off.
+        val response = chain.proceed(signing { hopToSend(hop, hopsOfCalls.next(chain.call(), origin, hop.url), emptyList()) })
+        if (correctClockSkew) learn(response)
+        return response
+    }
+
+    /**
+     * The request to send for [hop], which goes to [where]: without the headers named
+     * [signedNames] (those the first signing set, which OkHttp copied onto a redirect), with
+     * the new host's `Host` when it goes to another host, and signed when the rules allow.
+     */
+    private fun hopToSend(hop: Request, where: Hop, signedNames: List<String>): Request {
+        val builder = hop.newBuilder()
+        for (name in signedNames) builder.removeHeader(name)
+        if (!where.sameHost) builder.header("Host", hostHeader(hop.url))
+        val stripped = builder.build()
+        if (!resignCrossHostRedirects && !where.mayBeSigned) return stripped
+        val (unsigned, body) = prepare(stripped)
+        return signPrepared(unsigned, body).request
     }
 
     /** [block]'s result; the core's refusal to sign as the IOException OkHttp needs. */
@@ -108,7 +181,7 @@ class HmacSigInterceptor @JvmOverloads constructor(
      * cannot be read.
      */
     @Throws(HmacSigException::class, IOException::class)
-    fun sign(request: Request): Request = prepare(request).let { (unsigned, body) -> signPrepared(unsigned, body) }
+    fun sign(request: Request): Request = prepare(request).let { (unsigned, body) -> signPrepared(unsigned, body).request }
 
     /**
      * [request] as it will be sent, not yet signed: its body read once into bytes (a one-shot
@@ -136,17 +209,21 @@ class HmacSigInterceptor @JvmOverloads constructor(
         return builder.build() to body
     }
 
+    /** A request as signed, and the names of the headers the signer set on it. */
+    private class Signed(val request: Request, val headerNames: List<String>)
+
     /** [unsigned] (from [prepare], [body] its bytes) signed at [now]. */
-    private fun signPrepared(unsigned: Request, body: ByteArray): Request {
+    private fun signPrepared(unsigned: Request, body: ByteArray): Signed {
         val builder = unsigned.newBuilder()
         val target = originForm(unsigned.url)
         val headers = unsigned.headers.map { (name, value) -> Header(name, value) }
         val signed = signer.sign(unsigned.method, target, headers, body, now())
 
-        for (name in signed.headers.map { it.name.lowercase() }.distinct()) builder.removeHeader(name)
+        val names = signed.headers.map { it.name.lowercase() }.distinct()
+        for (name in names) builder.removeHeader(name)
         for (header in signed.headers) builder.addHeader(header.name, header.value)
         signed.url?.let { builder.url(presignedUrl(unsigned.url, it)) }
-        return builder.build()
+        return Signed(builder.build(), names)
     }
 
     /** The URL of a presigned target, refused unless OkHttp would send it exactly so. */

@@ -90,6 +90,14 @@ class ClockSkewTest {
     }
 
     @Test
+    fun `installed as both application and network interceptor, the call is retried once`() = skewed { signer, server ->
+        val signing = HmacSigInterceptor(signer, correctClockSkew = true)
+        val client = OkHttpClient.Builder().addInterceptor(signing).addNetworkInterceptor(signing).build()
+        assertEquals(200 to KEY_ID, client.post(server.url, """{"id":1}"""))
+        assertEquals(listOf(403, 200), server.seen.toList(), "the network role leaves the learning to the application role")
+    }
+
+    @Test
     fun `is off by default`() = skewed { signer, server ->
         val client = OkHttpClient.Builder().addInterceptor(HmacSigInterceptor(signer)).build()
         assertEquals(403 to "stale: refused", client.post(server.url, "{}"))

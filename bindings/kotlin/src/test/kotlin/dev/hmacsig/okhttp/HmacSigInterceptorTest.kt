@@ -19,7 +19,6 @@ import okhttp3.Request
 import okhttp3.RequestBody
 import okhttp3.RequestBody.Companion.toRequestBody
 import okhttp3.Response
-import okhttp3.mockwebserver.MockResponse
 import okio.Buffer
 import okio.BufferedSink
 import org.junit.jupiter.api.Assertions.assertArrayEquals
@@ -400,34 +399,4 @@ class HmacSigInterceptorRefusalTest {
         val e = assertThrows<HmacSigException> { HmacSigInterceptor(signer).sign(Request.Builder().url("http://example.com/").post(duplex).build()) }
         assertEquals(ErrorKind.UNSUPPORTED, e.kind)
     }
-}
-
-class HmacSigInterceptorRedirectTest {
-    /** Answers a signed `/old` with a 307 to `/new`. */
-    private val redirect: (Received) -> MockResponse? = { r ->
-        if (r.target == "/old") MockResponse().setResponseCode(307).setHeader("Location", "/new") else null
-    }
-
-    @Test
-    fun `as a network interceptor every hop is signed for where it goes`() = withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-        VerifyingServer(verifier, answer = redirect).use { server ->
-            val http = client(HmacSigInterceptor(signer), asNetworkInterceptor = true)
-            assertEquals(200 to KEY_ID, http.call(post("${server.baseUrl}/old")))
-            assertEquals(KEY_ID, server.next().verdict.getOrThrow())
-            val second = server.next()
-            assertEquals("/new", second.target)
-            assertEquals(KEY_ID, second.verdict.getOrThrow())
-            assertArrayEquals(ORDER, second.body)
-        }
-    }
-
-    @Test
-    fun `as an application interceptor a redirect carries the first signature, which does not verify there`() =
-        withKey(Scheme.apiAuth(digest = "sha256")) { signer, verifier ->
-            VerifyingServer(verifier, answer = redirect).use { server ->
-                assertEquals(403, client(HmacSigInterceptor(signer)).call(post("${server.baseUrl}/old")).first)
-                assertEquals(KEY_ID, server.next().verdict.getOrThrow())
-                assertEquals(ErrorKind.BAD_SIGNATURE, server.next().refusal.kind)
-            }
-        }
 }

@@ -26,8 +26,8 @@ class Received(val method: String, val target: String, val headers: Headers, val
  * [verifier] as a server does, given what it received: the method, the origin-form target of
  * the request line, the headers and the body ([now]: the verifying time, null the system
  * clock). It answers 200 with the key id, or `status(kind)` with `kind: <fixed sentence>`
- * ([refusalBody]; the refusal itself is [Received.refusal]). [answer] may replace the 200 (a
- * redirect, say).
+ * ([refusalBody]; the refusal itself is [Received.refusal]). [answer] may replace that answer,
+ * whatever the verdict (a redirect, say).
  */
 class VerifyingServer(
     private val verifier: Verifier,
@@ -47,8 +47,8 @@ class VerifyingServer(
                 val verdict = runCatching { verifier.verify(method, target, headers, body, now) }
                 val r = Received(method, target, request.headers, body, verdict)
                 received.add(r)
-                return verdict.fold(
-                    { keyId -> answer(r) ?: MockResponse().setBody(keyId) },
+                return answer(r) ?: verdict.fold(
+                    { keyId -> MockResponse().setBody(keyId) },
                     { e ->
                         if (e is HmacSigException) {
                             MockResponse().setResponseCode(httpStatus(e)).setBody(refusalBody(e))
