@@ -16,6 +16,9 @@
 //!   layers against `bindings/*/api.txt` (`--bless`: rewrite them); `test` runs the check.
 //! - `bench`: speed and memory against baselines measured in the same run; a
 //!   table, and `target/bench/report.json` (BENCHMARKS.md).
+//! - `fuzz [--seconds N | --runs N] [--target T]`: the cargo-fuzz targets in
+//!   `fuzz/`, each in turn (`docs/fuzzing.md`); `test` runs each briefly.
+//! - `miri`: the call layout's unit tests under Miri; `test` runs it.
 //!
 //! Each command installs what it needs (Python venv, Maven dependencies, the
 //! Swift chroot) on a fresh machine.
@@ -26,7 +29,9 @@ mod bindings;
 mod conformance;
 mod demo;
 mod e2e;
+mod fuzz;
 mod kotlin;
+mod miri;
 mod public_api;
 mod python;
 mod rfc9421_suite;
@@ -73,7 +78,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | fuzz [--seconds N | --runs N] [--target T] | miri"
         .into()
 }
 
@@ -155,6 +160,26 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
             }
         }
     }
+    // The core's parsers under cargo-fuzz, briefly, from the committed corpus; the call
+    // layout's unit tests under Miri.
+    if langs.contains(&"rust") {
+        log("== miri: the call layout's unit tests");
+        match miri::run() {
+            Ok(c) => total += c,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("miri: {e}"));
+            }
+        }
+        log(format!("== fuzz: each target for {} s", fuzz::CI_SECONDS));
+        match fuzz::run_all(fuzz::Budget::Seconds(fuzz::CI_SECONDS), None) {
+            Ok(c) => total += c,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("fuzz: {e}"));
+            }
+        }
+    }
     for b in &broken {
         log(format!("FAILED {b}"));
     }
@@ -193,6 +218,14 @@ fn main() -> ExitCode {
         "bench" => bench::run(),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),
+        "miri" => miri::run().and_then(|c| {
+            println!("{} passed, {} failed", c.passed, c.failed);
+            if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
+        }),
+        "fuzz" => fuzz::run_cmd(rest).and_then(|c| {
+            println!("{} passed, {} failed", c.passed, c.failed);
+            if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
+        }),
         "e2e" => e2e_cmd(rest).and_then(|c| {
             println!("{} passed, {} failed", c.passed, c.failed);
             if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
