@@ -2,7 +2,8 @@
 //! 200,000 operations each (over the five schemes, one after the other): no error, every signature
 //! identical to the one signed on a single thread, and every signed request
 //! accepted exactly once however the threads race to verify it (the other
-//! tries are `replayed`). Deterministic inputs (SplitMix64).
+//! tries are `replayed`). Deterministic inputs (SplitMix64). Under emulation
+//! (`HMACSIG_TEST_EMULATED`, see `size`) smaller: 10,000 operations per thread.
 
 mod common;
 
@@ -20,6 +21,14 @@ const OPERATIONS: usize = 40_000;
 /// signature) and verified by every thread (accepted once, replayed the rest).
 const REQUESTS: usize = 4_000;
 const NOW: i64 = 1_700_000_000;
+
+/// Operations per thread per scheme, and distinct requests: the full size natively; a
+/// twentieth of the operations over an eighth of the requests (still 8 threads racing for
+/// each) when `HMACSIG_TEST_EMULATED` is set (any value). `cargo xtask cross` sets it: it
+/// runs these tests under qemu-user, where the full size takes over 6 minutes (s390x).
+fn size() -> (usize, usize) {
+    if std::env::var_os("HMACSIG_TEST_EMULATED").is_some() { (OPERATIONS / 20, REQUESTS / 8) } else { (OPERATIONS, REQUESTS) }
+}
 
 fn schemes() -> Vec<Arc<Scheme>> {
     vec![
@@ -42,16 +51,17 @@ fn request(rng: &mut Rng, i: usize) -> Request {
 
 #[test]
 fn shared_signer_and_verifier_agree_with_one_thread_and_catch_every_replay_once() {
+    let (operations_per_thread, request_count) = size();
     for scheme in schemes() {
         let name = scheme.name();
         let credentials = Arc::new(Credentials::new("key-1".into(), b"concurrency-secret".to_vec()));
         let signer = Arc::new(Signer::new(scheme.clone(), credentials));
-        let guard = Arc::new(ReplayGuard::new(2 * REQUESTS as u32, 900).unwrap());
+        let guard = Arc::new(ReplayGuard::new(2 * request_count as u32, 900).unwrap());
         let keys = HashMap::from([("key-1".to_owned(), b"concurrency-secret".to_vec())]);
         let verifier = Arc::new(Verifier::with_keys(scheme.clone(), keys, None, Some(guard)).unwrap());
 
         let mut rng = Rng(0xC0C0_0000 ^ name.len() as u64);
-        let requests: Vec<Request> = (0..REQUESTS).map(|i| request(&mut rng, i)).collect();
+        let requests: Vec<Request> = (0..request_count).map(|i| request(&mut rng, i)).collect();
         // On one thread, before any sharing: the signatures every thread must reproduce.
         let expected: Vec<_> = requests.iter().map(|r| signer.sign_request(r.clone(), Some(NOW)).unwrap()).collect();
         let signed: Vec<Request> = requests
@@ -63,7 +73,7 @@ fn shared_signer_and_verifier_agree_with_one_thread_and_catch_every_replay_once(
                 r
             })
             .collect();
-        let accepted: Vec<AtomicU32> = (0..REQUESTS).map(|_| AtomicU32::new(0)).collect();
+        let accepted: Vec<AtomicU32> = (0..request_count).map(|_| AtomicU32::new(0)).collect();
         let replayed = AtomicU32::new(0);
 
         std::thread::scope(|s| {
@@ -74,8 +84,8 @@ fn shared_signer_and_verifier_agree_with_one_thread_and_catch_every_replay_once(
                     let mut operations = 0;
                     // Each thread walks the requests from its own starting point, so that
                     // every request is raced for by threads at different moments.
-                    for k in 0..REQUESTS {
-                        let i = (k + t * REQUESTS / THREADS) % REQUESTS;
+                    for k in 0..request_count {
+                        let i = (k + t * request_count / THREADS) % request_count;
                         let again = signer.sign_request(requests[i].clone(), Some(NOW)).unwrap();
                         assert_eq!(again, expected[i], "{name} thread {t}: request {i} signed differently");
                         match verifier.verify_request(signed[i].clone(), Some(NOW + 1)) {
@@ -91,7 +101,7 @@ fn shared_signer_and_verifier_agree_with_one_thread_and_catch_every_replay_once(
                         operations += 2;
                     }
                     // The rest of the operations: verifies again, all replays.
-                    for i in (0..REQUESTS).cycle().take(OPERATIONS - operations) {
+                    for i in (0..request_count).cycle().take(operations_per_thread - operations) {
                         match verifier.verify_request(signed[i].clone(), Some(NOW + 1)) {
                             Err(e) if e.kind() == "replayed" => replayed.fetch_add(1, Ordering::SeqCst),
                             other => panic!("{name} thread {t}: request {i} verified again: {other:?}"),
@@ -101,8 +111,8 @@ fn shared_signer_and_verifier_agree_with_one_thread_and_catch_every_replay_once(
             }
         });
         let once = accepted.iter().filter(|a| a.load(Ordering::SeqCst) == 1).count();
-        assert_eq!(once, REQUESTS, "{name}: every signed request is accepted exactly once");
-        let verifies = THREADS * (OPERATIONS - REQUESTS);
-        assert_eq!(replayed.load(Ordering::SeqCst) as usize, verifies - REQUESTS, "{name}: every other verify is a replay");
+        assert_eq!(once, request_count, "{name}: every signed request is accepted exactly once");
+        let verifies = THREADS * (operations_per_thread - request_count);
+        assert_eq!(replayed.load(Ordering::SeqCst) as usize, verifies - request_count, "{name}: every other verify is a replay");
     }
 }

@@ -4,7 +4,9 @@
 //!   secret and for the SigV4 signing key derived from it. Signers and verifiers of every
 //!   scheme sign, verify and are dropped: no freed block may hold either (keys, derived keys
 //!   and their copies are zeroized before they are freed). Memory that is never freed, and
-//!   stack copies, are out of this test's sight.
+//!   stack copies, are out of this test's sight: the stack is cleared before each object that
+//!   holds credentials is built (`clear_stack`), since building one copies stale stack into
+//!   the heap.
 //! - Text: `Debug` of credentials, signers and verifiers, and the text of every error, never
 //!   hold the secret, raw, hex or base64.
 
@@ -99,11 +101,28 @@ fn request() -> Request {
     }
 }
 
+/// Overwrites the 64 KiB of stack below the caller with zeros.
+///
+/// Moving a value into the heap copies its uninitialized bytes too: a `None`'s payload, a
+/// `OnceLock` not yet set (most of a `Credentials`). Those bytes hold whatever earlier calls
+/// left on the stack, and the core does not clear the stack (a SigV4 signature leaves copies
+/// of the derived key there). On armv7 under qemu (`cargo xtask cross`,
+/// docs/cross.md), a `Verifier` built right after a SigV4 signature carried the derived key
+/// into its `Credentials` block that way, and the scan found it when the verifier was freed.
+/// Cleared before each object holding credentials is built, so that what the scan finds is
+/// what the core itself left in memory it freed.
+#[inline(never)]
+fn clear_stack() {
+    let mut stack = [0u64; 8192];
+    std::hint::black_box(&mut stack);
+}
+
 /// Signs and verifies with every scheme (right and wrong secret, known and unknown key), then
 /// drops everything; returns the texts a user could see on the way.
 fn scenario() -> Vec<String> {
     let mut shown = Vec::new();
     for scheme in schemes() {
+        clear_stack();
         let credentials = Arc::new(Credentials::new("key-1".into(), SECRET.to_vec()));
         let signer = Signer::new(scheme.clone(), credentials.clone());
         for _ in 0..3 {
@@ -114,9 +133,12 @@ fn scenario() -> Vec<String> {
                 signed_request.target = url;
             }
             let keys = HashMap::from([("key-1".to_owned(), SECRET.to_vec())]);
+            clear_stack();
             let verifier = Verifier::with_keys(scheme.clone(), keys, None, None).unwrap();
             assert_eq!(verifier.verify_request(signed_request.clone(), Some(NOW)).as_deref(), Ok("key-1"), "{}", scheme.name());
+            clear_stack();
             let wrong = Verifier::with_keys(scheme.clone(), HashMap::from([("key-1".to_owned(), b"wrong".to_vec())]), None, None).unwrap();
+            clear_stack();
             let unknown = Verifier::with_keys(scheme.clone(), HashMap::from([("key-2".to_owned(), SECRET.to_vec())]), None, None).unwrap();
             for refused in [wrong.verify_request(signed_request.clone(), Some(NOW)), unknown.verify_request(signed_request, Some(NOW))] {
                 let error: HmacSigError = refused.unwrap_err();

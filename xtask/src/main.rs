@@ -4,7 +4,8 @@
 //!   Swift, show the four headers side by side, verify one (`--verbose`: with
 //!   every command line and its output).
 //! - `test`: every test in every language, then the conformance vectors through
-//!   all four runners; ends with `N passed, N failed`.
+//!   all four runners, then the core's tests on armv7 and s390x under qemu-user;
+//!   ends with `N passed, N failed`.
 //! - `e2e [--lang L]`: set up every language, then only the end-to-end phase (real HTTP
 //!   on loopback, `tests/e2e/README.md`); `test` runs it too. `--lang`: only that
 //!   language's client suite (rust, python and kotlin are still set up: the servers and
@@ -16,6 +17,9 @@
 //!   layers against `bindings/*/api.txt` (`--bless`: rewrite them); `test` runs the check.
 //! - `bench`: speed and memory against baselines measured in the same run; a
 //!   table, and `target/bench/report.json` (BENCHMARKS.md).
+//! - `cross [--arch aarch64|armv7|s390x|i686]`: the core's tests built for a
+//!   foreign architecture and run under qemu-user (all four without `--arch`;
+//!   `docs/cross.md`).
 //! - `fuzz [--seconds N | --runs N] [--target T]`: the cargo-fuzz targets in
 //!   `fuzz/`, each in turn (`docs/fuzzing.md`); `test` runs each briefly.
 //! - `miri`: the call layout's unit tests under Miri; `test` runs it.
@@ -27,6 +31,7 @@ mod aws_suites;
 mod bench;
 mod bindings;
 mod conformance;
+mod cross;
 mod demo;
 mod e2e;
 mod fuzz;
@@ -78,7 +83,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | fuzz [--seconds N | --runs N] [--target T] | miri"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri"
         .into()
 }
 
@@ -180,6 +185,18 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
             }
         }
     }
+    // The core's tests on a 32-bit and a big-endian target under qemu-user (docs/cross.md);
+    // `cargo xtask cross` runs all four architectures.
+    if langs.contains(&"rust") {
+        log(format!("== foreign architectures: the core's tests under qemu-user ({})", cross::IN_TEST.join(", ")));
+        match cross::run_arches(&cross::in_test()) {
+            Ok(c) => total += c,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("cross: {e}"));
+            }
+        }
+    }
     for b in &broken {
         log(format!("FAILED {b}"));
     }
@@ -218,6 +235,10 @@ fn main() -> ExitCode {
         "bench" => bench::run(),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),
+        "cross" => cross::run_cmd(rest).and_then(|c| {
+            println!("{} passed, {} failed", c.passed, c.failed);
+            if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
+        }),
         "miri" => miri::run().and_then(|c| {
             println!("{} passed, {} failed", c.passed, c.failed);
             if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }

@@ -34,7 +34,7 @@ pub fn test() -> Result<Counts> {
 }
 
 /// Test targets that start real servers, and their tests.
-const REAL_SERVER_TESTS: [(&str, &[&str]); 2] = [
+pub(crate) const REAL_SERVER_TESTS: [(&str, &[&str]); 2] = [
     (
         "replay_redis",
         &[
@@ -97,7 +97,7 @@ fn need_curl() -> Result {
 }
 
 /// Runs `cargo test …`; the passed and failed counts of every test binary.
-fn cargo_test(cmd: &mut Command) -> Result<Counts> {
+pub(crate) fn cargo_test(cmd: &mut Command) -> Result<Counts> {
     let (ok, out) = run_tee(cmd)?;
     let counts = sum_counts(&out, |line| {
         let line = line.strip_prefix("test result: ")?;

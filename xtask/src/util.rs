@@ -103,9 +103,14 @@ pub fn ensure_program(program: &str, package: &str) -> Result {
         return Ok(());
     }
     log(format!("{program} is not on PATH: installing the Debian package {package}"));
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", package]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    install_debian_packages(&[package])?;
     if have(program) { Ok(()) } else { Err(format!("installed {package}, yet {program} is still not on PATH")) }
+}
+
+/// `apt-get update`, then one `apt-get install` of `packages` (without their recommends).
+pub fn install_debian_packages(packages: &[&str]) -> Result {
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// Makes sure Debian's PostgreSQL server is installed (its binaries are under
