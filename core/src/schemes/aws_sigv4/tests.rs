@@ -2,7 +2,7 @@
 //! key cache, the verification window and typed errors. The full suites run
 //! from `core/tests`.
 
-use super::canonical::{canonical_query, encoded_params, normalize_path, push_trimall};
+use super::canonical::{canonical_query, encoded_params, host_without_default_port, normalize_path, push_trimall};
 use super::signing_key::signing_key;
 use super::*;
 use crate::request::{Header, Request};
@@ -233,4 +233,19 @@ fn presigned_url_rewrites_the_query_as_aws_c_auth_does() {
         assert!(url.starts_with(prefix), "{target}: {url}");
         assert_eq!(kind(&Request { target: url, ..r }, &o, &Policy::default(), NOW), "ok", "{target}");
     }
+}
+
+/// Found by fuzz/fuzz_targets/call_layout.rs: a target whose sixth byte falls inside a
+/// multi-byte character panicked the default-port check (a str slice).
+#[test]
+fn the_default_port_check_reads_bytes_not_characters() {
+    assert_eq!(host_without_default_port("https://h:443/", "h:443"), "h");
+    assert_eq!(host_without_default_port("HTTPS://h:443/", "h:443"), "h");
+    assert_eq!(host_without_default_port("http://h:80/", "h:80"), "h");
+    for target in ["http:\u{4d7}//h:80/", "ht\u{4d7}\u{4d7}://h/", "\u{1f600}\u{1f600}", "h\u{e9}"] {
+        assert_eq!(host_without_default_port(target, "h:80"), "h", "{target:?}");
+    }
+    let o = options(SignatureType::Header);
+    let r = Request { target: "http:\u{4d7}//h:80/x".into(), headers: vec![], ..get() };
+    let _ = sign(&r.view(), &o, "AKIDEXAMPLE", SECRET, NOW);
 }
