@@ -17,9 +17,10 @@ use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, 
 /// (the package itself has no runtime dependencies), pinned. Versions from `pip index
 /// versions NAME` for Python 3.11; the frameworks' own dependencies that decide what goes
 /// on the wire (urllib3, httpcore, h11, starlette, werkzeug) are pinned too. `awscrt` (AWS's C
-/// signer, aws-c-auth), `http-message-signatures` and `hypothesis` drive the differential tests
-/// (issue 16), with the dependencies they pull in pinned as well.
-const TOOLS: [(&str, &str); 25] = [
+/// signer, aws-c-auth), botocore, `http-message-signatures` and `hypothesis` drive the
+/// differential tests (issue 16), with the dependencies they pull in pinned as well (botocore's
+/// as the bench pins them).
+const TOOLS: [(&str, &str); 29] = [
     ("maturin", "1.16.0"),
     ("pytest", "9.2.0"),
     ("mypy", "2.4.1"),
@@ -45,6 +46,10 @@ const TOOLS: [(&str, &str); 25] = [
     ("cryptography", "51.0.1"),
     ("cffi", "2.1.1"),
     ("pycparser", "3.12"),
+    ("botocore", "1.44.5"),
+    ("jmespath", "1.1.0"),
+    ("python-dateutil", "2.9.0.post0"),
+    ("six", "1.17.0"),
 ];
 
 fn project() -> PathBuf {
