@@ -5,7 +5,7 @@
 //! as the core would (such as the command line). The foreign bindings'
 //! constructors default to the same values.
 
-use crate::schemes::{api_auth, aws_sigv4, rfc9421, timestamped};
+use crate::schemes::{api_auth, aws_sigv4, hawk, kong_hmac, rfc9421, timestamped};
 
 /// api-auth: seconds either side of `Date` a request is fresh for (900).
 pub const API_AUTH_CLOCK_SKEW: u32 = api_auth::DEFAULT_CLOCK_SKEW;
@@ -28,6 +28,18 @@ pub const TIMESTAMPED_MAX_AGE: u32 = timestamped::DEFAULT_MAX_AGE;
 
 /// timestamped: latest accepted timestamp, in seconds after now (5).
 pub const TIMESTAMPED_MAX_FUTURE: u32 = timestamped::DEFAULT_MAX_FUTURE;
+
+/// kong-hmac: the names signed when none are given, `date`, `@request-target` (as Kong's docs).
+pub const KONG_HMAC_HEADERS: [&str; 2] = kong_hmac::DEFAULT_HEADERS;
+
+/// kong-hmac: most seconds between the signed date and now, either way (300, as Kong).
+pub const KONG_HMAC_CLOCK_SKEW: u32 = kong_hmac::DEFAULT_CLOCK_SKEW;
+
+/// hawk: most seconds between `ts` and now, either way (60, as hawk).
+pub const HAWK_TIMESTAMP_SKEW: u32 = hawk::DEFAULT_TIMESTAMP_SKEW;
+
+/// hawk: a bewit's lifetime when `ttl` is not given, in seconds (60).
+pub const HAWK_TTL: u32 = hawk::DEFAULT_TTL;
 
 #[cfg(test)]
 mod tests {
@@ -53,5 +65,14 @@ mod tests {
         assert_eq!((p.max_age, p.clock_skew), (RFC9421_MAX_AGE, RFC9421_CLOCK_SKEW));
         let PolicyKind::Timestamped(p) = policy(Scheme::timestamped(None, false)) else { panic!() };
         assert_eq!((p.max_age, p.max_future), (TIMESTAMPED_MAX_AGE, TIMESTAMPED_MAX_FUTURE));
+        let kong = Scheme::kong_hmac("hmac-sha256".into(), None, "authorization".into(), "1.1".into(), false).unwrap();
+        let crate::scheme::SchemeKind::KongHmac(options) = &kong.kind else { panic!() };
+        assert_eq!(options.headers, KONG_HMAC_HEADERS.map(str::to_owned));
+        let PolicyKind::KongHmac(p) = policy(kong) else { panic!() };
+        assert_eq!((p.clock_skew, p.algorithms.len()), (KONG_HMAC_CLOCK_SKEW, 4));
+        let PolicyKind::Hawk(p) = policy(Scheme::hawk("sha256".into(), None, None, None, None, true, None, HAWK_TTL).unwrap()) else {
+            panic!()
+        };
+        assert_eq!(p.timestamp_skew, HAWK_TIMESTAMP_SKEW);
     }
 }

@@ -5,7 +5,7 @@
 //! Names are spelled as the schemes write them; header names compare
 //! case-insensitively.
 
-use crate::schemes::{api_auth, rfc9421, timestamped};
+use crate::schemes::{api_auth, hawk, kong_hmac, rfc9421, timestamped};
 
 /// api-auth: the base64 SHA-256 of the body, `X-Authorization-Content-SHA256`
 /// (added on signing for methods with a body, when absent).
@@ -32,3 +32,10 @@ pub const RFC9421_SIGNATURE: &str = rfc9421::SIGNATURE_HEADER;
 /// The body's digest (RFC 9530), `Content-Digest`: rfc9421 adds it and
 /// covers it when signing with a `content_digest`.
 pub const CONTENT_DIGEST: &str = rfc9421::CONTENT_DIGEST_HEADER;
+
+/// kong-hmac: the body's SHA-256, `Digest: SHA-256=<base64>` (added with
+/// the `digest` option; checked with `validate_request_body`).
+pub const KONG_HMAC_DIGEST: &str = kong_hmac::DIGEST_HEADER;
+
+/// hawk: the server's signature on a response, `Server-Authorization`.
+pub const HAWK_SERVER_AUTHORIZATION: &str = hawk::SERVER_AUTHORIZATION_HEADER;

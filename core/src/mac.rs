@@ -107,6 +107,24 @@ impl Algorithm {
         }
     }
 
+    /// The plain hash of `parts` (concatenated).
+    pub fn digest(self, parts: &[&[u8]]) -> Tag {
+        fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Tag {
+            let mut hash = D::new();
+            for part in parts {
+                hash.update(part);
+            }
+            Tag::new(&hash.finalize())
+        }
+        match self {
+            Self::Sha1 => run::<Sha1>(parts),
+            Self::Sha224 => run::<Sha224>(parts),
+            Self::Sha256 => run::<Sha256>(parts),
+            Self::Sha384 => run::<Sha384>(parts),
+            Self::Sha512 => run::<Sha512>(parts),
+        }
+    }
+
     /// Checks `tag` against the HMAC of `parts` in constant time.
     pub fn verify(self, key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
         fn run<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {

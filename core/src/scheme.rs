@@ -8,7 +8,7 @@ use crate::error::{HmacSigError, Result};
 use crate::mac::Algorithm;
 use crate::schemes::aws_sigv4::SignatureType;
 use crate::schemes::timestamped::HeaderStyle;
-use crate::schemes::{api_auth, aws_sigv4, path_body_hex, rfc9421, timestamped};
+use crate::schemes::{api_auth, aws_sigv4, hawk, kong_hmac, path_body_hex, rfc9421, timestamped};
 
 /// A signing scheme with its options.
 #[derive(Debug, uniffi::Object)]
@@ -23,6 +23,8 @@ pub(crate) enum SchemeKind {
     Timestamped(timestamped::Options),
     AwsSigV4(aws_sigv4::Options),
     Rfc9421(rfc9421::Options),
+    KongHmac(kong_hmac::Options),
+    Hawk(hawk::Options),
 }
 
 #[uniffi::export]
@@ -128,6 +130,59 @@ impl Scheme {
         Ok(Arc::new(Self { kind: SchemeKind::Rfc9421(options) }))
     }
 
+    /// Kong Gateway's `hmac-auth`: `Authorization: hmac username="<key id>",
+    /// algorithm="…", headers="…", signature="…"`. `algorithm`: `hmac-sha1`,
+    /// `hmac-sha256`, `hmac-sha384` or `hmac-sha512`. `headers`: the names
+    /// to sign, in order: header names, `@request-target`, `request-line`
+    /// (`None`: `date`, `@request-target`); a `Date` or `X-Date` named and
+    /// missing is added. `header_name`: `authorization` or
+    /// `proxy-authorization`. `http_version`: what `request-line` writes
+    /// (`1.0`, `1.1`, `2.0`). `digest`: add `Digest: SHA-256=…` of the body
+    /// (signed when `headers` names `digest`).
+    #[uniffi::constructor(default(algorithm = "hmac-sha256", headers = None, header_name = "authorization", http_version = "1.1", digest = false))]
+    pub fn kong_hmac(
+        algorithm: String,
+        headers: Option<Vec<String>>,
+        header_name: String,
+        http_version: String,
+        digest: bool,
+    ) -> Result<Arc<Self>> {
+        let options = kong_hmac::Options::new(&algorithm, headers, &header_name, &http_version, digest)?;
+        Ok(Arc::new(Self { kind: SchemeKind::KongHmac(options) }))
+    }
+
+    /// Hawk (npm `hawk` 9): `Authorization: Hawk id="…", ts="…", nonce="…",
+    /// hash="…", ext="…", mac="…"`. `algorithm`: the credential's, `sha256`
+    /// or `sha1` (signing and verifying). `nonce`: `None` for a random one per
+    /// request. `ext`, `app`, `dlg`: Hawk's application data (no `"` or `\`).
+    /// `payload_hash`: send `hash=` of the body and `Content-Type`.
+    /// `signature_type`: `Header`, or `Query` for a bewit URL valid `ttl` seconds.
+    #[uniffi::constructor(default(
+        algorithm = "sha256",
+        nonce = None,
+        ext = None,
+        app = None,
+        dlg = None,
+        payload_hash = true,
+        signature_type = None,
+        ttl = 60
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn hawk(
+        algorithm: String,
+        nonce: Option<String>,
+        ext: Option<String>,
+        app: Option<String>,
+        dlg: Option<String>,
+        payload_hash: bool,
+        signature_type: Option<SignatureType>,
+        ttl: u32,
+    ) -> Result<Arc<Self>> {
+        let signature_type = signature_type.unwrap_or(SignatureType::Header);
+        let options = hawk::Options::new(&algorithm, nonce, ext, app, dlg, payload_hash, signature_type, ttl)?;
+        Ok(Arc::new(Self { kind: SchemeKind::Hawk(options) }))
+    }
+
     /// The scheme's name, as the conformance cases spell it (`api-auth`).
     pub fn name(&self) -> String {
         self.kind.name().into()
@@ -147,6 +202,8 @@ pub(crate) enum PolicyKind {
     Timestamped(timestamped::Policy),
     AwsSigV4(aws_sigv4::Policy),
     Rfc9421(rfc9421::Policy),
+    KongHmac(kong_hmac::Policy),
+    Hawk(hawk::Policy),
 }
 
 impl SchemeKind {
@@ -157,6 +214,8 @@ impl SchemeKind {
             Self::Timestamped(_) => "timestamped",
             Self::AwsSigV4(_) => "aws-sigv4",
             Self::Rfc9421(_) => "rfc9421",
+            Self::KongHmac(_) => "kong-hmac",
+            Self::Hawk(_) => "hawk",
         }
     }
 }
@@ -168,12 +227,49 @@ impl PolicyKind {
             Self::Timestamped(_) => "timestamped",
             Self::AwsSigV4(_) => "aws-sigv4",
             Self::Rfc9421(_) => "rfc9421",
+            Self::KongHmac(_) => "kong-hmac",
+            Self::Hawk(_) => "hawk",
         }
     }
 }
 
 #[uniffi::export]
 impl Policy {
+    /// kong-hmac verification, as Kong's plugin settings. `clock_skew`: most
+    /// seconds between the signed `X-Date`/`Date` and now. `enforce_headers`:
+    /// names the signature must list. `algorithms`: those accepted (`None`:
+    /// all four). `validate_request_body`: check `Digest` against the body,
+    /// and refuse a body without one.
+    #[uniffi::constructor(default(clock_skew = 300, enforce_headers = [], algorithms = None, validate_request_body = false))]
+    pub fn kong_hmac(
+        clock_skew: u32,
+        enforce_headers: Vec<String>,
+        algorithms: Option<Vec<String>>,
+        validate_request_body: bool,
+    ) -> Result<Arc<Self>> {
+        let algorithms = match algorithms {
+            None => kong_hmac::Policy::default().algorithms,
+            Some(names) => names.iter().map(|n| kong_hmac::parse_algorithm(n)).collect::<Result<_>>()?,
+        };
+        let policy = kong_hmac::Policy { clock_skew, enforce_headers, algorithms, validate_request_body };
+        Ok(Arc::new(Self { kind: PolicyKind::KongHmac(policy) }))
+    }
+
+    /// Hawk verification. `timestamp_skew`: most seconds between `ts` and now,
+    /// either way. `require_payload_hash`: refuse a request (or response)
+    /// without `hash=`; otherwise a sent hash is checked and a missing one
+    /// leaves the body unchecked. `host`, `port`: what the client signed,
+    /// behind a proxy or TLS terminator (each replaces the request's).
+    #[uniffi::constructor(default(timestamp_skew = 60, require_payload_hash = false, host = None, port = None))]
+    pub fn hawk(timestamp_skew: u32, require_payload_hash: bool, host: Option<String>, port: Option<u16>) -> Result<Arc<Self>> {
+        if let Some(h) = host.as_deref()
+            && (h.is_empty() || h.contains(['\n', '\r', '/']))
+        {
+            return Err(HmacSigError::unsupported(format!("hawk policy host {h:?} is not a host name")));
+        }
+        Ok(Arc::new(Self { kind: PolicyKind::Hawk(hawk::Policy { timestamp_skew, require_payload_hash, host, port }) }))
+    }
+
     /// api-auth verification. `clock_skew`: seconds either side of `Date`
     /// (strict bounds). `digest`: accept only this digest. `trust_original_uri`:
     /// honour `X-Original-URI` from a trusted proxy. `allow_unsigned_body`:
@@ -249,6 +345,8 @@ impl Scheme {
             SchemeKind::Timestamped(_) => Some(PolicyKind::Timestamped(timestamped::Policy::default())),
             SchemeKind::AwsSigV4(_) => Some(PolicyKind::AwsSigV4(aws_sigv4::Policy::default())),
             SchemeKind::Rfc9421(_) => Some(PolicyKind::Rfc9421(rfc9421::Policy::default())),
+            SchemeKind::KongHmac(_) => Some(PolicyKind::KongHmac(kong_hmac::Policy::default())),
+            SchemeKind::Hawk(_) => Some(PolicyKind::Hawk(hawk::Policy::default())),
         }
     }
 }

@@ -32,8 +32,10 @@ impl SignedRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified<'a> {
     pub key_id: Cow<'a, str>,
-    /// The signature as it travelled (the header value that carries it).
-    pub signature: Cow<'a, str>,
+    /// What the replay guard remembers: the signature as it travelled, or
+    /// (Hawk) the timestamp and nonce; `None` for what may be used again
+    /// (a Hawk bewit is a link, valid until it expires).
+    pub replay_key: Option<Cow<'a, str>>,
     /// Unix seconds after which the request would be refused anyway; `None`
     /// for schemes without a timestamp.
     pub expires_at: Option<i64>,

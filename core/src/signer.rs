@@ -14,7 +14,7 @@ use crate::error::{HmacSigError, Result};
 use crate::request::{Header, Request, RequestView, Response};
 use crate::scheme::{Policy, PolicyKind, Scheme, SchemeKind};
 use crate::schemes::rfc9421::MessageView;
-use crate::schemes::{api_auth, aws_sigv4, path_body_hex, rfc9421, timestamped};
+use crate::schemes::{api_auth, aws_sigv4, hawk, kong_hmac, path_body_hex, rfc9421, timestamped};
 use crate::signed::{SignedRequest, Verified};
 use crate::time::now_or_system;
 
@@ -27,6 +27,8 @@ pub(crate) fn sign_view(scheme: &Scheme, credentials: &Credentials, request: &Re
         SchemeKind::Timestamped(options) => timestamped::sign(request, options, key_id, secret, now),
         SchemeKind::AwsSigV4(options) => aws_sigv4::sign_with_cache(request, options, key_id, secret, credentials.sigv4_keys(), now),
         SchemeKind::Rfc9421(options) => rfc9421::sign(&MessageView::request(*request), options, key_id, secret, now),
+        SchemeKind::KongHmac(options) => kong_hmac::sign(request, options, key_id, secret, now),
+        SchemeKind::Hawk(options) => hawk::sign(request, options, key_id, secret, now),
     }
 }
 
@@ -53,6 +55,10 @@ pub(crate) fn verify_view<'a>(
         (SchemeKind::Rfc9421(_), Some(PolicyKind::Rfc9421(policy))) => {
             rfc9421::verify(&MessageView::request(*request), policy, key_id, secret, now)
         }
+        (SchemeKind::KongHmac(options), Some(PolicyKind::KongHmac(policy))) => {
+            kong_hmac::verify(request, options, policy, key_id, secret, now)
+        }
+        (SchemeKind::Hawk(options), Some(PolicyKind::Hawk(policy))) => hawk::verify(request, options, policy, key_id, secret, now),
         _ => unreachable!("resolve_policy pairs every scheme with its own policy kind"),
     }
 }
@@ -104,6 +110,8 @@ pub(crate) fn extract_key_id_view<'a>(scheme: &Scheme, policy: Option<&Policy>, 
         SchemeKind::Timestamped(options) => Cow::Owned(timestamped::key_id(request, options)?),
         SchemeKind::AwsSigV4(_) => Cow::Owned(aws_sigv4::key_id(request)?),
         SchemeKind::Rfc9421(_) => Cow::Owned(rfc9421::key_id(&MessageView::request(*request), &*rfc9421_policy(scheme, policy)?)?),
+        SchemeKind::KongHmac(_) => Cow::Owned(kong_hmac::key_id(request)?),
+        SchemeKind::Hawk(options) => Cow::Owned(hawk::key_id(request, options)?),
     })
 }
 
@@ -124,8 +132,9 @@ pub(crate) fn response_view<'a>(response: &'a Response, request: Option<&'a Requ
     }
 }
 
-/// Signs a response (rfc9421 only); `request` is the request it answers,
-/// needed when the scheme covers request components with `req`. Returns
+/// Signs a response (rfc9421, hawk); `request` is the request it answers,
+/// needed when an rfc9421 scheme covers request components with `req`, and
+/// always by hawk (its MAC covers the request's). Returns
 /// the headers to set on the response and the signature base.
 pub fn sign_response(
     scheme: Arc<Scheme>,
@@ -143,15 +152,22 @@ pub(crate) fn sign_response_view(
     response: &MessageView<'_>,
     now: Option<i64>,
 ) -> Result<SignedRequest> {
-    let SchemeKind::Rfc9421(options) = &scheme.kind else {
-        return Err(HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses", scheme.kind.name())));
-    };
-    rfc9421::sign(response, options, credentials.key_id_str(), credentials.secret(), now_or_system(now))
+    let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
+    match &scheme.kind {
+        SchemeKind::Rfc9421(options) => rfc9421::sign(response, options, key_id, secret, now_or_system(now)),
+        SchemeKind::Hawk(options) => hawk::sign_response(response, options, key_id, secret),
+        other => Err(responses_unsupported(other)),
+    }
 }
 
-/// Verifies a response (rfc9421 only) against the secret held for
+fn responses_unsupported(kind: &SchemeKind) -> HmacSigError {
+    HmacSigError::unsupported(format!("the {} scheme signs requests only, not responses (rfc9421 and hawk sign responses)", kind.name()))
+}
+
+/// Verifies a response (rfc9421, hawk) against the secret held for
 /// `credentials.key_id`; returns that key id. `request` is the request it
-/// answers. `policy` `None`: the signature must cover `@status`.
+/// answers (hawk needs it). `policy` `None`: the scheme's defaults (rfc9421:
+/// the signature must cover `@status`).
 pub fn verify_response(
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
@@ -160,9 +176,38 @@ pub fn verify_response(
     policy: Option<Arc<Policy>>,
     now: Option<i64>,
 ) -> Result<String> {
-    let policy = rfc9421_policy(&scheme, policy.as_deref())?;
     let message = response_view(&response, request.as_ref());
-    rfc9421::verify(&message, &policy, credentials.key_id_str(), credentials.secret(), now_or_system(now)).map(|v| v.key_id.into_owned())
+    verify_response_view(&scheme, policy.as_deref(), &credentials, &message, now).map(|v| v.key_id.into_owned())
+}
+
+pub(crate) fn verify_response_view<'a>(
+    scheme: &Scheme,
+    policy: Option<&Policy>,
+    credentials: &Credentials,
+    response: &MessageView<'a>,
+    now: Option<i64>,
+) -> Result<Verified<'a>> {
+    let (key_id, secret) = (credentials.key_id_str(), credentials.secret());
+    match (&scheme.kind, resolve_policy(scheme, policy)?.as_deref()) {
+        (SchemeKind::Rfc9421(_), Some(PolicyKind::Rfc9421(policy))) => {
+            rfc9421::verify(response, policy, key_id, secret, now_or_system(now))
+        }
+        (SchemeKind::Hawk(options), Some(PolicyKind::Hawk(policy))) => hawk::verify_response(response, options, policy, key_id, secret),
+        (other, _) => Err(responses_unsupported(other)),
+    }
+}
+
+/// The key id a response claims: rfc9421's signature's, or (hawk) the
+/// answered request's.
+pub(crate) fn response_key_id<'a>(scheme: &Scheme, policy: Option<&Policy>, response: &MessageView<'a>) -> Result<Cow<'a, str>> {
+    match (&scheme.kind, response.request) {
+        (SchemeKind::Rfc9421(_), _) => Ok(Cow::Owned(rfc9421::key_id(response, &*rfc9421_policy(scheme, policy)?)?)),
+        (SchemeKind::Hawk(_), Some(request)) => extract_key_id_view(scheme, None, &request),
+        (SchemeKind::Hawk(_), None) => {
+            Err(HmacSigError::invalid_request("a Hawk response is verified against the request it answers; pass that request"))
+        }
+        (other, _) => Err(responses_unsupported(other)),
+    }
 }
 
 /// A new random secret, as the gem's `generate_secret_key` makes them: the
@@ -207,7 +252,7 @@ impl Signer {
         sign_view(&self.scheme, &self.credentials, request, now)
     }
 
-    /// Signs a response (rfc9421 only) to `request`, needed when the scheme
+    /// Signs a response (rfc9421, hawk) to `request`, needed when the scheme
     /// covers request components with `req`.
     pub fn sign_response(&self, response: &Response, request: Option<&Request>, now: Option<i64>) -> Result<SignedRequest> {
         sign_response_view(&self.scheme, &self.credentials, &response_view(response, request), now)

@@ -22,9 +22,9 @@ use crate::error::{HmacSigError, Result};
 use crate::replay::ReplayGuard;
 use crate::request::{Header, Request, RequestView, Response};
 use crate::scheme::{Policy, Scheme};
-use crate::schemes::rfc9421::{self, MessageView};
+use crate::schemes::rfc9421::MessageView;
 use crate::signed::Verified;
-use crate::signer::{extract_key_id_view, resolve_policy, rfc9421_policy, verify_view};
+use crate::signer::{extract_key_id_view, resolve_policy, response_key_id, verify_response_view, verify_view};
 
 /// Why a key lookup failed (e.g. the database is down). Foreign
 /// implementations may raise this or any other exception.
@@ -209,9 +209,7 @@ impl Verifier {
     pub(crate) fn claimed_key_id<'a>(&self, message: &Message<'a>) -> Result<Cow<'a, str>> {
         match message {
             Message::Request(request) => extract_key_id_view(&self.scheme, self.policy.as_deref(), request),
-            Message::Response(response) => {
-                Ok(Cow::Owned(rfc9421::key_id(response, &*rfc9421_policy(&self.scheme, self.policy.as_deref())?)?))
-            }
+            Message::Response(response) => response_key_id(&self.scheme, self.policy.as_deref(), response),
         }
     }
 
@@ -253,8 +251,8 @@ impl Verifier {
                 self.check(message, &Credentials::new(key_id.into_owned(), secret), now)?
             }
         };
-        if let Some(guard) = &self.replay_guard {
-            guard.check(&verified.key_id, &verified.signature, verified.expires_at, Some(now))?;
+        if let (Some(guard), Some(replay_key)) = (&self.replay_guard, &verified.replay_key) {
+            guard.check(&verified.key_id, replay_key, verified.expires_at, Some(now))?;
         }
         Ok(verified.key_id.into_owned())
     }
@@ -282,10 +280,7 @@ impl Verifier {
     fn check<'a>(&self, message: &Message<'a>, credentials: &Credentials, now: i64) -> Result<Verified<'a>> {
         match message {
             Message::Request(request) => verify_view(&self.scheme, self.policy.as_deref(), credentials, request, Some(now)),
-            Message::Response(response) => {
-                let policy = rfc9421_policy(&self.scheme, self.policy.as_deref())?;
-                rfc9421::verify(response, &policy, credentials.key_id_str(), credentials.secret(), now)
-            }
+            Message::Response(response) => verify_response_view(&self.scheme, self.policy.as_deref(), credentials, response, Some(now)),
         }
     }
 }

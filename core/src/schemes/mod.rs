@@ -2,6 +2,8 @@
 
 pub mod api_auth;
 pub mod aws_sigv4;
+pub mod hawk;
+pub mod kong_hmac;
 pub mod path_body_hex;
 pub mod rfc9421;
 pub mod timestamped;

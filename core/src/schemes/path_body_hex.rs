@@ -98,7 +98,7 @@ pub fn verify(request: &RequestView<'_>, options: &Options, key_id: &str, secret
     if !tag.is_some_and(|tag| options.algorithm.verify(secret, &[&data], &tag)) {
         return Err(HmacSigError::bad_signature(&data));
     }
-    Ok(Verified { key_id: Cow::Owned(claimed.to_owned()), signature: Cow::Owned(signature.to_owned()), expires_at: None })
+    Ok(Verified { key_id: Cow::Owned(claimed.to_owned()), replay_key: Some(Cow::Owned(signature.to_owned())), expires_at: None })
 }
 
 #[cfg(test)]

@@ -272,7 +272,7 @@ pub fn verify(
     }
     Ok(Verified {
         key_id: Cow::Owned(claimed.to_owned()),
-        signature: Cow::Owned(signature.to_owned()),
+        replay_key: Some(Cow::Owned(signature.to_owned())),
         expires_at: Some(sent.saturating_add(i64::from(policy.max_age))),
     })
 }

@@ -161,7 +161,7 @@ pub fn verify<'a>(
     }
     Ok(Verified {
         key_id: Cow::Borrowed(auth.key_id),
-        signature: Cow::Borrowed(auth.signature),
+        replay_key: Some(Cow::Borrowed(auth.signature)),
         expires_at: Some(sent.saturating_add(skew)),
     })
 }

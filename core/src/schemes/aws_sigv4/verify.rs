@@ -180,5 +180,5 @@ pub fn verify(
     if now < earliest {
         return Err(HmacSigError::future(format!("X-Amz-Date {amz_date} is {} s in the future", sent.saturating_sub(now))));
     }
-    Ok(Verified { key_id: Cow::Owned(claim.key_id), signature: Cow::Owned(claim.signature), expires_at: Some(latest) })
+    Ok(Verified { key_id: Cow::Owned(claim.key_id), replay_key: Some(Cow::Owned(claim.signature)), expires_at: Some(latest) })
 }

@@ -248,7 +248,7 @@ fn several_signatures_in_one_message() {
     let m = MessageView::request(both.view());
     assert!(verify(&m, &Policy::default(), "client", b"secret", CREATED).is_ok());
     let only_b = Policy { tag: Some("proxy".into()), ..Policy::default() };
-    assert_eq!(verify(&m, &only_b, "client", b"secret", CREATED).unwrap().signature.split(':').next(), Some("b"));
+    assert_eq!(verify(&m, &only_b, "client", b"secret", CREATED).unwrap().replay_key.unwrap().split(':').next(), Some("b"));
     let none = Policy { label: Some("c".into()), ..Policy::default() };
     assert_eq!(verify(&m, &none, "client", b"secret", CREATED).unwrap_err().kind(), "missing_authorization");
     // The same label twice is refused, whether signing or reading.

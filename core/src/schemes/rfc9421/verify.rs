@@ -190,7 +190,7 @@ pub fn verify(message: &MessageView<'_>, policy: &Policy, key_id: &str, secret: 
     }
     Ok(Verified {
         key_id: Cow::Owned(key_id.to_owned()),
-        signature: Cow::Owned(format!("{}:{}", mine[0].label, BASE64.encode(&mine[0].signature))),
+        replay_key: Some(Cow::Owned(format!("{}:{}", mine[0].label, BASE64.encode(&mine[0].signature)))),
         expires_at: Some(valid_until),
     })
 }

@@ -88,6 +88,35 @@ fn scheme(case: &Value) -> Result<Arc<Scheme>, HmacSigError> {
             bool_field(scheme, "include_alg")?,
             str_field(scheme, "content_digest")?.map(ContentDigest::from_name).transpose()?,
         ),
+        Some("kong-hmac") => Scheme::kong_hmac(
+            str_field(scheme, "algorithm")?.unwrap_or("hmac-sha256").to_owned(),
+            string_list(scheme, "headers")?,
+            str_field(scheme, "header_name")?.unwrap_or("authorization").to_owned(),
+            str_field(scheme, "http_version")?.unwrap_or("1.1").to_owned(),
+            bool_field(scheme, "digest")?,
+        ),
+        Some("hawk") => {
+            let signature_type = match str_field(scheme, "signature_type")?.unwrap_or("header") {
+                "header" => SignatureType::Header,
+                "bewit" => SignatureType::Query,
+                other => {
+                    return Err(HmacSigError::Unsupported {
+                        reason: format!("hawk signature_type {other:?} is not offered; use header or bewit"),
+                    });
+                }
+            };
+            let text = |key: &str| str_field(scheme, key).map(|v| v.map(str::to_owned));
+            Scheme::hawk(
+                str_field(scheme, "algorithm")?.unwrap_or("sha256").to_owned(),
+                text("nonce")?,
+                text("ext")?,
+                text("app")?,
+                text("dlg")?,
+                bool_or(scheme, "payload_hash", true)?,
+                Some(signature_type),
+                seconds_field(scheme, "ttl", 60)?,
+            )
+        }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
 }
@@ -152,6 +181,37 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
             bool_field(policy, "allow_unsigned_body")?,
         )
         .map(Some),
+        Some("kong-hmac") => Policy::kong_hmac(
+            seconds_field(policy, "clock_skew", 300)?,
+            string_list(policy, "enforce_headers")?.unwrap_or_default(),
+            string_list(policy, "algorithms")?,
+            bool_field(policy, "validate_request_body")?,
+        )
+        .map(Some),
+        Some("hawk") => {
+            let require_payload_hash = match str_field(policy, "payload")?.unwrap_or("verify") {
+                "verify" => false,
+                "require" => true,
+                other => {
+                    return Err(HmacSigError::Unsupported {
+                        reason: format!("hawk payload {other:?} is not offered; use verify or require"),
+                    });
+                }
+            };
+            let port = match policy.get("port") {
+                None | Some(Value::Null) => None,
+                Some(v) => {
+                    Some(v.as_u64().and_then(|p| u16::try_from(p).ok()).ok_or_else(|| bad_case("port must be an integer in 0..65535"))?)
+                }
+            };
+            Policy::hawk(
+                seconds_field(policy, "timestamp_skew", 60)?,
+                require_payload_hash,
+                str_field(policy, "host")?.map(str::to_owned),
+                port,
+            )
+            .map(Some)
+        }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
 }
