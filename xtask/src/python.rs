@@ -20,7 +20,7 @@ use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, 
 /// signer, aws-c-auth), botocore, `http-message-signatures` and `hypothesis` drive the
 /// differential tests (issue 16), with the dependencies they pull in pinned as well (botocore's
 /// as the bench pins them).
-const TOOLS: [(&str, &str); 29] = [
+const TOOLS: [(&str, &str); 30] = [
     ("maturin", "1.16.0"),
     ("pytest", "9.2.0"),
     ("mypy", "2.4.1"),
@@ -50,6 +50,7 @@ const TOOLS: [(&str, &str); 29] = [
     ("jmespath", "1.1.0"),
     ("python-dateutil", "2.9.0.post0"),
     ("six", "1.17.0"),
+    ("mohawk", "1.1.0"),
 ];
 
 fn project() -> PathBuf {
@@ -154,7 +155,20 @@ pub fn test() -> Result<Counts> {
     // that and a throwaway PostgreSQL cluster (Debian's initdb, not on PATH).
     crate::util::ensure_program("redis-server", "redis-server")?;
     crate::util::ensure_postgresql()?;
+    // tests/test_differential_hawk.py asks npm hawk (the reference) through its oracle.
+    hawk_oracle()?;
     pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
+}
+
+/// `npm ci` in tests/conformance/hawk (hawk 9.0.2, pinned by its lock file), once.
+pub fn hawk_oracle() -> Result {
+    let dir = root().join("tests").join("conformance").join("hawk");
+    if dir.join("node_modules").join("hawk").join("package.json").is_file() {
+        return Ok(());
+    }
+    crate::util::ensure_program("node", "nodejs")?;
+    crate::util::ensure_program("npm", "npm")?;
+    run(Command::new("npm").current_dir(&dir).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))
 }
 
 /// Runs `pytest ARGS` in `dir` with `env` added; the counts come from its closing line.

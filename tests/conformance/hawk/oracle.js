@@ -5,6 +5,7 @@
 // reference implementation, npm `hawk` 9.0.2, through its public API only.
 //
 //   cd tests/conformance/hawk && npm ci && node oracle.js < cases.json > results.json
+//   node oracle.js --lines   (one JSON case per line in, one result per line out)
 //
 // Input: a JSON array of cases, or of {"case", "expect"} items (the expect is ignored).
 // Output: a JSON array of results in the conformance result format, same order.
@@ -396,7 +397,24 @@ async function answer(c) {
     }
 }
 
+// `--lines`: one case per input line, one result per output line, as they come (a test keeps
+// one process for all its cases).
+async function lines() {
+    const rl = require('readline').createInterface({ input: process.stdin, terminal: false });
+    for await (const line of rl) {
+        if (!line.trim()) {
+            continue;
+        }
+        const c = JSON.parse(line);
+        const r = await answer(c.case || c);
+        process.stdout.write(JSON.stringify(Object.assign({ id: c.id }, r)) + '\n');
+    }
+}
+
 async function main() {
+    if (process.argv[2] === '--lines') {
+        return lines();
+    }
     const chunks = [];
     const file = process.argv[2];
     const text = file ? require('fs').readFileSync(file, 'utf8') : await new Promise((resolve) => {

@@ -211,6 +211,39 @@ def scheme(case: Dict[str, Any]) -> Scheme:
             include_alg=bool_field(s, "include_alg"),
             content_digest=content_digest(s, "content_digest"),
         )
+    if name == "kong-hmac":
+        algorithm = str_field(s, "algorithm")
+        headers = string_list(s, "headers")
+        header_name = str_field(s, "header_name")
+        http_version = str_field(s, "http_version")
+        return Scheme.kong_hmac(
+            algorithm="hmac-sha256" if algorithm is None else algorithm,
+            headers=headers,
+            header_name="authorization" if header_name is None else header_name,
+            http_version="1.1" if http_version is None else http_version,
+            digest=bool_field(s, "digest"),
+        )
+    if name == "hawk":
+        algorithm = str_field(s, "algorithm")
+        nonce, ext, app, dlg = (str_field(s, k) for k in ("nonce", "ext", "app", "dlg"))
+        payload_hash = bool_or(s, "payload_hash", True)
+        kind = str_field(s, "signature_type")
+        if kind is None or kind == "header":
+            signature_type = SignatureType.HEADER
+        elif kind == "bewit":
+            signature_type = SignatureType.QUERY
+        else:
+            raise Unsupported(f"hawk signature_type {show(kind)} is not offered; use header or bewit")
+        return Scheme.hawk(
+            algorithm="sha256" if algorithm is None else algorithm,
+            nonce=nonce,
+            ext=ext,
+            app=app,
+            dlg=dlg,
+            payload_hash=payload_hash,
+            signature_type=signature_type,
+            ttl=seconds_field(s, "ttl", 60),
+        )
     raise Unsupported(f"scheme {show(name)} is not offered")
 
 
@@ -254,6 +287,24 @@ def policy(case: Dict[str, Any]) -> Optional[Policy]:
             tag=str_field(p, "tag"),
             allow_unsigned_body=bool_field(p, "allow_unsigned_body"),
         )
+    if name == "kong-hmac":
+        enforce_headers = string_list(p, "enforce_headers")
+        return Policy.kong_hmac(
+            clock_skew=seconds_field(p, "clock_skew", 300),
+            enforce_headers=[] if enforce_headers is None else enforce_headers,
+            algorithms=string_list(p, "algorithms"),
+            validate_request_body=bool_field(p, "validate_request_body"),
+        )
+    if name == "hawk":
+        timestamp_skew = seconds_field(p, "timestamp_skew", 60)
+        payload = str_field(p, "payload")
+        if payload not in (None, "verify", "require"):
+            raise Unsupported(f"hawk payload {show(payload)} is not offered; use verify or require")
+        host = str_field(p, "host")
+        port = p.get("port")
+        if port is not None and (type(port) is not int or not 0 <= port <= 65535):
+            raise BadCase("port must be an integer in 0..65535")
+        return Policy.hawk(timestamp_skew=timestamp_skew, require_payload_hash=payload == "require", host=host, port=port)
     raise Unsupported(f"scheme {show(name)} is not offered")
 
 

@@ -17,19 +17,27 @@ is the thin, idiomatic layer over both:
   ``Scheme.rfc9421(components=None, label="sig1", created=None, expires=None, nonce=None,
   tag=None, include_alg=False, content_digest=None)`` (RFC 9421 HTTP Message Signatures with
   ``hmac-sha256``; ``content_digest=ContentDigest.SHA256`` or ``SHA512`` adds and covers a
-  ``Content-Digest`` of the body); policies ``Policy.api_auth(...)``, ``Policy.timestamped(...)``,
-  ``Policy.aws_sigv4(max_skew=900)`` and ``Policy.rfc9421(max_age=300,
-  required_components=None, clock_skew=5, label=None, tag=None, allow_unsigned_body=False)``.
-- Streamed bodies (api-auth, aws-sigv4, rfc9421): ``signer.sign_stream(method, target, headers,
+  ``Content-Digest`` of the body), ``Scheme.kong_hmac(algorithm="hmac-sha256", headers=None,
+  header_name="authorization", http_version="1.1", digest=False)`` (Kong Gateway's
+  ``hmac-auth``) and ``Scheme.hawk(algorithm="sha256", nonce=None, ext=None, app=None, dlg=None,
+  payload_hash=True, signature_type=SignatureType.HEADER, ttl=60)`` (Hawk; ``QUERY`` makes a
+  bewit URL); policies ``Policy.api_auth(...)``, ``Policy.timestamped(...)``,
+  ``Policy.aws_sigv4(max_skew=900)``, ``Policy.rfc9421(max_age=300,
+  required_components=None, clock_skew=5, label=None, tag=None, allow_unsigned_body=False)``,
+  ``Policy.kong_hmac(clock_skew=300, enforce_headers=[], algorithms=None,
+  validate_request_body=False)`` and ``Policy.hawk(timestamp_skew=60,
+  require_payload_hash=False, host=None, port=None)``.
+- Streamed bodies (api-auth, aws-sigv4, rfc9421, kong-hmac): ``signer.sign_stream(method, target, headers,
   body, now=None, algorithm=None, chunk_size=DEFAULT_CHUNK_SIZE)`` hashes a binary file or an
   iterable of bytes-like chunks in constant memory and signs its digest, rewinding a seekable
   file for the upload; piecewise, ``BodyHasher(algorithm=None)`` (``update(chunk)``, ``finish()``
   -> ``BodyDigest``), ``hash_body(body)`` and ``signer.sign_with_body_digest(...)``.
-- Responses (rfc9421 only): ``sign_response(scheme, credentials, Response(status=200,
+- Responses (rfc9421, hawk): ``sign_response(scheme, credentials, Response(status=200,
   headers=[...], body=b"..."), request=None, now=None)`` and ``verify_response(scheme,
   credentials, response, request=None, policy=None, now=None)``, or ``Signer.sign_response``
   and ``Verifier.verify_response``; ``request`` is the request the response answers, needed
-  for components with ``;req``.
+  for rfc9421's components with ``;req`` and always for hawk (its ``Server-Authorization``
+  covers the request's).
 - Key stores: ``KeyStore.open("sqlite:PATH", master_key=None)`` keeps secrets encrypted (the
   master key from ``HMACSIG_MASTER_KEY``): ``create``, ``rotate`` with a grace period,
   ``revoke``, ``list``, ``rekey``; ``Verifier.with_store(scheme, store)`` verifies with them.

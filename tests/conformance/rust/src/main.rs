@@ -96,6 +96,11 @@ fn scheme(case: &Value) -> Result<Arc<Scheme>, HmacSigError> {
             bool_field(scheme, "digest")?,
         ),
         Some("hawk") => {
+            // Fields in order (as every runner reads them): the first bad one is reported.
+            let text = |key: &str| str_field(scheme, key).map(|v| v.map(str::to_owned));
+            let algorithm = str_field(scheme, "algorithm")?.unwrap_or("sha256").to_owned();
+            let (nonce, ext, app, dlg) = (text("nonce")?, text("ext")?, text("app")?, text("dlg")?);
+            let payload_hash = bool_or(scheme, "payload_hash", true)?;
             let signature_type = match str_field(scheme, "signature_type")?.unwrap_or("header") {
                 "header" => SignatureType::Header,
                 "bewit" => SignatureType::Query,
@@ -105,17 +110,8 @@ fn scheme(case: &Value) -> Result<Arc<Scheme>, HmacSigError> {
                     });
                 }
             };
-            let text = |key: &str| str_field(scheme, key).map(|v| v.map(str::to_owned));
-            Scheme::hawk(
-                str_field(scheme, "algorithm")?.unwrap_or("sha256").to_owned(),
-                text("nonce")?,
-                text("ext")?,
-                text("app")?,
-                text("dlg")?,
-                bool_or(scheme, "payload_hash", true)?,
-                Some(signature_type),
-                seconds_field(scheme, "ttl", 60)?,
-            )
+            let ttl = seconds_field(scheme, "ttl", 60)?;
+            Scheme::hawk(algorithm, nonce, ext, app, dlg, payload_hash, Some(signature_type), ttl)
         }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
@@ -189,28 +185,21 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
         )
         .map(Some),
         Some("hawk") => {
+            // Fields in order (as every runner reads them): the first bad one is reported.
+            let timestamp_skew = seconds_field(policy, "timestamp_skew", 60)?;
             let require_payload_hash = match str_field(policy, "payload")?.unwrap_or("verify") {
                 "verify" => false,
                 "require" => true,
                 other => {
-                    return Err(HmacSigError::Unsupported {
-                        reason: format!("hawk payload {other:?} is not offered; use verify or require"),
-                    });
+                    return Err(HmacSigError::Unsupported { reason: format!("hawk payload {other:?} is not offered; use verify or require") });
                 }
             };
+            let host = str_field(policy, "host")?.map(str::to_owned);
             let port = match policy.get("port") {
                 None | Some(Value::Null) => None,
-                Some(v) => {
-                    Some(v.as_u64().and_then(|p| u16::try_from(p).ok()).ok_or_else(|| bad_case("port must be an integer in 0..65535"))?)
-                }
+                Some(v) => Some(v.as_u64().and_then(|p| u16::try_from(p).ok()).ok_or_else(|| bad_case("port must be an integer in 0..65535"))?),
             };
-            Policy::hawk(
-                seconds_field(policy, "timestamp_skew", 60)?,
-                require_payload_hash,
-                str_field(policy, "host")?.map(str::to_owned),
-                port,
-            )
-            .map(Some)
+            Policy::hawk(timestamp_skew, require_payload_hash, host, port).map(Some)
         }
         other => Err(HmacSigError::Unsupported { reason: format!("scheme {:?} is not offered", other.unwrap_or("")) }),
     }
