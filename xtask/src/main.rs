@@ -12,6 +12,8 @@
 //!   the CLI need them).
 //! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
 //!   speaking `docs/specs/conformance.md` on stdin/stdout.
+//! - `suites [--lang python|kotlin|swift]`: only the conformance suites and the shared
+//!   sample, through Rust and that language (all without `--lang`).
 //! - `bindings [--lang python|kotlin|swift]`: generate bindings into `target/bindings/`.
 //! - `api [--bless] [--lang python|kotlin|swift]`: check the public API of the hand-written
 //!   layers against `bindings/*/api.txt` (`--bless`: rewrite them); `test` runs the check.
@@ -30,6 +32,7 @@
 mod aws_suites;
 mod bench;
 mod bindings;
+mod case_files;
 mod conformance;
 mod cross;
 mod demo;
@@ -110,6 +113,19 @@ fn conformance_cmd(args: &[String]) -> Result {
     let out = util::run_capture(&mut runner(&lang)?, &input)?;
     use std::io::Write;
     std::io::stdout().write_all(&out).map_err(|e| e.to_string())
+}
+
+/// `suites [--lang L]`: the conformance suites and the shared sample through Rust and `L`
+/// (every language without `--lang`), without the languages' own tests.
+fn suites_cmd(args: &[String]) -> Result<Counts> {
+    let only = lang_arg(args)?;
+    let langs: Vec<&str> = LANGS.iter().copied().filter(|l| *l == "rust" || only.as_deref().is_none_or(|o| o == *l)).collect();
+    for lang in &langs {
+        prepare(lang)?;
+    }
+    let mut total = conformance::check_all(&langs, false)?;
+    total += sample::check(&langs)?;
+    Ok(total)
 }
 
 fn test_cmd(args: &[String]) -> Result<Counts> {
@@ -236,6 +252,10 @@ fn main() -> ExitCode {
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),
         "cross" => cross::run_cmd(rest).and_then(|c| {
+            println!("{} passed, {} failed", c.passed, c.failed);
+            if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
+        }),
+        "suites" => suites_cmd(rest).and_then(|c| {
             println!("{} passed, {} failed", c.passed, c.failed);
             if c.failed == 0 { Ok(()) } else { Err(format!("{} failed", c.failed)) }
         }),
