@@ -187,6 +187,18 @@ impl Scheme {
     pub fn name(&self) -> String {
         self.kind.name().into()
     }
+
+    /// Whether an HTTP client should sign with the absolute URL it requests
+    /// (`https://api.example.com/orders`) rather than the origin-form target
+    /// and `Host` it sends: true for hawk, whose MAC covers the URL's host and
+    /// port as the client names them (port 443 for `https` when the URL
+    /// names none, where a `Host` without a port means 80). A server's
+    /// middleware likewise verifies `scheme://Host/target`, with the scheme
+    /// its connection has (hawk's server: 443 on TLS). The other schemes sign
+    /// what goes on the wire.
+    pub fn signs_absolute_url(&self) -> bool {
+        matches!(self.kind, SchemeKind::Hawk(_))
+    }
 }
 
 /// How strictly to verify. Each scheme has its own; `None` where a policy is

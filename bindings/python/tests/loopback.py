@@ -198,7 +198,7 @@ class WerkzeugThread:
         self._thread.join(TIMEOUT)
 
 
-# --- The five schemes, as the integration tests sign and verify them --------------------------
+# --- The seven schemes, as the integration tests sign and verify them -------------------------
 
 SCHEMES: Dict[str, Callable[[], hmacsig.Scheme]] = {
     "api-auth": lambda: hmacsig.Scheme.api_auth(digest="sha256"),
@@ -209,6 +209,15 @@ SCHEMES: Dict[str, Callable[[], hmacsig.Scheme]] = {
     "rfc9421": lambda: hmacsig.Scheme.rfc9421(
         components=["@method", "@authority", "@target-uri"], content_digest=hmacsig.ContentDigest.SHA256
     ),
+    # The body covered: a signed Digest, checked by the verifier's policy (POLICIES).
+    "kong-hmac": lambda: hmacsig.Scheme.kong_hmac(headers=["date", "@request-target", "digest"], digest=True),
+    # Signs the absolute URL (Scheme.signs_absolute_url); the middlewares verify scheme://Host/target.
+    "hawk": lambda: hmacsig.Scheme.hawk(ext="integration"),
+}
+
+# Verifier policies other than a scheme's defaults.
+POLICIES: Dict[str, Callable[[], hmacsig.Policy]] = {
+    "kong-hmac": lambda: hmacsig.Policy.kong_hmac(validate_request_body=True),
 }
 
 KEY_ID = "client-7"
@@ -220,6 +229,8 @@ def signer_for(scheme_name: str, secret: str = SECRET, key_id: str = KEY_ID) -> 
 
 
 def verifier_for(scheme_name: str, **options: object) -> hmacsig.Verifier:
+    if scheme_name in POLICIES:
+        options.setdefault("policy", POLICIES[scheme_name]())
     return hmacsig.Verifier.with_keys(SCHEMES[scheme_name](), {KEY_ID: SECRET}, **options)  # type: ignore[arg-type]
 
 

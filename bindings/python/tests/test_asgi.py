@@ -186,7 +186,7 @@ def test_chunked_signed_body_verifies(server, client):
     assert response.json()["body_sha256"] == hashlib.sha256(b'{"a":1}').hexdigest()
 
 
-@pytest.mark.parametrize("scheme", ["path-body-hex", "timestamped", "aws-sigv4", "rfc9421"])
+@pytest.mark.parametrize("scheme", ["path-body-hex", "timestamped", "aws-sigv4", "rfc9421", "kong-hmac", "hawk"])
 def test_other_schemes(scheme, client):
     with UvicornThread(make_app(verifier_for(scheme))) as running:
         response = client.post(f"{running.url}/orders?b=2&a=1", json=ORDER, auth=signed(scheme))

@@ -175,7 +175,7 @@ def test_target_rebuilt_from_path_info_without_a_raw_target(session):
         assert response.json()["target"] == "/caf%C3%A9/a%20b?q=%7C1&b=2&a=1"
 
 
-@pytest.mark.parametrize("scheme", ["path-body-hex", "timestamped", "aws-sigv4", "rfc9421"])
+@pytest.mark.parametrize("scheme", ["path-body-hex", "timestamped", "aws-sigv4", "rfc9421", "kong-hmac", "hawk"])
 def test_other_schemes(scheme, session):
     with WerkzeugThread(make_app(verifier_for(scheme))) as running:
         response = session.post(f"{running.url}/orders?b=2&a=1", json=ORDER, auth=signed(scheme), timeout=TIMEOUT)

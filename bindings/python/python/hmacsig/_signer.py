@@ -23,7 +23,7 @@ class Signer(Closeable[_ffi.Signer]):
     """
 
     # The core's id of the generated object (``_call``): 0 once closed.
-    __slots__ = ("_id",)
+    __slots__ = ("_id", "_signs_absolute_url")
 
     _id: int
 
@@ -31,6 +31,9 @@ class Signer(Closeable[_ffi.Signer]):
         inner = _ffi.Signer(scheme, credentials)
         self._inner = inner
         self._id = _call.object_id(inner)
+        # hawk signs the URL's host and port as the client names them (Scheme.signs_absolute_url):
+        # the HTTP integrations pass it the absolute URL.
+        self._signs_absolute_url = scheme.signs_absolute_url()
 
     def close(self) -> None:
         self._id = 0

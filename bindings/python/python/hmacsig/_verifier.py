@@ -112,12 +112,13 @@ class Verifier(Closeable[_ffi.Verifier]):
     """
 
     # The core's id of the generated object (0 once closed); the lookup, if any.
-    __slots__ = ("_id", "_lookup", "_lookup_shown", "_scheme_name")
+    __slots__ = ("_id", "_lookup", "_lookup_shown", "_scheme_name", "_signs_absolute_url")
 
     _id: int
     _lookup: Optional[LookupFunction]
     _lookup_shown: str
     _scheme_name: str
+    _signs_absolute_url: bool
 
     def __init__(self) -> None:
         raise TypeError("use Verifier.with_keys(scheme, keys) or Verifier.with_lookup(scheme, lookup)")
@@ -130,6 +131,8 @@ class Verifier(Closeable[_ffi.Verifier]):
         self._lookup = None if lookup is None else _lookup_function(lookup)
         self._lookup_shown = "in memory" if lookup is None else repr(lookup)
         self._scheme_name = scheme.name()
+        # hawk verifies scheme://Host/target (Scheme.signs_absolute_url): the middlewares build it.
+        self._signs_absolute_url = scheme.signs_absolute_url()
         return self
 
     @classmethod

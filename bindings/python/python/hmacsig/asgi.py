@@ -13,8 +13,9 @@
 
 For each HTTP request whose path is not a pass path, the middleware reads the whole body (up
 to ``max_body_bytes``, else ``413``), verifies the method, the target as received
-(``raw_path`` and ``?query_string``; never ``X-Forwarded-*``), the headers and the body with
-the ``Verifier``, and then:
+(``raw_path`` and ``?query_string``; never ``X-Forwarded-*``; for ``hawk``, which signs the
+URL, ``scope["scheme"]://Host`` before it, so port 443 on TLS as hawk's server), the headers
+and the body with the ``Verifier``, and then:
 
 - refused: answers ``hmacsig.http_status(error)`` (401 no usable credentials, 403 refused,
   503 the key lookup failed) with a ``text/plain`` body ``<kind>: <fixed sentence>``, e.g.
@@ -114,6 +115,10 @@ class HmacSigMiddleware:
         else:
             await self._websocket(scope, receive, send)
 
+    def _target(self, scope: _Scope, headers: Any) -> bytes:
+        target = _received_target(scope)
+        return _absolute_target(scope, headers, target) if self.verifier._signs_absolute_url else target
+
     async def _http(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         # Every step here runs on every request, on the server's one event loop: headers stay
         # the bytes the server gave (no text per header), the common one-message body is taken
@@ -141,7 +146,7 @@ class HmacSigMiddleware:
                 break
             chunks.append(chunk)
         try:
-            key_id = self.verifier._verify_received(scope["method"], _received_target(scope), headers, body)
+            key_id = self.verifier._verify_received(scope["method"], self._target(scope, headers), headers, body)
         except HmacSigError as e:
             await _answer(send, *_refusal(e, self.expose_string_to_sign))
             return
@@ -160,7 +165,8 @@ class HmacSigMiddleware:
 
     async def _websocket(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         try:
-            key_id = self.verifier._verify_received("GET", _received_target(scope), scope.get("headers", []), b"")
+            headers = scope.get("headers", [])
+            key_id = self.verifier._verify_received("GET", self._target(scope, headers), headers, b"")
         except HmacSigError as e:
             status, text = _refusal(e, self.expose_string_to_sign)
             message = await receive()  # websocket.connect, before any answer
@@ -190,6 +196,16 @@ def verified_key_id(request: HTTPConnection) -> str:
     if not isinstance(key_id, str):
         raise LookupError("no verified key id: is HmacSigMiddleware installed, and is this path not a pass path?")
     return key_id
+
+
+def _absolute_target(scope: _Scope, headers: Any, target: bytes) -> bytes:
+    """``scheme://Host`` + ``target``, the URL hawk verifies (``Scheme.signs_absolute_url``):
+    the scheme the connection has, as hawk's server takes port 443 on TLS. Without a ``Host``,
+    the target alone (which the verifier refuses)."""
+    host = next((value for name, value in headers if name.lower() == b"host"), None)
+    if not host:
+        return target
+    return str(scope.get("scheme", "http")).encode("ascii") + b"://" + bytes(host) + target
 
 
 def request_target(scope: _Scope) -> str:

@@ -142,12 +142,16 @@ class HmacSigAuth(httpx.Auth):
 
     def _sign(self, request: httpx.Request) -> _Added:
         target = request.url.raw_path.decode("ascii")
+        if self.signer._signs_absolute_url:  # hawk: the host and port the URL names
+            target = f"{request.url.scheme}://{request.url.netloc.decode('ascii')}{target}"
         # Raw header bytes, as they go on the wire; a server decodes them the same way.
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
         now = None if self._skew is None else self._skew.now()
         signed = self.signer.sign(request.method, target, headers, request.content, now)
         added = _apply_signature(request.headers, signed)
-        if signed.url is not None:
+        if signed.url is not None and "://" in signed.url:
+            request.url = httpx.URL(signed.url)  # a hawk bewit on the absolute URL
+        elif signed.url is not None:
             request.url = request.url.copy_with(raw_path=signed.url.encode("ascii"))
         return added
 

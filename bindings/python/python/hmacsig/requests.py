@@ -22,7 +22,10 @@
   replaced by the bytes that were signed, with ``Content-Length`` set (and no
   ``Transfer-Encoding``), so the bytes sent are the bytes signed. Any other body is a
   ``TypeError``.
-- with ``aws-sigv4`` and ``SignatureType.QUERY`` the request URL becomes the presigned URL.
+- with ``aws-sigv4`` and ``SignatureType.QUERY`` the request URL becomes the presigned URL (with
+  ``hawk``, the bewit URL).
+- ``hawk`` signs the absolute URL instead of the target and ``Host`` (``Scheme.signs_absolute_url``),
+  as hawk's client does: its MAC covers the host and port the URL names (443 for ``https``).
 
 Redirects (``allow_redirects=True``, requests' default). A signature covers one request, and
 requests follows a redirect without calling the auth again: it copies the request it sent, changes
@@ -156,10 +159,15 @@ class _Chain:
         body = r.body if isinstance(r.body, bytes) else b""
         headers: List[Tuple[str, str]] = [(name, _text(value)) for name, value in r.headers.items()]
         now = None if self.auth._skew is None else self.auth._skew.now()
-        signed = self.auth.signer.sign(r.method, _encode_target(r.path_url), headers, body, now)
+        target = _encode_target(r.path_url)
+        if self.auth.signer._signs_absolute_url:
+            target = f"{parts.scheme}://{parts.netloc}{target}"
+        signed = self.auth.signer.sign(r.method, target, headers, body, now)
         added.extend(_apply_signature(r.headers, signed))
         self.added, self.url = tuple(added), r.url
-        if signed.url is not None:
+        if signed.url is not None and "://" in signed.url:
+            r.url = signed.url  # a hawk bewit on the absolute URL
+        elif signed.url is not None:
             # A presigned URL: the signed target, on the same scheme and authority.
             path, _, query = signed.url.partition("?")
             r.url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))

@@ -14,7 +14,8 @@
 For each request whose path is not a pass path, the middleware reads the body
 (``CONTENT_LENGTH`` bytes of ``wsgi.input``, or up to its end when the server sets
 ``wsgi.input_terminated``; over ``max_body_bytes`` it answers ``413``), verifies the method, the
-target as received, the headers and the body with the ``Verifier``, and then:
+target as received (for ``hawk``, which signs the URL, ``wsgi.url_scheme://Host`` before it),
+the headers and the body with the ``Verifier``, and then:
 
 - refused: answers ``hmacsig.http_status(error)`` (401, 403, 503) with a ``text/plain`` body
   ``<kind>: <fixed sentence>`` (``bad_signature: the signature does not match``); the
@@ -98,7 +99,11 @@ class HmacSigMiddleware:
         if isinstance(body, tuple):
             return _answer(start_response, *body)
         try:
-            key_id = self.verifier.verify(environ["REQUEST_METHOD"], request_target(environ), _headers(environ), body)
+            target = request_target(environ)
+            if self.verifier._signs_absolute_url and isinstance(environ.get("HTTP_HOST"), str):
+                # hawk verifies the URL: the scheme the connection has (port 443 on TLS) and Host.
+                target = f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}{target}"
+            key_id = self.verifier.verify(environ["REQUEST_METHOD"], target, _headers(environ), body)
         except HmacSigError as e:
             return _answer(start_response, *_refusal(e, self.expose_string_to_sign))
         environ[KEY_ID] = key_id
