@@ -10,6 +10,12 @@ the same one ``tests/bench/src/main.rs`` builds):
 - ``hmacsig_api_auth_sign``: ``hmacsig.Signer.sign`` (api-auth, HMAC-SHA256);
 - ``stdlib_api_auth_sign``: a hand-written api-auth signer on ``hmac``, ``hashlib``, ``base64``
   that produces the same headers (checked before timing);
+- ``hmacsig_kong_sign`` / ``stdlib_kong_sign``: kong-hmac (HMAC-SHA256 over ``date`` and
+  ``@request-target``, a ``Date`` added), by hmacsig and by hand on ``hmac``, ``base64`` and
+  ``email.utils`` (the same headers, checked before timing);
+- ``hmacsig_hawk_sign`` / ``stdlib_hawk_sign``: hawk (SHA-256, payload hash, a given nonce), by
+  hmacsig and by hand on ``hmac``, ``hashlib`` and ``base64`` (the same ``Authorization``, checked
+  before timing);
 - ``hmacsig_sigv4_sign``: ``hmacsig.Signer.sign`` (aws-sigv4);
 - ``botocore_add_auth``: ``botocore.auth.SigV4Auth.add_auth`` on the same request (same signature
   at a fixed time, checked before timing);
@@ -124,6 +130,29 @@ def stdlib_api_auth_verify(
     return key_id
 
 
+def stdlib_kong_sign(secret: bytes, key_id: str, method: str, target: str, now: int) -> dict[str, str]:
+    """kong-hmac with hmac-sha256 over ``date`` and ``@request-target``, by hand."""
+    date = email.utils.formatdate(now, usegmt=True)
+    signing = f"date: {date}\n@request-target: {method.lower()} {target}"
+    signature = base64.b64encode(hmac.digest(secret, signing.encode(), "sha256")).decode()
+    authorization = f'hmac username="{key_id}", algorithm="hmac-sha256", headers="date @request-target", signature="{signature}"'
+    return {"Date": date, "Authorization": authorization}
+
+
+def stdlib_hawk_sign(
+    secret: bytes, key_id: str, method: str, target: str, headers: list[tuple[str, str]], body: bytes, now: int, nonce: str
+) -> dict[str, str]:
+    """hawk with SHA-256 and a payload hash, by hand (host and port from ``Host``)."""
+    fields = {name.lower(): value for name, value in headers}
+    host, _, port = fields["host"].partition(":")
+    content_type = fields.get("content-type", "").split(";")[0].strip().lower()
+    payload = hashlib.sha256(b"hawk.1.payload\n" + content_type.encode() + b"\n" + body + b"\n").digest()
+    payload_hash = base64.b64encode(payload).decode()
+    normalized = f"hawk.1.header\n{now}\n{nonce}\n{method.upper()}\n{target}\n{host.lower()}\n{port or 80}\n{payload_hash}\n\n"
+    mac = base64.b64encode(hmac.digest(secret, normalized.encode(), "sha256")).decode()
+    return {"Authorization": f'Hawk id="{key_id}", ts="{now}", nonce="{nonce}", hash="{payload_hash}", mac="{mac}"'}
+
+
 def header(signed: hmacsig.SignedRequest, name: str) -> str:
     return next(h.value for h in signed.headers if h.name.lower() == name.lower())
 
@@ -132,7 +161,15 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
     creds = hmacsig.Credentials(KEY_ID, SECRET)
     api_auth = hmacsig.Signer(hmacsig.Scheme.api_auth("sha256"), creds)
     sigv4 = hmacsig.Signer(hmacsig.Scheme.aws_sigv4(REGION, SERVICE), creds)
+    kong = hmacsig.Signer(hmacsig.Scheme.kong_hmac(), creds)
+    hawk = hmacsig.Signer(hmacsig.Scheme.hawk(nonce="bench-nonce"), creds)
     secret = SECRET.encode()
+    for name, value in stdlib_kong_sign(secret, KEY_ID, METHOD, TARGET, NOW).items():
+        got = header(kong.sign(METHOD, TARGET, HEADERS, BODY, NOW), name)
+        assert got == value, f"stdlib kong {name} {value!r} != hmacsig {got!r}"
+    ours_hawk = header(hawk.sign(METHOD, TARGET, HEADERS, BODY, NOW), "Authorization")
+    theirs_hawk = stdlib_hawk_sign(secret, KEY_ID, METHOD, TARGET, HEADERS, BODY, NOW, "bench-nonce")["Authorization"]
+    assert ours_hawk == theirs_hawk, f"stdlib hawk {theirs_hawk!r} != hmacsig {ours_hawk!r}"
 
     # Same output before any timing: the denominators do the same job.
     ours = api_auth.sign(METHOD, TARGET, HEADERS, BODY, NOW)
@@ -195,6 +232,22 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
             "hand-written api-auth HMAC-SHA256 signer (hmac.digest, hashlib.sha256, base64, email.utils.formatdate), same headers",
             lambda: stdlib_api_auth_sign(secret, KEY_ID, METHOD, TARGET, HEADERS, BODY, NOW),
         ),
+        "hmacsig_kong_sign": (
+            "hmacsig.Signer.sign (kong-hmac hmac-sha256, date and @request-target) of the small request",
+            lambda: kong.sign(METHOD, TARGET, HEADERS, BODY, NOW),
+        ),
+        "stdlib_kong_sign": (
+            "hand-written kong-hmac hmac-sha256 signer (hmac.digest, base64, email.utils.formatdate), same headers",
+            lambda: stdlib_kong_sign(secret, KEY_ID, METHOD, TARGET, NOW),
+        ),
+        "hmacsig_hawk_sign": (
+            "hmacsig.Signer.sign (hawk sha256, payload hash, given nonce) of the small request",
+            lambda: hawk.sign(METHOD, TARGET, HEADERS, BODY, NOW),
+        ),
+        "stdlib_hawk_sign": (
+            "hand-written hawk sha256 signer (hashlib.sha256, hmac.digest, base64), same Authorization",
+            lambda: stdlib_hawk_sign(secret, KEY_ID, METHOD, TARGET, HEADERS, BODY, NOW, "bench-nonce"),
+        ),
         "hmacsig_sigv4_sign": (
             "hmacsig.Signer.sign (aws-sigv4, header signature) of the small request",
             lambda: sigv4.sign(METHOD, TARGET, HEADERS, BODY, NOW),
@@ -226,6 +279,8 @@ def cases() -> tuple[dict[str, tuple[str, Callable[[], object]]], dict[str, obje
     }
     checks = {
         "stdlib_same_headers": True,
+        "stdlib_kong_same_headers": True,
+        "stdlib_hawk_same_authorization": True,
         "botocore_same_signature": True,
         "botocore": botocore.__version__,
         "awscrt_same_signature": True,

@@ -86,6 +86,8 @@ pub(super) fn python_bench(report: &mut Report) {
         "python_sigv4_vs_awscrt",
         "python_verify_vs_stdlib",
         "python_verify_lookup_vs_stdlib",
+        "python_kong_sign_vs_stdlib",
+        "python_hawk_sign_vs_stdlib",
     ];
     let results = (|| -> Result<Value> {
         python_bench_venv()?;
@@ -143,6 +145,24 @@ pub(super) fn python_bench(report: &mut Report) {
             "hmacsig_api_auth_verify_lookup",
             "stdlib_api_auth_verify",
             "Python hmacsig.Verifier.verify (api-auth sha256, Verifier.with_lookup over a Python function) / hand-written stdlib api-auth verifier with the same lookup",
+        ),
+    );
+    report.add(
+        names[5],
+        ratio(
+            &results,
+            "hmacsig_kong_sign",
+            "stdlib_kong_sign",
+            "Python hmacsig.Signer.sign (kong-hmac hmac-sha256, date and @request-target, small request) / hand-written stdlib kong-hmac signer (same headers)",
+        ),
+    );
+    report.add(
+        names[6],
+        ratio(
+            &results,
+            "hmacsig_hawk_sign",
+            "stdlib_hawk_sign",
+            "Python hmacsig.Signer.sign (hawk sha256 with payload hash, small request) / hand-written stdlib hawk signer (same Authorization)",
         ),
     );
     let mut extra = Map::new();
