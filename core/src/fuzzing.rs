@@ -17,10 +17,12 @@ pub fn target(text: &str) {
     let _ = crate::target::Target::split(text);
 }
 
-/// Ruby's `Time.httpdate` (api-auth's `Date`) and SigV4's `X-Amz-Date`.
+/// Ruby's `Time.httpdate` (api-auth's `Date`), SigV4's `X-Amz-Date`, and
+/// nginx's HTTP-date parser (kong-hmac's `Date`/`X-Date`).
 pub fn http_dates(text: &str) {
     let _ = crate::time::parse_http_date_ruby(text);
     let _ = crate::schemes::aws_sigv4::parse_amz_date(text);
+    let _ = crate::schemes::kong_hmac::parse_nginx_date(text);
 }
 
 /// RFC 9421's structured fields: `Signature-Input` and `Signature` as

@@ -39,7 +39,7 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
-/// An HTTP response to sign or verify (RFC 9421 only).
+/// An HTTP response to sign or verify (rfc9421, hawk).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Response {
     /// The status code, e.g. `200`.

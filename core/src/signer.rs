@@ -304,7 +304,10 @@ impl Signer {
     /// - rfc9421: `Content-Digest` (with the `content_digest` option) is the
     ///   digest, which must be of that algorithm; without the option the body
     ///   is not signed and any digest does.
-    /// - path-body-hex, timestamped: `Unsupported`; they MAC the body bytes.
+    /// - kong-hmac: `Digest` (with the `digest` option) is the digest, which
+    ///   must be SHA-256; without the option the body is not signed.
+    /// - path-body-hex, timestamped, and hawk with its payload hash:
+    ///   `Unsupported`; they hash the body bytes themselves.
     ///
     /// A digest of the wrong algorithm or length is `InvalidRequest`.
     #[uniffi::method(default(now = None))]

@@ -85,7 +85,7 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-/// What a verifier checks: a request, or a response (rfc9421) with the
+/// What a verifier checks: a request, or a response (rfc9421, hawk) with the
 /// request it answers.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Message<'a> {
@@ -195,7 +195,7 @@ impl Verifier {
         self.verify_message(&Message::Request(*request), Some(secret), now)
     }
 
-    /// Verifies a signed response (rfc9421) to `request`; returns the
+    /// Verifies a signed response (rfc9421, hawk) to `request`; returns the
     /// verified key id. Without a policy, the signature must cover `@status`.
     pub fn verify_response(&self, response: &Response, request: Option<&Request>, now: Option<i64>) -> Result<String> {
         self.verify_message(&Message::Response(crate::signer::response_view(response, request)), None, now)

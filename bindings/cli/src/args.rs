@@ -13,7 +13,7 @@ pub use keys::{CreateArgs, KeysArgs, KeysCommand, ListArgs, OutArgs, RekeyArgs, 
 #[command(
     name = "hmacsig",
     version,
-    about = "Sign, verify and explain HMAC-signed HTTP requests (api-auth, path-body-hex, timestamped, aws-sigv4, rfc9421).",
+    about = "Sign, verify and explain HMAC-signed HTTP requests (api-auth, path-body-hex, timestamped, aws-sigv4, rfc9421, kong-hmac, hawk).",
     after_help = "Exit codes: 0 ok; 1 verification failed or the signature differs (keys: the store refused the change); \
                   2 usage; 3 input (missing secret or master key, unreadable file or store, malformed request).\nSecrets are \
                   read from an environment variable (--secret-env) or a file (--secret-file), never from the command line, \
@@ -35,7 +35,8 @@ pub enum Command {
                             printed `Name;`, as curl wants it. Give curl the body with --data-binary (curl's -d strips \
                             newlines from files) and --path-as-is (curl would resolve `../`); or use --curl, which prints \
                             a whole command that sends exactly what was signed.\n\n\
-                            aws-sigv4 with --signature-type query prints the presigned URL instead.")]
+                            aws-sigv4 and hawk with --signature-type query print the presigned URL (hawk: the bewit URL) \
+                            instead.")]
     Sign(SignArgs),
     /// Verify a raw HTTP/1.1 request read on stdin; print `ok: key id …` or `<kind>: <reason>`.
     #[command(long_about = "Verify a raw HTTP/1.1 request read on stdin: the request line, the headers, a blank line, \
@@ -93,6 +94,10 @@ pub enum SchemeName {
     AwsSigv4,
     /// HTTP Message Signatures, hmac-sha256.
     Rfc9421,
+    /// Kong Gateway's hmac-auth plugin.
+    KongHmac,
+    /// Hawk (npm hawk 9): the Authorization header or a bewit URL.
+    Hawk,
 }
 
 impl SchemeName {
@@ -103,6 +108,8 @@ impl SchemeName {
             Self::Timestamped => "timestamped",
             Self::AwsSigv4 => "aws-sigv4",
             Self::Rfc9421 => "rfc9421",
+            Self::KongHmac => "kong-hmac",
+            Self::Hawk => "hawk",
         }
     }
 }
@@ -119,8 +126,45 @@ pub enum HeaderStyleArg {
 pub enum SignatureTypeArg {
     /// An Authorization header.
     Header,
-    /// A presigned URL.
+    /// A presigned URL (hawk: a bewit).
     Query,
+}
+
+/// Which header carries a kong-hmac signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderNameArg {
+    Authorization,
+    ProxyAuthorization,
+}
+
+impl HeaderNameArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Authorization => "authorization",
+            Self::ProxyAuthorization => "proxy-authorization",
+        }
+    }
+}
+
+/// The HTTP version kong-hmac's `request-line` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HttpVersionArg {
+    #[value(name = "1.0")]
+    V10,
+    #[value(name = "1.1")]
+    V11,
+    #[value(name = "2.0")]
+    V20,
+}
+
+impl HttpVersionArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V10 => "1.0",
+            Self::V11 => "1.1",
+            Self::V20 => "2.0",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,8 +221,8 @@ pub struct SchemeArgs {
     /// Add and sign x-amz-content-sha256.
     #[arg(long, help_heading = "aws-sigv4")]
     pub sign_body: bool,
-    /// An Authorization header (default) or a presigned URL.
-    #[arg(long, value_enum, value_name = "TYPE", help_heading = "aws-sigv4")]
+    /// An Authorization header (default) or a presigned URL (hawk: a bewit URL; verify: only a bewit).
+    #[arg(long, value_enum, value_name = "TYPE", help_heading = "aws-sigv4 and hawk")]
     pub signature_type: Option<SignatureTypeArg>,
     /// Seconds a presigned URL is valid (default 3600).
     #[arg(long, value_name = "SECONDS", help_heading = "aws-sigv4")]
@@ -193,8 +237,8 @@ pub struct SchemeArgs {
     /// The signature's expires parameter, Unix seconds.
     #[arg(long, value_name = "UNIX", help_heading = "rfc9421")]
     pub expires_at: Option<i64>,
-    /// The signature's nonce parameter.
-    #[arg(long, value_name = "NONCE", help_heading = "rfc9421")]
+    /// The signature's nonce parameter (hawk: the nonce to send; default a random one per request).
+    #[arg(long, value_name = "NONCE", help_heading = "rfc9421 and hawk")]
     pub nonce: Option<String>,
     /// The signature's tag parameter (verify: only signatures with this tag).
     #[arg(long, value_name = "TAG", help_heading = "rfc9421")]
@@ -205,13 +249,46 @@ pub struct SchemeArgs {
     /// Add a Content-Digest of the body and cover it.
     #[arg(long, value_enum, value_name = "ALG", help_heading = "rfc9421")]
     pub content_digest: Option<ContentDigestArg>,
+
+    /// kong-hmac: hmac-sha1, hmac-sha256 (default), hmac-sha384, hmac-sha512. hawk: the credential's, sha256 (default) or sha1.
+    #[arg(long, value_name = "ALG", help_heading = "kong-hmac and hawk")]
+    pub algorithm: Option<String>,
+
+    /// A name to sign, in order (repeatable): a header name, @request-target or request-line (default: date, @request-target).
+    #[arg(long = "cover", value_name = "NAME", help_heading = "kong-hmac")]
+    pub cover: Vec<String>,
+    /// The header that carries the signature (default authorization).
+    #[arg(long, value_enum, value_name = "NAME", help_heading = "kong-hmac")]
+    pub header_name: Option<HeaderNameArg>,
+    /// The HTTP version request-line writes (default 1.1); verify: the version the request arrived with.
+    #[arg(long, value_enum, value_name = "VERSION", help_heading = "kong-hmac")]
+    pub http_version: Option<HttpVersionArg>,
+    /// Add `Digest: SHA-256=<base64>` of the body (signed when --cover names digest).
+    #[arg(long, help_heading = "kong-hmac")]
+    pub digest_header: bool,
+
+    /// Application data sent in ext (no `"` or `\`).
+    #[arg(long, value_name = "TEXT", help_heading = "hawk")]
+    pub ext: Option<String>,
+    /// The Oz application id sent in app.
+    #[arg(long, value_name = "ID", help_heading = "hawk")]
+    pub app: Option<String>,
+    /// The Oz delegating application sent in dlg (with --app).
+    #[arg(long, value_name = "ID", help_heading = "hawk")]
+    pub dlg: Option<String>,
+    /// Send no payload hash (hash=) of the body and Content-Type.
+    #[arg(long, help_heading = "hawk")]
+    pub no_payload_hash: bool,
+    /// Seconds a bewit URL is valid (default 60).
+    #[arg(long, value_name = "SECONDS", help_heading = "hawk")]
+    pub ttl: Option<u32>,
 }
 
 /// How strictly to verify; unset options keep the scheme's defaults.
 #[derive(Debug, Clone, Args)]
 pub struct PolicyArgs {
-    /// Seconds of clock difference accepted (api-auth: 900, strict; aws-sigv4: 900; rfc9421: 5).
-    #[arg(long, visible_alias = "max-skew", value_name = "SECONDS", help_heading = "Verifying")]
+    /// Seconds of clock difference accepted (api-auth: 900, strict; aws-sigv4: 900; rfc9421: 5; kong-hmac: 300; hawk: 60).
+    #[arg(long, visible_aliases = ["max-skew", "timestamp-skew"], value_name = "SECONDS", help_heading = "Verifying")]
     pub clock_skew: Option<u32>,
     /// api-auth: accept only this digest.
     #[arg(long, value_name = "DIGEST", help_heading = "Verifying")]
@@ -237,6 +314,24 @@ pub struct PolicyArgs {
     /// rfc9421: a component every signature must cover (repeatable; default @method, @target-uri).
     #[arg(long = "require-component", value_name = "COMPONENT", help_heading = "Verifying")]
     pub required_components: Vec<String>,
+    /// kong-hmac: a name the signature must list (repeatable).
+    #[arg(long = "enforce-header", value_name = "NAME", help_heading = "Verifying")]
+    pub enforce_headers: Vec<String>,
+    /// kong-hmac: an algorithm accepted (repeatable; default all four).
+    #[arg(long = "allow-algorithm", value_name = "ALG", help_heading = "Verifying")]
+    pub allow_algorithms: Vec<String>,
+    /// kong-hmac: check Digest against the body, and refuse a body without one.
+    #[arg(long, help_heading = "Verifying")]
+    pub validate_request_body: bool,
+    /// hawk: refuse a request without a payload hash (hash=).
+    #[arg(long, help_heading = "Verifying")]
+    pub require_payload_hash: bool,
+    /// hawk: the host the client signed, behind a proxy or TLS terminator (instead of Host's).
+    #[arg(long, value_name = "HOST", help_heading = "Verifying")]
+    pub host: Option<String>,
+    /// hawk: the port the client signed, behind a proxy or TLS terminator (instead of Host's, or 80).
+    #[arg(long, value_name = "PORT", help_heading = "Verifying")]
+    pub port: Option<u16>,
 }
 
 /// A request described the way curl takes it.

@@ -6,14 +6,23 @@
 //!
 //! `cargo xtask test` starts the servers and runs these with `--ignored`;
 //! without its environment they fail, never pass vacuously.
+//!
+//! Those servers verify api-auth only, so kong-hmac and hawk go to a
+//! verifying server these tests start themselves, on 127.0.0.1: the core's
+//! `Verifier` for the same scheme (and policy) behind a plain HTTP/1.1
+//! listener, answering as the ASGI server does. Needing nothing but curl,
+//! they run in every `cargo test -p hmacsig-cli`, not only with `--ignored`.
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::sh;
-use serde_json::Value;
+use common::{SECRET_VAR, sh};
+use hmacsig::{Header, Policy, Request, Scheme, SignatureType, Verifier, http_status};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const IGNORED: &str = "run by cargo xtask test's end-to-end phase, which starts the servers";
@@ -165,4 +174,135 @@ fn unsigned_post_is_refused() {
     let answer = run_curl(&script, &workdir());
     assert_eq!(answer.status, 401, "{answer:?}");
     assert!(answer.body.starts_with("missing_authorization"), "{answer:?}");
+}
+
+/// The key the in-process verifying servers hold.
+const KEY_ID: &str = "e2e-client";
+const SECRET: &str = "e2e-secret-for-kong-and-hawk";
+
+/// A raw HTTP/1.1 request as the listener read it (headers, then Content-Length bytes).
+fn parse_raw(raw: &[u8]) -> Request {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a blank line after the headers");
+    let head = std::str::from_utf8(&raw[..end]).expect("UTF-8 headers");
+    let mut lines = head.split("\r\n");
+    let request_line: Vec<&str> = lines.next().expect("a request line").split(' ').collect();
+    let headers = lines
+        .map(|l| l.split_once(':').expect("Name: value"))
+        .map(|(name, value)| Header::new(name, value.trim_matches([' ', '\t'])))
+        .collect();
+    Request { method: request_line[0].into(), target: request_line[1].into(), headers, body: raw[end + 4..].to_vec() }
+}
+
+/// A verifying server on 127.0.0.1 for `scheme` and `policy` with the one
+/// key [`KEY_ID`], at the machine's clock. It answers as the ASGI server:
+/// `200` with `{"key_id", "method", "target", "body_sha256"}`, or the
+/// kind's status with `<kind>: <reason>`. Returns `http://127.0.0.1:PORT`.
+fn verifying_server(scheme: Arc<Scheme>, policy: Option<Arc<Policy>>) -> String {
+    let keys = HashMap::from([(KEY_ID.to_owned(), SECRET.as_bytes().to_vec())]);
+    let verifier = Verifier::with_keys(scheme, keys, policy, None).expect("a verifier");
+    let address = common::serve(move |raw| {
+        let request = parse_raw(raw);
+        match verifier.verify_request(request.clone(), None) {
+            Ok(key_id) => {
+                let echo = json!({
+                    "key_id": key_id,
+                    "method": request.method,
+                    "target": request.target,
+                    "body_sha256": sha256_hex(&request.body),
+                });
+                (200, echo.to_string())
+            }
+            Err(e) => (http_status(e.kind()), format!("{}: {}", e.kind(), e.reason())),
+        }
+    });
+    format!("http://{address}")
+}
+
+/// `hmacsig sign <flags> …` for `sign_url` (with body.json for POST), sent
+/// by curl to `send_url`, the way `way` says.
+fn send_signed(way: Way, flags: &str, method: &str, sign_url: &str, send_url: &str) -> Answer {
+    let dir = workdir();
+    let with_body = method == "POST";
+    let mut sign =
+        format!("export {SECRET_VAR}={}; hmacsig sign {flags} --key-id {KEY_ID} --secret-env {SECRET_VAR} -X {method}", q(SECRET));
+    if with_body {
+        sign.push_str(&format!(" -H 'Content-Type: {JSON}' -d @body.json"));
+    }
+    let status = r"-sS -w '\n%{http_code}'";
+    let script = match way {
+        Way::HeaderLines => {
+            let data = if with_body { " --data-binary @body.json" } else { "" };
+            format!("{sign} {} | curl -H @-{data} --path-as-is -X {method} {status} {}", q(sign_url), q(send_url))
+        }
+        Way::CurlCommand => {
+            let command = sh(&format!("{sign} --curl {}", q(sign_url)), None, Some(&dir));
+            assert_eq!(command.code, 0, "{command:?}");
+            // The command ends in the URL signed, quoted: send it elsewhere to tamper.
+            let command = command.stdout.trim_end().strip_suffix(&q(sign_url)).map(|c| format!("{c}{}", q(send_url)));
+            format!("{} {status}", command.expect("the command ends in the quoted URL"))
+        }
+    };
+    run_curl(&script, &dir)
+}
+
+#[test]
+fn kong_hmac_signed_with_the_cli_reaches_a_kong_hmac_server() {
+    // Kong's body validation: a signed Digest, checked against the body.
+    let scheme = Scheme::kong_hmac(
+        "hmac-sha256".into(),
+        Some(["date", "@request-target", "content-type", "digest"].map(String::from).to_vec()),
+        "authorization".into(),
+        "1.1".into(),
+        true,
+    )
+    .unwrap();
+    let policy = Policy::kong_hmac(hmacsig::defaults::KONG_HMAC_CLOCK_SKEW, vec!["digest".into()], None, true).unwrap();
+    let base = verifying_server(scheme, Some(policy));
+    let flags = "--scheme kong-hmac --digest-header --cover date --cover @request-target --cover content-type --cover digest";
+    let url = format!("{base}/e2e/cli/orders?id=7");
+    for way in [Way::HeaderLines, Way::CurlCommand] {
+        let echo = send_signed(way, flags, "POST", &url, &url).json();
+        assert_eq!(echo["key_id"], KEY_ID, "{way:?}");
+        assert_eq!(echo["target"], "/e2e/cli/orders?id=7", "{way:?}");
+        assert_eq!(echo["body_sha256"], sha256_hex(BODY.as_bytes()), "{way:?}");
+        let elsewhere = send_signed(way, flags, "POST", &url, &format!("{base}/e2e/cli/orders?id=8"));
+        assert_eq!(elsewhere.status, 403, "{way:?}: {elsewhere:?}");
+        assert!(elsewhere.body.starts_with("bad_signature: "), "{way:?}: {elsewhere:?}");
+    }
+    // The defaults (date, @request-target), in Proxy-Authorization.
+    let plain = verifying_server(Scheme::kong_hmac("hmac-sha256".into(), None, "authorization".into(), "1.1".into(), false).unwrap(), None);
+    let url = format!("{plain}/e2e/cli/search?b=2&a=1");
+    let echo =
+        send_signed(Way::HeaderLines, "--scheme kong-hmac --header-name proxy-authorization --algorithm hmac-sha1", "GET", &url, &url)
+            .json();
+    assert_eq!(echo["target"], "/e2e/cli/search?b=2&a=1");
+}
+
+#[test]
+fn hawk_signed_with_the_cli_reaches_a_hawk_server() {
+    let hawk = |signature_type| Scheme::hawk("sha256".into(), None, None, None, None, true, signature_type, 60).unwrap();
+    let policy = Policy::hawk(hmacsig::defaults::HAWK_TIMESTAMP_SKEW, true, None, None).unwrap();
+    let base = verifying_server(hawk(None), Some(policy));
+    let url = format!("{base}/e2e/cli/orders?id=7");
+    for way in [Way::HeaderLines, Way::CurlCommand] {
+        let echo = send_signed(way, "--scheme hawk --ext e2e", "POST", &url, &url).json();
+        assert_eq!(echo["key_id"], KEY_ID, "{way:?}");
+        assert_eq!(echo["method"], "POST", "{way:?}");
+        assert_eq!(echo["body_sha256"], sha256_hex(BODY.as_bytes()), "{way:?}");
+        let elsewhere = send_signed(way, "--scheme hawk", "POST", &url, &format!("{base}/e2e/cli/orders?id=8"));
+        assert_eq!(elsewhere.status, 403, "{way:?}: {elsewhere:?}");
+        assert!(elsewhere.body.starts_with("bad_signature: "), "{way:?}: {elsewhere:?}");
+    }
+    // A bewit URL: curl "$(hmacsig sign --scheme hawk --signature-type query …)".
+    let bewits = verifying_server(hawk(Some(SignatureType::Query)), None);
+    let url = format!("{bewits}/e2e/cli/files/7?b=2&a=1");
+    let script = format!(
+        r#"export {SECRET_VAR}={}; curl -sS -w '\n%{{http_code}}' --path-as-is \
+          "$(hmacsig sign --scheme hawk --signature-type query --ttl 30 --key-id {KEY_ID} --secret-env {SECRET_VAR} {})""#,
+        q(SECRET),
+        q(&url)
+    );
+    let echo = run_curl(&script, &workdir()).json();
+    assert_eq!(echo["key_id"], KEY_ID);
+    assert!(echo["target"].as_str().unwrap().starts_with("/e2e/cli/files/7?b=2&a=1&bewit="), "{echo}");
 }

@@ -179,3 +179,98 @@ fn explain_names_an_aws_scope_for_another_region() {
         out.stdout
     );
 }
+
+#[test]
+fn explain_finds_a_kong_path_its_request_line_and_date() {
+    let flags = &["--scheme", "kong-hmac"];
+    // Signed for /orders, sent to /orders?id=7.
+    let path_only = sent_lines(sign(flags, &[], "https://api.example.com/orders").ok());
+    let out = explain_raw(flags, &[], &raw_request("POST", "/orders?id=7", &path_only, BODY.as_bytes(), "\r\n"));
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("verify: bad_signature: "), "{}", out.stdout);
+    assert!(out.stdout.contains("  | @request-target: post /orders?id=7\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("  - request uri: the received signature matches the target without its query ?id=7"), "{}", out.stdout);
+
+    // The client's request line said HTTP/1.1; this verifier writes 2.0.
+    let line = &["--scheme", "kong-hmac", "--cover", "date", "--cover", "request-line"];
+    let lines = sent_lines(sign(line, &[], URL).ok());
+    let out = explain_raw(
+        &["--scheme", "kong-hmac", "--http-version", "2.0"],
+        &[],
+        &raw_request("POST", "/orders?id=7", &lines, BODY.as_bytes(), "\r\n"),
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("  - request line: the received signature matches request-line with HTTP/1.1: the client signed the version it sent, and this verifier writes HTTP/2.0; give --http-version 1.1"),
+        "{}",
+        out.stdout
+    );
+
+    // The Date sent is 2 s later than the one signed, in Proxy-Authorization.
+    let proxy = &["--scheme", "kong-hmac", "--header-name", "proxy-authorization"];
+    let lines: Vec<String> = sent_lines(sign(proxy, &[], URL).ok()).iter().map(|l| l.replace("22:13:20", "22:13:22")).collect();
+    let out = explain_raw(flags, &[], &raw_request("POST", "/orders?id=7", &lines, BODY.as_bytes(), "\r\n"));
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("  Proxy-Authorization: hmac username=\"k1\""), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(r#"  - date: the received signature matches Date "Tue, 14 Nov 2023 22:13:20 GMT", 2 s earlier"#),
+        "{}",
+        out.stdout
+    );
+    // And a request that verifies says so.
+    let good = sent_lines(sign(proxy, &[], URL).ok());
+    let out = explain_raw(flags, &[], &raw_request("POST", "/orders?id=7", &good, BODY.as_bytes(), "\r\n"));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("what differs: nothing, the request verifies"), "{}", out.stdout);
+}
+
+#[test]
+fn explain_finds_the_port_a_hawk_client_signed_behind_a_proxy() {
+    let flags = &["--scheme", "hawk"];
+    // Signed for https://api.example.com (443); the server behind the TLS terminator sees Host: api.example.com (80).
+    let lines = sent_lines(sign(&["--scheme", "hawk", "--nonce", "n1", "--ext", "e"], &[], URL).ok());
+    let raw = raw_request("POST", "/orders?id=7", &lines, BODY.as_bytes(), "\r\n");
+    let out = explain_raw(flags, &[], &raw);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("    port      80\n") && out.stdout.contains("    nonce     n1\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "  - host: the received signature matches host api.example.com and port 443: the client signed the URL it called, and the \
+             request reached this server as api.example.com:80 (behind a proxy or TLS terminator); verify with --port 443"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = explain_raw(&[flags, &["--port", "443"][..]].concat(), &[], &raw);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("(matches)") && out.stdout.contains("what differs: nothing, the request verifies"), "{}", out.stdout);
+    // A changed body: the MAC covers the payload hash the request carries.
+    let changed = raw_request("POST", "/orders?id=7", &lines, br#"{"order":{"id":7,"qty":9}}"#, "\r\n");
+    let out = explain_raw(&[flags, &["--port", "443"][..]].concat(), &[], &changed);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("verify: body_mismatch: "), "{}", out.stdout);
+    assert!(out.stdout.contains("  - body: the request's payload hash "), "{}", out.stdout);
+    // A clock too far off.
+    let out = explain_raw(&[flags, &["--port", "443", "--timestamp-skew", "0"][..]].concat(), &[], &raw);
+    assert!(out.stdout.contains("  - time: apart from the signature, the request is refused: stale: "), "{}", out.stdout);
+}
+
+#[test]
+fn explain_reads_a_hawk_bewit() {
+    let args = ["--scheme", "hawk", "--key-id", "k1", "--secret-env", SECRET_VAR];
+    let url = hmacsig(&[&["sign"][..], &args, &["--signature-type", "query", "--ext", "x", "--now", NOW, URL]].concat(), Some(SECRET), b"");
+    let url = url.ok().trim_end().to_owned();
+    let target = url.strip_prefix("https://api.example.com").unwrap();
+    let raw = raw_request("GET", target, &["Host: api.example.com".to_owned()], b"", "\r\n");
+    let out = explain_raw(&["--scheme", "hawk", "--port", "443"], &[], &raw);
+    assert_eq!(out.code, 1, "no --signature-type query: a verifier looks for Authorization");
+    assert!(
+        out.stdout.contains("  - bewit: the request carries a bewit: a verifier takes it only with --signature-type query"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("(matches)") && out.stdout.contains("    exp       1700000060\n"), "{}", out.stdout);
+    let out = explain_raw(&["--scheme", "hawk", "--port", "443", "--signature-type", "query"], &[], &raw);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("bewit URL:\n  ") && out.stdout.contains("/orders?id=7&bewit="), "{}", out.stdout);
+}

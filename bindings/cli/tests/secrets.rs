@@ -46,6 +46,21 @@ fn the_secret_never_appears_in_any_output() {
         hmacsig(&[&["explain"][..], &flags, &["--signature", "AAAA", "http://h/p"]].concat(), Some(secret), b""),
         hmacsig(&[&["sign"][..], &flags, &["-X", "PURGE", "http://h/p"]].concat(), Some(secret), b""),
         hmacsig(&[&["explain"][..], &flags, &["--raw"]].concat(), Some(secret), b"garbage"),
+        hmacsig(
+            &["explain", "--scheme", "kong-hmac", "--key-id", "k1", "--secret-env", SECRET_VAR, "--signature", "AAAA", "http://h/p"],
+            Some(secret),
+            b"",
+        ),
+        hmacsig(
+            &["explain", "--scheme", "hawk", "--key-id", "k1", "--secret-env", SECRET_VAR, "--signature", "AAAA", "http://h/p"],
+            Some(secret),
+            b"",
+        ),
+        hmacsig(
+            &["sign", "--scheme", "hawk", "--signature-type", "query", "--key-id", "k1", "--secret-env", SECRET_VAR, "http://h/p"],
+            Some(secret),
+            b"",
+        ),
     ];
     for run in runs {
         for text in [&run.stdout, &run.stderr] {

@@ -4,7 +4,7 @@ use hmacsig::sign_request;
 
 use super::Output;
 use super::request::{describe, header, replace_headers};
-use crate::args::SignArgs;
+use crate::args::{SchemeName, SignArgs, SignatureTypeArg};
 use crate::error::{CliError, CliResult};
 use crate::input::{has_scheme, normalize_url};
 use crate::{curl, options};
@@ -12,7 +12,8 @@ use crate::{curl, options};
 /// Signs the request and prints, by default, one header per line (the
 /// user's `-H` ones, then the signature's, replacing same-named ones), plus
 /// `Content-Type:` when a body goes without one so curl adds none; with a
-/// presigned URL (aws-sigv4 query), that URL; with `--curl`, a command.
+/// presigned URL (aws-sigv4 query) or a bewit (hawk query), that URL; with
+/// `--curl`, a command.
 pub fn run(args: SignArgs) -> CliResult<Output> {
     let scheme = options::scheme(&args.scheme)?;
     let url = normalize_url(&args.url)?;
@@ -20,6 +21,16 @@ pub fn run(args: SignArgs) -> CliResult<Output> {
         return Err(CliError::usage("--curl needs an absolute http:// or https:// URL"));
     }
     let described = describe(&args.request, &url)?;
+    if args.scheme.scheme == SchemeName::Hawk
+        && args.scheme.signature_type == Some(SignatureTypeArg::Query)
+        && !matches!(described.request.method.as_str(), "GET" | "HEAD")
+    {
+        // The core would sign it as GET: a bewit carries no method or body.
+        return Err(CliError::usage(format!(
+            "a hawk bewit authorizes GET and HEAD only, not {}: leave out -X and -d",
+            described.request.method
+        )));
+    }
     let (credentials, _) = options::credentials(&args.key)?;
     let signed = sign_request(scheme, credentials, described.request.clone(), args.now).map_err(|e| CliError::input_from(&e))?;
     if let Some(path) = &args.save_string_to_sign {

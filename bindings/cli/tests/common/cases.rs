@@ -20,6 +20,9 @@ pub const BODY: &str = r#"{"order":{"id":7,"qty":2}}"#;
 pub struct SchemeCase {
     pub flags: &'static [&'static str],
     pub scheme: fn() -> Arc<Scheme>,
+    /// Policy flags `verify` needs for the request sent to [`URL`] as
+    /// `/orders?id=7` with `Host: api.example.com` (hawk: the port 443 the client signed).
+    pub verify_flags: &'static [&'static str],
 }
 
 pub fn schemes() -> Vec<SchemeCase> {
@@ -27,23 +30,28 @@ pub fn schemes() -> Vec<SchemeCase> {
         SchemeCase {
             flags: &["--scheme", "api-auth", "--digest", "sha256"],
             scheme: || Scheme::api_auth("sha256".into(), vec![], None).unwrap(),
+            verify_flags: &[],
         },
         SchemeCase {
             flags: &["--scheme", "api-auth", "--sign-header", "X-Request-Id", "--override-method", "PUT"],
             scheme: || Scheme::api_auth("sha1".into(), vec!["X-Request-Id".into()], Some("PUT".into())).unwrap(),
+            verify_flags: &[],
         },
         SchemeCase {
             flags: &["--scheme", "path-body-hex", "--digest", "sha256"],
             scheme: || Scheme::path_body_hex("sha256".into()).unwrap(),
+            verify_flags: &[],
         },
-        SchemeCase { flags: &["--scheme", "timestamped"], scheme: || Scheme::timestamped(None, false) },
+        SchemeCase { flags: &["--scheme", "timestamped"], scheme: || Scheme::timestamped(None, false), verify_flags: &[] },
         SchemeCase {
             flags: &["--scheme", "timestamped", "--header-style", "authorization", "--lowercase-url"],
             scheme: || Scheme::timestamped(Some(hmacsig::HeaderStyle::Authorization), true),
+            verify_flags: &[],
         },
         SchemeCase {
             flags: &["--scheme", "aws-sigv4", "--region", "us-east-1", "--service", "execute-api", "--sign-body"],
             scheme: || Scheme::aws_sigv4("us-east-1".into(), "execute-api".into(), None, false, true, true, true, None, 3600).unwrap(),
+            verify_flags: &[],
         },
         SchemeCase {
             flags: &[
@@ -65,6 +73,61 @@ pub fn schemes() -> Vec<SchemeCase> {
                 Scheme::rfc9421(Some(components), "sig1".into(), None, None, None, Some("app".into()), false, Some(ContentDigest::Sha256))
                     .unwrap()
             },
+            verify_flags: &[],
+        },
+        SchemeCase {
+            flags: &[
+                "--scheme",
+                "kong-hmac",
+                "--algorithm",
+                "hmac-sha512",
+                "--cover",
+                "date",
+                "--cover",
+                "request-line",
+                "--cover",
+                "content-type",
+                "--cover",
+                "digest",
+                "--digest-header",
+            ],
+            scheme: || {
+                let names = ["date", "request-line", "content-type", "digest"].map(String::from).to_vec();
+                Scheme::kong_hmac("hmac-sha512".into(), Some(names), "authorization".into(), "1.1".into(), true).unwrap()
+            },
+            verify_flags: &["--validate-request-body", "--enforce-header", "digest"],
+        },
+        SchemeCase {
+            flags: &[
+                "--scheme",
+                "kong-hmac",
+                "--header-name",
+                "proxy-authorization",
+                "--http-version",
+                "2.0",
+                "--cover",
+                "request-line",
+                "--cover",
+                "x-date",
+            ],
+            scheme: || {
+                let names = ["request-line", "x-date"].map(String::from).to_vec();
+                Scheme::kong_hmac("hmac-sha256".into(), Some(names), "proxy-authorization".into(), "2.0".into(), false).unwrap()
+            },
+            verify_flags: &["--clock-skew", "10"],
+        },
+        SchemeCase {
+            flags: &["--scheme", "hawk", "--nonce", "n0nce", "--ext", "order 7", "--app", "app-1", "--dlg", "app-2"],
+            scheme: || {
+                let some = |s: &str| Some(s.to_owned());
+                Scheme::hawk("sha256".into(), some("n0nce"), some("order 7"), some("app-1"), some("app-2"), true, None, 60).unwrap()
+            },
+            verify_flags: &["--port", "443", "--require-payload-hash"],
+        },
+        SchemeCase {
+            flags: &["--scheme", "hawk", "--algorithm", "sha1", "--nonce", "n0nce", "--no-payload-hash"],
+            scheme: || Scheme::hawk("sha1".into(), Some("n0nce".into()), None, None, None, false, None, 60).unwrap(),
+            verify_flags: &["--host", "api.example.com", "--port", "443", "--timestamp-skew", "5"],
         },
     ]
 }

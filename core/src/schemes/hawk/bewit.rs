@@ -47,6 +47,10 @@ fn artifacts<'a>(exp: &str, resource: Cow<'a, str>, host: Cow<'a, str>, port: Co
 }
 
 pub fn sign(request: &RequestView<'_>, options: &Options, key_id: &str, secret: &[u8], now: i64) -> Result<SignedRequest> {
+    // The MAC says GET whatever the method; a verifier refuses any but GET and HEAD.
+    if !matches!(request.method, "GET" | "HEAD") {
+        return Err(HmacSigError::invalid_request(format!("a bewit authorizes GET and HEAD only, not {}", request.method)));
+    }
     let (resource, host, port) = location(request, None)?;
     let exp = now.saturating_add(i64::from(options.ttl)).to_string();
     let ext = options.ext.as_deref();

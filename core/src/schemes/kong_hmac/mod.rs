@@ -137,6 +137,12 @@ impl Options {
     }
 }
 
+/// nginx's reading of an HTTP-date (for the fuzz targets).
+#[cfg(feature = "fuzzing")]
+pub fn parse_nginx_date(text: &str) -> Option<i64> {
+    nginx_date::parse(text)
+}
+
 /// `1.0`, `1.1` or `2.0`, or `Unsupported`.
 pub fn parse_http_version(version: &str) -> Result<&'static str> {
     ["1.0", "1.1", "2.0"]

@@ -2,17 +2,19 @@
 //! a request changes between signing and verifying (curl's Content-Type, a
 //! charset a framework adds, a dropped query, a re-encoded path, line ends in
 //! the body, an `http` URL signed for an `https` server) and the usual ways a
-//! key is misused (base64-decoded, with a trailing newline). Each is signed
-//! with the real secret and compared; only exact matches are reported.
+//! key is misused (base64-decoded, with a trailing newline), and each scheme's
+//! own (kong-hmac's request line and date, hawk's host and port behind a
+//! proxy). Each is signed with the real secret and compared; only exact
+//! matches are reported.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmacsig::{Credentials, Header, Request, sign_request};
+use hmacsig::{Credentials, Header, Request, Scheme, sign_request};
 
-use super::Finding;
 use super::wire::{Plan, signature_in};
+use super::{Finding, hawk, kong};
 use crate::args::SchemeName;
 use crate::commands::request::{header, without};
 
@@ -20,12 +22,14 @@ const COMMON_TYPES: [&str; 5] =
     ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream", "application/xml"];
 const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-/// A changed request (or key) and what the change would mean.
-struct Variant {
-    topic: &'static str,
-    meaning: String,
-    request: Request,
-    secret: Option<Vec<u8>>,
+/// A changed request (or key, or scheme option) and what the change would mean.
+pub struct Variant {
+    pub topic: &'static str,
+    pub meaning: String,
+    pub request: Request,
+    pub secret: Option<Vec<u8>>,
+    /// The scheme to sign with instead of the plan's.
+    pub scheme: Option<Arc<Scheme>>,
 }
 
 /// The findings whose variant reproduces `received` exactly.
@@ -34,7 +38,8 @@ pub fn matching(plan: &Plan, key_id: &str, secret: &[u8], received: &str) -> Vec
         .into_iter()
         .filter(|v| {
             let credentials = Arc::new(Credentials::new(key_id.to_owned(), v.secret.clone().unwrap_or_else(|| secret.to_vec())));
-            sign_request(plan.scheme.clone(), credentials, v.request.clone(), Some(plan.now)).is_ok_and(|signed| {
+            let scheme = v.scheme.clone().unwrap_or_else(|| plan.scheme.clone());
+            sign_request(scheme, credentials, v.request.clone(), Some(plan.now)).is_ok_and(|signed| {
                 let target = signed.url.as_deref().unwrap_or(&v.request.target);
                 signature_in(&plan.args, &signed.headers, target).as_deref() == Some(received)
             })
@@ -50,7 +55,7 @@ fn variants(plan: &Plan, secret: &[u8]) -> Vec<Variant> {
         let mut request = base.clone();
         change(&mut request);
         if request != *base {
-            out.push(Variant { topic, meaning, request, secret: None });
+            out.push(Variant { topic, meaning, request, secret: None, scheme: None });
         }
     };
 
@@ -185,6 +190,7 @@ fn variants(plan: &Plan, secret: &[u8]) -> Vec<Variant> {
             meaning: "the secret base64-decoded: the client decoded it, but the key is the secret's text (its UTF-8 bytes)".into(),
             request: base.clone(),
             secret: Some(decoded),
+            scheme: None,
         });
     }
     let mut with_newline = secret.to_vec();
@@ -194,7 +200,13 @@ fn variants(plan: &Plan, secret: &[u8]) -> Vec<Variant> {
         meaning: "the secret with a trailing line break: the client read it from a file without trimming it".into(),
         request: base.clone(),
         secret: Some(with_newline),
+        scheme: None,
     });
+    match plan.args.scheme {
+        SchemeName::KongHmac => out.extend(kong::variants(plan).unwrap_or_default()),
+        SchemeName::Hawk => out.extend(hawk::variants(plan)),
+        _ => {}
+    }
     out
 }
 

@@ -9,7 +9,10 @@
 //! Then single changes are tried until one reproduces the received signature
 //! ([`guesses`]), and the client's string to sign, when given, is diffed.
 
+mod dates;
 mod guesses;
+mod hawk;
+mod kong;
 mod wire;
 
 use std::fmt::Write as _;
@@ -95,7 +98,11 @@ pub fn run(args: ExplainArgs) -> CliResult<Output> {
         if request.headers.len() == 1 { "" } else { "s" },
         request.body.len()
     );
-    let fields = if args.scheme.scheme == SchemeName::ApiAuth { api_auth_fields(&plan, &ours) } else { None };
+    let fields = match args.scheme.scheme {
+        SchemeName::ApiAuth => api_auth_fields(&plan, &ours),
+        SchemeName::Hawk => hawk::fields(&ours.string_to_sign),
+        _ => None,
+    };
     write_string_to_sign(&mut out, &ours.string_to_sign, fields.as_deref());
     let _ = writeln!(out, "\nsignature headers:");
     for h in &ours.headers {
@@ -105,11 +112,17 @@ pub fn run(args: ExplainArgs) -> CliResult<Output> {
         let _ = writeln!(out, "  (none)");
     }
     if let Some(url) = &ours.url {
-        let _ = writeln!(out, "presigned URL:\n  {}", visible(url.as_bytes()));
+        let what = if args.scheme.scheme == SchemeName::Hawk { "bewit URL" } else { "presigned URL" };
+        let _ = writeln!(out, "{what}:\n  {}", visible(url.as_bytes()));
     }
     let _ = writeln!(out, "\nexpected signature: {expected}");
 
     let mut findings = Vec::new();
+    // A Hawk MAC covers the hash the request carries: one that is not its body's explains a different MAC.
+    let hash_finding = match (&args.scheme.scheme, &received_request) {
+        (SchemeName::Hawk, Some(r)) => hawk::hash_finding(r, &ours),
+        _ => None,
+    };
     let signature_matches = received.as_deref() == Some(expected.as_str());
     match (&received, &received_request) {
         (Some(received), Some(received_request)) => {
@@ -144,7 +157,7 @@ pub fn run(args: ExplainArgs) -> CliResult<Output> {
                 findings.push(Finding::new("scope", reason));
             } else if !signature_matches {
                 let guessed = guesses::matching(&plan, key_id, &secret, received);
-                if guessed.is_empty() {
+                if guessed.is_empty() && hash_finding.is_none() {
                     findings.push(covered_fields(&args.scheme.scheme, &plan, &besides));
                 }
                 findings.extend(guessed);
@@ -160,6 +173,7 @@ pub fn run(args: ExplainArgs) -> CliResult<Output> {
     if let Err(e) = &besides {
         findings.push(besides_signature(&args.scheme.scheme, &plan, e));
     }
+    findings.extend(hash_finding);
 
     // The verifier's own string to sign, when it refused the signature.
     let verifiers = match &verdict {
@@ -228,6 +242,11 @@ pub fn run(args: ExplainArgs) -> CliResult<Output> {
     Ok(Output { stdout: out, stderr: String::new(), code: if refused { EXIT_REFUSED } else { 0 } })
 }
 
+/// Names as a list to read: `date, @request-target`.
+fn list(names: &[String]) -> String {
+    if names.is_empty() { "nothing".to_owned() } else { names.join(", ") }
+}
+
 /// `resigned` with `signature` where the expected signature was.
 fn with_signature(resigned: &Request, expected: &str, signature: &str) -> Request {
     let mut r = resigned.clone();
@@ -245,7 +264,7 @@ fn with_signature(resigned: &Request, expected: &str, signature: &str) -> Reques
 fn besides_signature(scheme: &SchemeName, plan: &wire::Plan, e: &HmacSigError) -> Finding {
     let topic = match e.kind() {
         "body_mismatch" => "body",
-        "stale" | "future" if *scheme == SchemeName::ApiAuth => "date",
+        "stale" | "future" if matches!(scheme, SchemeName::ApiAuth | SchemeName::KongHmac) => "date",
         "stale" | "future" => "time",
         "digest_not_allowed" => "algorithm",
         "missing_signed_header" => "headers",
@@ -262,6 +281,15 @@ fn besides_signature(scheme: &SchemeName, plan: &wire::Plan, e: &HmacSigError) -
             format!("{} (the body changed after signing, or the client hashed other bytes)", kind_and_reason(e))
         }
         _ if e.kind() == "body_mismatch" => kind_and_reason(e),
+        (SchemeName::Hawk, _) if matches!(e.kind(), "stale" | "future") => format!(
+            "apart from the signature, the request is refused: {}: the client's clock is off (hawk clients correct it from the ts \
+             of the server's WWW-Authenticate answer), or widen --timestamp-skew",
+            kind_and_reason(e)
+        ),
+        (SchemeName::KongHmac, _) if matches!(e.kind(), "stale" | "future") => format!(
+            "apart from the signature, the request is refused: {}: the client's clock or its X-Date/Date is off, or widen --clock-skew",
+            kind_and_reason(e)
+        ),
         _ => format!("apart from the signature, the request is refused: {}", kind_and_reason(e)),
     };
     Finding::new(topic, text)
@@ -288,6 +316,8 @@ fn covered_fields(scheme: &SchemeName, plan: &wire::Plan, besides: &Result<Strin
         SchemeName::Timestamped => "the method, URL, timestamp and body".to_owned(),
         SchemeName::AwsSigv4 => "the method, path, query, signed headers, payload hash, date and scope".to_owned(),
         SchemeName::Rfc9421 => "the components and parameters in Signature-Input".to_owned(),
+        SchemeName::KongHmac => kong::covered(plan),
+        SchemeName::Hawk => hawk::covered(plan),
     };
     let body = if body_ok && *scheme == SchemeName::ApiAuth { " The body matches its hash." } else { "" };
     Finding::new(

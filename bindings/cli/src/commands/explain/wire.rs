@@ -1,15 +1,17 @@
 //! Where each scheme's signature travels, so that `explain` can take a
 //! received signature out of a request and sign the rest again as the
 //! verifier will see it: with the time the signature claims, the digest its
-//! header names (api-auth), the headers it lists (aws-sigv4), the URL the
-//! server rebuilds (timestamped).
+//! header names (api-auth), the headers it lists (aws-sigv4, kong-hmac), the
+//! URL the server rebuilds (timestamped), the ts, nonce and ext it carries
+//! and the host and port the server reads (hawk).
 
 use std::sync::Arc;
 
 use hmacsig::headers::{RFC9421_SIGNATURE, RFC9421_SIGNATURE_INPUT, TIMESTAMPED_KEY_ID, TIMESTAMPED_SIGNATURE, TIMESTAMPED_TIMESTAMP};
 use hmacsig::{Header, Request, Scheme, defaults, headers};
 
-use super::Finding;
+use super::dates::amz_date_to_unix;
+use super::{Finding, hawk, kong};
 use crate::args::{HeaderStyleArg, PolicyArgs, SchemeArgs, SchemeName, SignatureTypeArg};
 use crate::commands::request::{header, without};
 use crate::error::CliResult;
@@ -131,9 +133,13 @@ pub fn plan(args: &SchemeArgs, policy: &PolicyArgs, received: &Request, clock: i
                 a.components.push("content-digest".to_owned());
             }
         }
+        SchemeName::KongHmac => claimed_time = kong::plan(&mut a, &mut request, &mut notes, clock),
+        SchemeName::Hawk => claimed_time = hawk::plan(&mut a, policy, &mut request, &mut notes),
     }
     let has_signature = signature_in(args, &received.headers, &received.target).is_some();
-    if claimed_time.is_none() && has_signature && args.scheme != SchemeName::ApiAuth && args.scheme != SchemeName::PathBodyHex {
+    // api-auth and kong-hmac say what a missing Date means above; path-body-hex signs no time.
+    let dated = !matches!(args.scheme, SchemeName::ApiAuth | SchemeName::PathBodyHex | SchemeName::KongHmac);
+    if claimed_time.is_none() && has_signature && dated {
         notes.push(Finding::new("time", format!("the request states no signing time: signed for {clock} (--now or the clock)")));
     }
     let scheme = options::scheme(&a)?;
@@ -160,6 +166,8 @@ pub fn signature_in(args: &SchemeArgs, headers: &[Header], target: &str) -> Opti
             let label = args.label.clone().or_else(|| first_member(signatures).map(str::to_owned))?;
             member(signatures, &label).map(|v| v.trim_matches(':').to_owned())
         }
+        SchemeName::KongHmac => kong::signature_in(headers),
+        SchemeName::Hawk => hawk::signature_in(headers, target),
     }
 }
 
@@ -239,24 +247,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `YYYYMMDDTHHMMSSZ` as Unix seconds.
-fn amz_date_to_unix(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
-    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,8 +267,6 @@ mod tests {
         assert_eq!(api_auth_digest("APIAuth-HMAC-SHA256").as_deref(), Some("sha256"));
         assert_eq!(api_auth_digest("APIAuth-HMAC-MD5"), None);
         assert_eq!(api_auth_label("SHA1"), "APIAuth-HMAC-SHA1");
-        assert_eq!(amz_date_to_unix("20150830T123600Z"), Some(1_440_938_160));
-        assert_eq!(amz_date_to_unix("2015-08-30"), None);
         assert_eq!(percent_decode("host%3Bx-amz-date"), "host;x-amz-date");
     }
 }
