@@ -1,314 +1,42 @@
 """kong-hmac conformance cases answered by Kong's own hmac-auth plugin code.
 
-Each case is signed by this file's model of the spec's signer (docs: conformance.md,
-section `kong-hmac`), then, for verify cases, optionally tampered with, and put to an
+Each case is signed by this generator's model of the spec's signer (kong_spec_model.py; docs:
+conformance.md, section `kong-hmac`), then, for verify cases, optionally tampered with, and put to an
 oracle that runs Kong's `kong/plugins/hmac-auth/access.lua` unchanged. `expect.ok` is
 Kong's verdict, except where the spec's "Stricter than Kong" / "may also accept" lists
 allow either verdict: then `ok` is null, `kong_ok` is Kong's verdict and `why` names the
 rule. `error` is the kind Kong's refusal maps to, given only when the request fails one
-check (per this file's model of the spec's verifier). Sign cases carry `headers` and
+check (per the model of the spec's verifier). Sign cases carry `headers` and
 `string_to_sign`; each was checked against Kong's create_hash and Kong accepted it.
 Cases where Kong and the spec's text disagree outside those lists are not written: they
 are printed (and written with --divergences FILE) for review.
 
 Regenerate:
 
-    python3 tests/conformance/kong-hmac/generate_kong_cases.py [SEED [COUNT]] [--divergences FILE]
-        # SEED defaults to 1, COUNT to 3000; writes tests/conformance/kong-hmac/kong-oracle-cases.json, prints a summary
+    python3 tests/conformance/kong-hmac/generate_kong_cases.py [SEED [COUNT]] [--divergences FILE] [--out FILE]
+        # SEED defaults to 1, COUNT to 3000; writes tests/conformance/kong-hmac/kong-oracle-cases.json
+        # (or --out FILE), prints a summary
 
-The oracle (not part of this repo, and no Kong code is copied here): Debian 12's nginx
-with its Lua module running Kong's access.lua, taken straight from a checkout of
-github.com/Kong/kong (the cases were made with commit 22246ef28c16, whose hmac-auth
-access.lua is 3.10's; 3.9.3 differs only in using penlight's split, same results):
-
-    apt-get install -y --no-install-recommends nginx-light libnginx-mod-http-lua \\
-        lua-resty-core lua-resty-lrucache lua-cjson
-    # copy from the Kong checkout, into the oracle's own folder (outside this repo):
-    #   kong/plugins/hmac-auth/access.lua kong/tools/{string,sha256,http,table}.lua kong/constants.lua
-    # nginx.conf: worker_processes 1; underscores_in_headers on; client_body_buffer_size 8k
-    #   (Kong's defaults); lua_package_path "<stubs>/?.lua;<kong>/?.lua;;";
-    #   init_by_lua loads access.lua after stubbing the Kong PDK: kong.request.get_header
-    #   = Kong's kong.tools.http.get_header (ngx.var.http_*, then ngx.req.get_headers()
-    #   first value), get_method = ngx.req.get_method, get_path_with_query =
-    #   ngx.var.request_uri, get_http_version = the case's http_version, get_raw_body as
-    #   Kong's; kong.db credentials = the case's key_id/secret; ngx.time = the case's now;
-    #   resty.openssl.mac/digest = libcrypto HMAC/SHA over FFI. ngx.re.gmatch,
-    #   ngx.parse_http_time, ngx.decode_base64 and ngx.hmac_sha1 are nginx's own.
-    #   create_hash is reached through debug.getupvalue from the module's execute.
-
-The protocol spoken here: the case's request is sent as a real HTTP request (method,
-target bytes, headers in order, body; Content-Length added when there is a body and no
-such header; HTTP/1.1 when there is a Host header, else HTTP/1.0) to 127.0.0.1:$ORACLE_PORT
-(default 18089) with one more header, X-Kong-Oracle-Ctl: base64 of JSON
-{"op": "verify"|"hash", "now", "policy", "http_version", "credentials": [{"key_id",
-"secret_b64"}], "headers": [...] and "algorithm" for "hash"}, which the oracle removes
-before Kong's code runs. It answers JSON: for "verify" {"ok", "check" (the step that
-refused: authorization_header, date, parse, enforce_headers, algorithm, credential,
-signature, body), "kind" (the mapped error kind, absent for refusals without one),
-"key_id", "signing_strings_b64"}; for "hash" {"ok", "signing_string_b64"}. A non-200
-answer means nginx itself refused the request (Kong never saw it).
+The oracle (not part of this repo, and no Kong code is copied here) and the protocol spoken
+with it are described in kong_oracle_client.py; the spec's signer and verifier as modelled here
+are in kong_spec_model.py. This file makes the random requests, tampers with them, and decides
+each case's expectation from Kong's answer and the model's.
 
 Not run by CI: the fixture is committed.
 """
-import base64, calendar, copy, hashlib, hmac, json, os, random, re, socket, sys, time
+import base64, copy, hashlib, json, os, random, re, sys, time
 from collections import Counter
 
+from kong_oracle_client import kong_hash, kong_verify
+from kong_spec_model import (ALGS, asctime, first_header, imf, mac, parse_auth, parse_http_date, rfc850, secret_bytes, spec_sign,
+                             spec_verify, string_to_sign)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-PORT = int(os.environ.get("ORACLE_PORT", "18089"))
-ALGS = ["hmac-sha1", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
-WDAY = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-WDAY_LONG = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
-# ---------------------------------------------------------------- oracle client
-
-def _oracle(case, op, **extra):
-    req = case["request"]
-    creds = case.get("credentials") or {}
-    secret_b64 = creds.get("secret_b64") or base64.b64encode((creds.get("secret") or "").encode()).decode()
-    ctl = {"op": op, "now": case.get("now"), "policy": case.get("policy") or {},
-           "http_version": (case.get("scheme") or {}).get("http_version", "1.1"),
-           "credentials": [{"key_id": creds["key_id"], "secret_b64": secret_b64}], "key_id": creds["key_id"]}
-    ctl.update(extra)
-    body = base64.b64decode(req.get("body_b64") or "")
-    names = [n.lower() for n, _ in req["headers"]]
-    data = f"{req['method']} {req['target']} {'HTTP/1.1' if 'host' in names else 'HTTP/1.0'}\r\n".encode()
-    for n, v in req["headers"]:
-        data += n.encode() + b": " + v.encode() + b"\r\n"
-    if body and "content-length" not in names:
-        data += b"Content-Length: %d\r\n" % len(body)
-    data += b"X-Kong-Oracle-Ctl: " + base64.b64encode(json.dumps(ctl).encode()) + b"\r\n\r\n" + body
-    with socket.create_connection(("127.0.0.1", PORT), timeout=30) as s:
-        s.sendall(data)
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    head = buf.partition(b"\r\n\r\n")[0].decode("latin-1")
-    status = int(head.split(" ")[1])
-    # the answer comes in a header too (HEAD responses have no body)
-    m = re.search(r"(?im)^x-oracle-answer: *(\S+)", head)
-    if status != 200 or not m:
-        return {"ok": False, "check": "nginx_rejected", "nginx_status": status}
-    return json.loads(base64.b64decode(m.group(1)))
-
-
-def kong_verify(case):
-    return _oracle(case, "verify")
-
-
-def kong_hash(case, names, algorithm):
-    a = _oracle(case, "hash", headers=list(names), algorithm=algorithm)
-    if not a.get("ok") or a.get("signing_string_b64") is None:
-        return None
-    return base64.b64decode(a["signing_string_b64"]).decode("utf-8", "surrogateescape")
-
-
-# ---------------------------------------------------------------- the spec, modelled
-
-def imf(t):
-    g = time.gmtime(t)
-    return f"{WDAY[g.tm_wday]}, {g.tm_mday:02d} {MONTHS[g.tm_mon - 1]} {g.tm_year} {g.tm_hour:02d}:{g.tm_min:02d}:{g.tm_sec:02d} GMT"
-
-
-def rfc850(t):
-    g = time.gmtime(t)
-    return f"{WDAY_LONG[g.tm_wday]}, {g.tm_mday:02d}-{MONTHS[g.tm_mon - 1]}-{g.tm_year % 100:02d} {g.tm_hour:02d}:{g.tm_min:02d}:{g.tm_sec:02d} GMT"
-
-
-def asctime(t):
-    g = time.gmtime(t)
-    return f"{WDAY[g.tm_wday]} {MONTHS[g.tm_mon - 1]} {g.tm_mday:2d} {g.tm_hour:02d}:{g.tm_min:02d}:{g.tm_sec:02d} {g.tm_year}"
-
-
-_T = r"(\d\d):(\d\d):(\d\d)"
-_M = "(" + "|".join(MONTHS) + ")"
-HTTP_DATE = [
-    (re.compile(r"^(?:%s), (\d\d) %s (\d{4}) %s GMT$" % ("|".join(WDAY), _M, _T)), "imf"),
-    (re.compile(r"^(?:%s), (\d\d)-%s-(\d\d) %s GMT$" % ("|".join(WDAY_LONG), _M, _T)), "rfc850"),
-    (re.compile(r"^(?:%s) %s ([ \d]\d) %s (\d{4})$" % ("|".join(WDAY), _M, _T)), "asctime"),
-]
-
-
-def parse_http_date(s):
-    """RFC 9110 HTTP-date, the three forms; the weekday must be a day name (not checked against the date)."""
-    for rx, form in HTTP_DATE:
-        m = rx.match(s)
-        if not m:
-            continue
-        if form == "asctime":
-            mon, day, hh, mi, ss, year = m.groups()
-        else:
-            day, mon, year, hh, mi, ss = m.groups()
-        day, year, hh, mi, ss = int(day), int(year), int(hh), int(mi), int(ss)
-        if form == "rfc850":
-            year += 2000 if year < 70 else 1900
-        mon = MONTHS.index(mon) + 1
-        if hh > 23 or mi > 59 or ss > 59 or day < 1 or day > calendar.monthrange(year, mon)[1]:
-            return None
-        return calendar.timegm((year, mon, day, hh, mi, ss))
-    return None
-
-
-def first(headers, name):
-    for n, v in headers:
-        if n.lower() == name.lower():
-            return v
-    return None
-
-
-def path_and_query(target):
-    if target.startswith("/"):
-        return target
-    rest = target.split("://", 1)[1]
-    i = rest.find("/")
-    return rest[i:] if i >= 0 else ""
-
-
-def string_to_sign(method, target, headers, names, http_version):
-    lines = []
-    pq = path_and_query(target)
-    for n in names:
-        if n == "@request-target":
-            lines.append(f"@request-target: {method.lower()} {pq}")
-        elif n == "request-line":
-            lines.append(f"{method} {pq} HTTP/{http_version}")
-        else:
-            v = first(headers, n)
-            lines.append(f"{n}:" if v is None else f"{n}: {v}")
-    return "\n".join(lines)
-
-
-def mac(alg, secret, s):
-    return base64.b64encode(hmac.new(secret, s.encode("utf-8", "surrogateescape"), alg[5:]).digest()).decode()
-
-
-def secret_bytes(creds):
-    return base64.b64decode(creds["secret_b64"]) if "secret_b64" in creds else creds["secret"].encode()
-
-
-def spec_sign(case):
-    """The spec's signer: (added headers as [name, value] pairs in order, string to sign)."""
-    sch, req = case["scheme"], case["request"]
-    alg = sch.get("algorithm", "hmac-sha256")
-    names = sch.get("headers", ["date", "@request-target"])
-    hname = sch.get("header_name", "authorization")
-    hv = sch.get("http_version", "1.1")
-    headers = [list(h) for h in req["headers"]]
-    lnames = [n.lower() for n in names]
-    added = []
-    now_date = imf(case["now"])
-    for low, canon in (("date", "Date"), ("x-date", "X-Date")):
-        if low in lnames and first(headers, low) is None:
-            added.append([canon, now_date])
-    if "date" not in lnames and "x-date" not in lnames and first(headers, "date") is None and first(headers, "x-date") is None:
-        added.append(["Date", now_date])
-    if sch.get("digest"):
-        body = base64.b64decode(req.get("body_b64") or "")
-        added.append(["Digest", "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()])
-    sts = string_to_sign(req["method"], req["target"], headers + added, names, hv)
-    sig = mac(alg, secret_bytes(case["credentials"]), sts)
-    value = f'hmac username="{case["credentials"]["key_id"]}", algorithm="{alg}", headers="{" ".join(names)}", signature="{sig}"'
-    added.append(["Proxy-Authorization" if hname == "proxy-authorization" else "Authorization", value])
-    return added, sts
-
-
-STRICT_AUTH = re.compile(r'^hmac username="([^"]+)", algorithm="([^"]+)", headers="([^"]+)", signature="([^"]+)"$')
-LENIENT_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
-
-
-def parse_auth(value, lenient):
-    """The spec's header: hmac (or Hmac), the four parameters in order, `,` then any
-    whitespace between them (Kong's `,\\s*`), non-empty values, one space between names.
-    lenient=True also takes what the spec lets a verifier accept beyond Kong: HMAC in
-    capitals, a space before a comma, extra parameters (anywhere; the four still in order)."""
-    if value is None:
-        return None
-    m = re.match(r'^[Hh]mac (username="[^"]+",\s*algorithm="[^"]+",\s*headers="[^"]+",\s*signature="[^"]+")$', value)
-    if m:
-        params = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-    elif lenient:
-        m = re.match(r"^(?i:hmac) (.*)$", value)
-        if not m:
-            return None
-        rest, params, order, pos = m.group(1), {}, [], 0
-        for pm in LENIENT_PARAM.finditer(rest):
-            if pm.start() != pos:
-                return None
-            if pm.group(1) in ("username", "algorithm", "headers", "signature"):
-                if pm.group(1) in params:
-                    return None
-                order.append(pm.group(1))
-                params[pm.group(1)] = pm.group(2)
-            pos = pm.end()
-        if pos != len(rest) or order != ["username", "algorithm", "headers", "signature"] or not all(params.values()):
-            return None
-    else:
-        return None
-    names = params["headers"].split(" ")
-    if "" in names:
-        return None
-    return {"username": params["username"], "algorithm": params["algorithm"], "names": names, "signature": params["signature"]}
-
-
-def strict_b64(s):
-    if not re.fullmatch(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?", s):
-        return None
-    return base64.b64decode(s)
-
-
-def spec_verify(case, lenient):
-    """The spec's verifier, every check evaluated: (ok, [(check, kind or None), ...] failing, params)."""
-    req, pol = case["request"], case.get("policy") or {}
-    hs = req["headers"]
-    now = case["now"]
-    skew = pol.get("clock_skew", 300)
-    fails = []
-    pa, au = first(hs, "proxy-authorization"), first(hs, "authorization")
-    if pa is None and au is None:
-        return False, [("authorization_header", "missing_authorization")], None
-    dates = [first(hs, "x-date"), first(hs, "date")]
-    parsed = [parse_http_date(d) for d in dates if d is not None]
-    if not any(t is not None and abs(now - t) <= skew for t in parsed):
-        sides = ["stale" if t < now else "future" for t in parsed if t is not None]
-        kind = sides[0] if parsed and None not in parsed and len(set(sides)) == 1 else None
-        fails.append(("date", kind))
-    p = parse_auth(pa, lenient) or parse_auth(au, lenient)
-    if p is None:
-        fails.append(("parse", "malformed_authorization"))
-    else:
-        enforce = pol.get("enforce_headers") or []
-        if any(e not in p["names"] for e in enforce):
-            fails.append(("enforce_headers", "missing_signed_header"))
-        if p["algorithm"] not in (pol.get("algorithms") or ALGS):
-            fails.append(("algorithm", "digest_not_allowed" if p["algorithm"] in ALGS else None))
-        if p["username"] != case["credentials"]["key_id"]:
-            fails.append(("credential", "unknown_key"))
-        elif p["algorithm"] in ALGS:
-            got = strict_b64(p["signature"])
-            sts = string_to_sign(req["method"], req["target"], hs, p["names"], (case.get("scheme") or {}).get("http_version", "1.1"))
-            want = hmac.new(secret_bytes(case["credentials"]), sts.encode("utf-8", "surrogateescape"), p["algorithm"][5:]).digest()
-            if got is None:
-                fails.append(("signature", None))
-            elif not hmac.compare_digest(got, want):
-                fails.append(("signature", "bad_signature"))
-    if pol.get("validate_request_body"):
-        body = base64.b64decode(req.get("body_b64") or "")
-        d = first(hs, "digest")
-        if d is None:
-            if body:
-                fails.append(("body", None))
-        elif d != "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode():
-            fails.append(("body", "body_mismatch"))
-    return not fails, fails, p
 
 
 # ---------------------------------------------------------------- random requests
 
-def gen_base(rng, now):
+def random_request(rng, now):
     method = rng.choice(["GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
     path = rng.choice(["/", "/request", "/v1/orders/7", "/a%20b/c", "/caf%C3%A9/x", "/some%2Fslash//double", "/x;y=1/z",
                        "/~user/file.txt", "/a/./b/../c", "/UPPER/Case"])
@@ -347,7 +75,7 @@ def gen_base(rng, now):
     return {"method": method, "target": target, "headers": headers, "body_b64": base64.b64encode(body).decode()}
 
 
-def gen_names(rng, req):
+def random_signed_names(rng, req):
     pool = ["date", "x-date", "@request-target", "request-line", "digest", "content-md5", "host", "content-type",
             "Date", "X-Date", "Content-MD5", "HOST", "x-custom", "X-Custom", "X-API-Key", "x-empty", "x-absent",
             "X-Not-There", "accept", "content-length", "x-trace-id"]
@@ -363,18 +91,18 @@ def gen_names(rng, req):
     return out
 
 
-def gen_scheme(rng, req):
+def random_scheme(rng, req):
     sch = {"name": "kong-hmac"}
     if rng.random() < .85:
         sch["algorithm"] = rng.choice(ALGS)
-    names = gen_names(rng, req)
+    names = random_signed_names(rng, req)
     if names is not None:
         sch["headers"] = names
     if rng.random() < .3:
         sch["header_name"] = rng.choice(["authorization", "proxy-authorization"])
     if rng.random() < .3:
         sch["http_version"] = rng.choice(["1.0", "1.1", "2.0"])
-    if rng.random() < .3 and first(req["headers"], "digest") is None:
+    if rng.random() < .3 and first_header(req["headers"], "digest") is None:
         sch["digest"] = True
         if "headers" in sch and rng.random() < .7 and "digest" not in [n.lower() for n in sch["headers"]]:
             sch["headers"].append(rng.choice(["digest", "Digest"]))
@@ -456,7 +184,7 @@ def date_tags(case, names):
     lnames = [n.lower() for n in names or []]
     signed_fresh, unsigned_fresh = False, False
     for d in ("x-date", "date"):
-        v = first(hs, d)
+        v = first_header(hs, d)
         if v is None:
             continue
         t = parse_http_date(v)
@@ -470,7 +198,7 @@ def date_tags(case, names):
 
 def body_tags(case, names):
     pol = case.get("policy") or {}
-    if pol.get("validate_request_body") and first(case["request"]["headers"], "digest") is not None \
+    if pol.get("validate_request_body") and first_header(case["request"]["headers"], "digest") is not None \
             and "digest" not in [n.lower() for n in names or []]:
         return ["S:an unsigned Digest with validate_request_body"]
     return []
@@ -485,9 +213,13 @@ def main():
         i = args.index("--divergences")
         div_path = args[i + 1]
         del args[i:i + 2]
+    out_path = os.path.join(HERE, "kong-oracle-cases.json")
+    if "--out" in args:
+        i = args.index("--out")
+        out_path = args[i + 1]
+        del args[i:i + 2]
     seed = int(args[0]) if len(args) > 0 else 1
     count = int(args[1]) if len(args) > 1 else 3000
-    out_path = os.path.join(HERE, "kong-oracle-cases.json")
     rng = random.Random(seed)
     items, divergences = [], []
     summary = Counter()
@@ -509,8 +241,8 @@ def main():
 
     while n < count:
         now = 1700000000 + rng.randrange(0, 10**7)
-        req = gen_base(rng, now)
-        sch = gen_scheme(rng, req)
+        req = random_request(rng, now)
+        sch = random_scheme(rng, req)
         key_id = rng.choice(["bob", "alice", "Aladdin", "user-1", "k\u00e9y", "a b"])
         creds = {"key_id": key_id, "secret": rng.choice(["secret", "top-secret", "s\u00e9cr\u00e8t", "x" * 70])} \
             if rng.random() < .8 else {"key_id": key_id, "secret_b64": base64.b64encode(bytes(rng.randrange(256) for _ in range(rng.choice([16, 32, 65, 129])))).decode()}
@@ -572,7 +304,7 @@ def main():
             tags.append("S:two spaces between names")
             labels.append("two-spaces")
         for k in kinds:
-            if k in ("algorithm", "username", "format", "sig") and first(hs, auth_name) is None:
+            if k in ("algorithm", "username", "format", "sig") and first_header(hs, auth_name) is None:
                 continue
             if k == "method":
                 vcase["request"]["method"] = rng.choice([m for m in ["GET", "POST", "PUT", "DELETE", "PATCH"] if m != req["method"]])
@@ -603,28 +335,28 @@ def main():
             elif k == "date":
                 # move the clock to the boundary of the date Kong looks at first
                 off = rng.choice([skew, skew + 1, skew - 1, -skew, -skew - 1, -skew + 1, 10 * skew, -10 * skew])
-                t0 = parse_http_date(first(hs, "x-date") or "") or parse_http_date(first(hs, "date") or "") or now
+                t0 = parse_http_date(first_header(hs, "x-date") or "") or parse_http_date(first_header(hs, "date") or "") or now
                 vcase["now"] = t0 + off
                 labels.append(f"now{'+' if off >= 0 else ''}{off}")
             elif k == "algorithm":
                 cur = sch.get("algorithm", "hmac-sha256")
                 other = rng.choice([a for a in ALGS if a != cur] + ["hmac-md5", "HMAC-SHA256", "sha256"])
-                set_header(hs, auth_name, first(hs, auth_name).replace(f'algorithm="{cur}"', f'algorithm="{other}"'))
+                set_header(hs, auth_name, first_header(hs, auth_name).replace(f'algorithm="{cur}"', f'algorithm="{other}"'))
                 labels.append(other)
             elif k == "username":
-                set_header(hs, auth_name, first(hs, auth_name).replace(f'username="{key_id}"', 'username="' + rng.choice(["mallory", key_id.upper() if key_id.upper() != key_id else "x", key_id + " "]) + '"'))
+                set_header(hs, auth_name, first_header(hs, auth_name).replace(f'username="{key_id}"', 'username="' + rng.choice(["mallory", key_id.upper() if key_id.upper() != key_id else "x", key_id + " "]) + '"'))
             elif k == "secret":
                 vcase["credentials"] = {"key_id": key_id, "secret": "wrong-secret"}
             elif k == "format":
                 fk = rng.choice(sorted(x for x in FORMAT_TAMPERS if x != "two-spaces-between-names"))
                 ftags, f = FORMAT_TAMPERS[fk]
-                set_header(hs, auth_name, f(first(hs, auth_name), rng))
+                set_header(hs, auth_name, f(first_header(hs, auth_name), rng))
                 tags += ftags
                 labels.append(fk)
             elif k == "sig":
                 fk = rng.choice(["sig-unpadded", "sig-text-after-pad", "sig-truncated", "sig-not-base64", "sig-urlsafe", "sig-flipped"])
                 ftags, f = FORMAT_TAMPERS[fk]
-                v0 = first(hs, auth_name)
+                v0 = first_header(hs, auth_name)
                 v1 = f(v0, rng)
                 if v1 == v0:
                     k = "none"
@@ -691,7 +423,7 @@ def main():
             continue
         kok = ka["ok"]
         # Kong's create_hash must equal the model's string for the names in the header
-        p = parse_auth(first(hs, "proxy-authorization"), True) or parse_auth(first(hs, "authorization"), True)
+        p = parse_auth(first_header(hs, "proxy-authorization"), True) or parse_auth(first_header(hs, "authorization"), True)
         if p is not None and p["names"]:
             spec_s = string_to_sign(vcase["request"]["method"], vcase["request"]["target"], hs, p["names"], vcase["scheme"].get("http_version", "1.1"))
             kong_s = kong_hash(vcase, p["names"], "hmac-sha256")
@@ -731,8 +463,9 @@ def main():
         label = "-".join(["verify"] + (labels or ["valid"]))
         label = re.sub(r"[^A-Za-z0-9+.-]", "-", label)[:60]
         emit(vcase, expect, label)
-    json.dump(items, open(out_path, "w"), indent=1, ensure_ascii=False)
-    open(out_path, "a").write("\n")
+    with open(out_path, "w") as out:
+        json.dump(items, out, indent=1, ensure_ascii=False)
+        out.write("\n")
     if div_path:
         json.dump(divergences, open(div_path, "w"), indent=1, ensure_ascii=False)
     print(f"seed {seed}: {len(items)} cases -> {os.path.relpath(out_path)}")
