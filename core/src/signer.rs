@@ -328,6 +328,13 @@ impl Signer {
     pub fn key_id(&self) -> String {
         self.credentials.key_id()
     }
+
+    /// Whether an HTTP client should give this signer the absolute URL it
+    /// requests rather than the origin-form target: its scheme's
+    /// [`Scheme::signs_absolute_url`] (hawk).
+    pub fn signs_absolute_url(&self) -> bool {
+        self.scheme.signs_absolute_url()
+    }
 }
 
 #[cfg(test)]

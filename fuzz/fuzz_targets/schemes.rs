@@ -37,6 +37,23 @@ fn schemes() -> Vec<(Arc<Scheme>, Option<Arc<Policy>>)> {
             Scheme::rfc9421(None, "sig1".into(), None, None, Some("n".into()), None, true, Some(ContentDigest::Sha256)).unwrap(),
             Some(Policy::rfc9421(300, Some(vec!["@method".into(), "\"@query-param\";name=\"a\"".into()]), 5, None, None, false).unwrap()),
         ),
+        (
+            Scheme::kong_hmac(
+                "hmac-sha512".into(),
+                Some(vec!["x-date".into(), "request-line".into(), "digest".into(), "cookie".into()]),
+                "proxy-authorization".into(),
+                "2.0".into(),
+                true,
+            )
+            .unwrap(),
+            Some(Policy::kong_hmac(300, vec!["digest".into()], None, true).unwrap()),
+        ),
+        (Scheme::kong_hmac("hmac-sha1".into(), None, "authorization".into(), "1.1".into(), false).unwrap(), None),
+        (
+            Scheme::hawk("sha256".into(), Some("n".into()), Some("e".into()), Some("a".into()), Some("d".into()), true, None, 60).unwrap(),
+            Some(Policy::hawk(60, true, None, Some(443)).unwrap()),
+        ),
+        (Scheme::hawk("sha1".into(), None, None, None, None, false, Some(SignatureType::Query), 600).unwrap(), None),
     ]
 }
 

@@ -32,6 +32,8 @@ pub enum Expect {
     Refused,
     /// Refused with this kind, where the gem accepted or signed: a documented stricter verdict.
     Stricter { kind: &'static str, why: &'static str },
+    /// The `expect` object of a `{case, expect}` file (`case_files`).
+    Contract(Value),
 }
 
 const SHA_DIGESTS: [&str; 5] = ["sha1", "sha224", "sha256", "sha384", "sha512"];
@@ -298,6 +300,7 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
         Expect::KeyId(k) => (!ok || s(result, "key_id") != k).then(|| format!("expected key id {k:?}, got {result}")),
         Expect::Refused => ok.then(|| format!("expected a refusal, got {result}")),
         Expect::Stricter { kind, why } => (s(result, "error") != *kind).then(|| format!("expected {kind} ({why}), got {result}")),
+        Expect::Contract(expect) => crate::case_files::mismatch(expect, result),
     }
 }
 
@@ -318,7 +321,8 @@ pub fn run_runner(lang: &str, cases: &Value) -> Result<Vec<Value>> {
     }
 }
 
-/// Runs every suite (the gem's api-auth vectors, the AWS SigV4 suites, RFC 9421)
+/// Runs every suite (the gem's api-auth vectors, the AWS SigV4 suites, RFC 9421,
+/// kong-hmac and hawk)
 /// through `langs` (already prepared). With `all`, a missing language is
 /// itself a failure.
 pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
@@ -328,6 +332,9 @@ pub fn check_all(langs: &[&str], all: bool) -> Result<Counts> {
     let mut counts = check_suite("api-auth", &cases_from_vectors(&vectors), langs)?;
     counts += check_suite("aws-sigv4", &crate::aws_suites::cases()?, langs)?;
     counts += check_suite("rfc9421", &crate::rfc9421_suite::cases()?, langs)?;
+    for (name, path) in crate::case_files::SUITES {
+        counts += check_suite(name, &crate::case_files::cases(path)?, langs)?;
+    }
     if all && langs.len() < crate::LANGS.len() {
         let missing: Vec<_> = crate::LANGS.iter().filter(|l| !langs.contains(l)).collect();
         log(format!("FAIL conformance not run for {missing:?}: their set-up failed"));

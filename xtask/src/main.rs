@@ -86,7 +86,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | suites [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri"
         .into()
 }
 

@@ -44,7 +44,24 @@ fn schemes() -> Vec<Value> {
         json!({"name": "aws-sigv4", "region": "us-east-1", "service": "service", "sign_body": true}),
         json!({"name": "aws-sigv4", "region": "eu-west-1", "service": "s3", "signature_type": "query", "normalize": false, "double_uri_encode": false}),
         json!({"name": "rfc9421", "components": ["@method", "@target-uri", "content-type", "x-request-id"], "content_digest": "sha-256", "include_alg": true}),
+        json!({"name": "kong-hmac", "headers": ["date", "@request-target", "x-request-id", "digest"], "digest": true}),
+        json!({"name": "kong-hmac", "algorithm": "hmac-sha512", "headers": ["x-date", "request-line"], "header_name": "proxy-authorization"}),
+        json!({"name": "hawk", "nonce": "sample-nonce", "ext": "sample ext"}),
+        json!({"name": "hawk", "algorithm": "sha1", "nonce": "n", "signature_type": "bewit", "ttl": 600}),
     ]
+}
+
+/// The policy a scheme of the sample is verified with (none: its defaults).
+fn policy(scheme: &Value) -> Value {
+    match scheme["name"].as_str() {
+        // The signed Digest checked against the body.
+        Some("kong-hmac") if scheme["digest"] == true => json!({"validate_request_body": true}),
+        _ => Value::Null,
+    }
+}
+
+fn is_bewit(scheme: &Value) -> bool {
+    scheme["signature_type"] == "bewit"
 }
 
 fn sign_cases() -> Vec<Value> {
@@ -54,6 +71,8 @@ fn sign_cases() -> Vec<Value> {
         let name = scheme["name"].as_str().unwrap_or("").to_owned();
         for i in 0..PER_SCHEME {
             let method = ["GET", "POST", "PUT", "PATCH", "DELETE"][rng.below(5)];
+            // A bewit authorizes a GET.
+            let method = if is_bewit(&scheme) { "GET" } else { method };
             let mut target = format!("/{}/{}", rng.word(8), rng.word(8));
             if rng.below(2) == 0 {
                 target = format!("{target}?{}={}&{}={}", rng.word(4), rng.word(6), rng.word(4), rng.word(6));
@@ -79,12 +98,15 @@ fn sign_cases() -> Vec<Value> {
 
 /// What each tamper of the matrix gives for `scheme` (`ok`: still verifies).
 struct Kinds {
-    /// Another method: path-body-hex does not sign it (within methods that carry a body).
+    /// Another method: path-body-hex does not sign it (within methods that carry a body); a
+    /// bewit authorizes GET and HEAD only.
     method: &'static str,
-    /// X-Request-Id changed: signed by the sample's api-auth with `headers_to_sign`, aws-sigv4
-    /// and rfc9421.
+    /// X-Request-Id changed: signed by the sample's api-auth with `headers_to_sign`, aws-sigv4,
+    /// rfc9421 and the first kong-hmac.
     request_id: &'static str,
-    /// One body byte flipped: `body_mismatch` where a signed hash of the body is compared.
+    /// One body byte flipped: `body_mismatch` where a signed hash of the body is compared
+    /// (hawk's payload hash; kong-hmac's Digest with `validate_request_body`), `ok` where the
+    /// body is not signed (the second kong-hmac, as Kong).
     body: &'static str,
     /// Verified 100,000 s later: `stale` where the scheme has a time.
     late: &'static str,
@@ -92,13 +114,22 @@ struct Kinds {
 
 fn kinds(scheme: &Value) -> Kinds {
     let name = scheme["name"].as_str().unwrap_or("");
-    let signs_request_id = name == "aws-sigv4" || name == "rfc9421" || scheme["headers_to_sign"].is_array();
+    let signs_request_id = name == "aws-sigv4"
+        || name == "rfc9421"
+        || scheme["headers_to_sign"].is_array()
+        || scheme["headers"].as_array().is_some_and(|h| h.iter().any(|n| n == "x-request-id"));
     Kinds {
-        method: if name == "path-body-hex" { "ok" } else { "bad_signature" },
+        method: match name {
+            "path-body-hex" => "ok",
+            _ if is_bewit(scheme) => "invalid_request",
+            _ => "bad_signature",
+        },
         request_id: if signs_request_id { "bad_signature" } else { "ok" },
         body: match name {
-            "api-auth" | "rfc9421" => "body_mismatch",
+            "api-auth" | "rfc9421" | "hawk" => "body_mismatch",
             "aws-sigv4" if scheme["sign_body"] == true => "body_mismatch",
+            "kong-hmac" if scheme["digest"] == true => "body_mismatch",
+            "kong-hmac" => "ok",
             _ => "bad_signature",
         },
         late: if name == "path-body-hex" { "ok" } else { "stale" },
@@ -123,7 +154,14 @@ fn verify_cases(signs: &[Value], signed: &[Value]) -> Result<Vec<(Value, &'stati
         request["headers"] = Value::Array(headers.clone());
         let id = case["id"].as_str().unwrap_or("").to_owned();
         let now = case["now"].as_i64().unwrap_or(NOW);
-        let verify = |what: &str, request: &Value, now: i64| json!({"id": format!("{id}/{what}"), "op": "verify", "scheme": case["scheme"], "request": request, "credentials": case["credentials"], "now": now});
+        let policy = policy(&case["scheme"]);
+        let verify = |what: &str, request: &Value, now: i64| {
+            let mut case = json!({"id": format!("{id}/{what}"), "op": "verify", "scheme": case["scheme"], "request": request, "credentials": case["credentials"], "now": now});
+            if !policy.is_null() {
+                case["policy"] = policy.clone();
+            }
+            case
+        };
         let expect = kinds(&case["scheme"]);
         out.push((verify("verify", &request, now), "ok"));
 

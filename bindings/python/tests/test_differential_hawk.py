@@ -20,6 +20,7 @@ A difference is shrunk to a small request.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import os
@@ -73,6 +74,12 @@ class Hawk:
         assert line, "hawk's oracle stopped"
         return json.loads(line)
 
+    def close(self) -> None:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.close()  # the oracle ends at the end of its input
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
 
 HAWK: Optional[Hawk] = None
 
@@ -81,6 +88,7 @@ def hawk(case: Dict[str, Any]) -> Dict[str, Any]:
     global HAWK
     if HAWK is None:
         HAWK = Hawk()
+        atexit.register(HAWK.close)
     return HAWK.ask(case)
 
 

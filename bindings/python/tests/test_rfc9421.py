@@ -235,11 +235,11 @@ def test_response_objects_sign_and_verify_as_the_functions_do():
         assert verifier.verify_response(sent, request, NOW) == KEY_ID
 
 
-def test_only_rfc9421_signs_responses():
-    for scheme in (Scheme.api_auth(), Scheme.path_body_hex(), Scheme.timestamped()):
+def test_only_rfc9421_and_hawk_sign_responses():
+    for scheme in (Scheme.api_auth(), Scheme.path_body_hex(), Scheme.timestamped(), Scheme.kong_hmac()):
         with pytest.raises(HmacSigError.Unsupported) as info:
             hmacsig.sign_response(scheme, Credentials(KEY_ID, SECRET), b24_response())
-        assert str(info.value) == f"the {scheme.name()} scheme signs requests only, not responses"
+        assert str(info.value) == f"the {scheme.name()} scheme signs requests only, not responses (rfc9421 and hawk sign responses)"
         with pytest.raises(HmacSigError.Unsupported):
             hmacsig.verify_response(scheme, Credentials(KEY_ID, SECRET), b24_response())
 

@@ -162,6 +162,31 @@ def test_unsigned_post_is_refused(send: Send, e2e: Dict[str, str]) -> None:
     assert answer.text.startswith("missing_authorization"), answer
 
 
+# 6. kong-hmac and hawk, each to its path on the ASGI server (tests/e2e/README.md, "Schemes"):
+# signed, verified, and refused once the body changes on the way (the tamper proxy).
+OTHER_SCHEMES: Dict[str, Callable[[], hmacsig.Scheme]] = {
+    "kong-hmac": lambda: hmacsig.Scheme.kong_hmac(headers=["date", "@request-target", "digest"], digest=True),
+    "hawk": lambda: hmacsig.Scheme.hawk(),
+}
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+@pytest.mark.parametrize("scheme", list(OTHER_SCHEMES))
+def test_kong_hmac_and_hawk_to_the_asgi_server(client: str, scheme: str, e2e: Dict[str, str]) -> None:
+    credentials = hmacsig.Credentials(e2e["HMACSIG_E2E_KEY_ID"], e2e["HMACSIG_E2E_SECRET"])
+    with hmacsig.Signer(OTHER_SCHEMES[scheme](), credentials) as signer:
+        send = CLIENTS[client](signer)
+        target = f"/{scheme}/orders?id=7&b=2"
+        answer = send("POST", e2e["HMACSIG_E2E_ASGI_URL"] + target, ORDER, {"Content-Type": JSON}, True).json()
+        assert answer["key_id"] == e2e["HMACSIG_E2E_KEY_ID"]
+        assert answer["target"] == target
+        assert answer["body_sha256"] == hashlib.sha256(ORDER).hexdigest()
+        tampered = send("POST", e2e["HMACSIG_E2E_TAMPER_URL"] + target, ORDER, {"Content-Type": JSON}, True)
+        assert (tampered.status, tampered.text.split(":")[0]) == (403, "body_mismatch"), tampered
+        unsigned = send("POST", e2e["HMACSIG_E2E_ASGI_URL"] + target, ORDER, {"Content-Type": JSON}, False)
+        assert (unsigned.status, unsigned.text.split(":")[0]) == (401, "missing_authorization"), unsigned
+
+
 # The example client programs, run as a user runs them, against the ASGI server.
 def run_example(name: str, e2e: Dict[str, str]) -> List[Tuple[int, Dict[str, str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HMACSIG_")}

@@ -44,8 +44,8 @@ extension Request {
 }
 
 extension Response {
-    /// A response from `(name, value)` header pairs, in order (rfc9421's
-    /// `signResponse` / `verifyResponse`).
+    /// A response from `(name, value)` header pairs, in order (rfc9421's and
+    /// hawk's `signResponse` / `verifyResponse`).
     public init(status: UInt16, headers: [(String, String)], body: Data = Data()) {
         self.init(status: status, headers: headers.map { Header(name: $0.0, value: $0.1) }, body: body)
     }

@@ -8,7 +8,7 @@ import Foundation
 
 extension Signer {
     /// Signs a request; returns the headers to set (or, for an aws-sigv4
-    /// presigned scheme, the signed URL) and the string that was signed.
+    /// presigned scheme or a hawk bewit, the signed URL) and the string that was signed.
     /// `now` is Unix seconds (nil: the system clock). The body is read in
     /// place, whatever its size.
     public func sign(method: String, target: String, headers: [Header], body: Data, now: Int64? = nil) throws -> SignedRequest {
@@ -36,8 +36,10 @@ extension Signer {
         try sign(method: request.method, target: request.target, headers: request.headers, body: request.body, now: now)
     }
 
-    /// Signs a response (rfc9421 only): the headers to add to it. `request`
-    /// is the request it answers, for components such as `"@method";req`.
+    /// Signs a response (rfc9421 and hawk; other schemes sign requests only):
+    /// the headers to add to it. `request` is the request it answers: for
+    /// rfc9421, for components such as `"@method";req`; for hawk, always, with
+    /// the client's `Authorization` (its `Server-Authorization` is signed over it).
     public func signResponse(response: Response, request: Request? = nil, now: Int64? = nil) throws -> SignedRequest {
         let message = CallMessage.response(status: response.status, headers: response.headers, request: request)
         return try callSigning(.signResponse, message, body: response.body, now: now)
@@ -68,8 +70,10 @@ extension Verifier {
         try verify(method: request.method, target: request.target, headers: request.headers, body: request.body, now: now)
     }
 
-    /// Verifies a signed response (rfc9421 only); returns the verified key id.
-    /// `request` is the request it answers, when its signature covers components of it.
+    /// Verifies a signed response (rfc9421, or hawk's `Server-Authorization`);
+    /// returns the verified key id. `request` is the request it answers: for
+    /// rfc9421, when its signature covers components of it; for hawk, always,
+    /// with the `Authorization` it sent.
     public func verifyResponse(response: Response, request: Request? = nil, now: Int64? = nil) throws -> String {
         try verified(.response(status: response.status, headers: response.headers, request: request), body: response.body, now: now)
     }
@@ -116,14 +120,14 @@ public func extractKeyId(scheme: Scheme, request: Request) throws -> String {
     return try verifier.callForKeyId(.keyId, message, body: request.body, now: nil)
 }
 
-/// Signs a response (rfc9421 only) with a one-off `Signer`.
+/// Signs a response (rfc9421 and hawk) with a one-off `Signer`.
 public func signResponse(
     scheme: Scheme, credentials: Credentials, response: Response, request: Request? = nil, now: Int64? = nil
 ) throws -> SignedRequest {
     try Signer(scheme: scheme, credentials: credentials).signResponse(response: response, request: request, now: now)
 }
 
-/// Verifies a signed response (rfc9421 only) against one key id and secret; returns the key id.
+/// Verifies a signed response (rfc9421 and hawk) against one key id and secret; returns the key id.
 public func verifyResponse(
     scheme: Scheme, credentials: Credentials, response: Response, request: Request? = nil, policy: Policy? = nil, now: Int64? = nil
 ) throws -> String {

@@ -97,12 +97,12 @@ extension BodyDigest {
 extension Signer {
     /// Signs a request whose body was hashed by a `BodyHasher`: exactly what
     /// `sign(method:target:headers:body:now:)` gives with the body's bytes,
-    /// for api-auth and aws-sigv4 (which need a `.sha256` digest) and rfc9421
-    /// (the scheme's `contentDigest` algorithm; any when it has none). The
-    /// request must then be sent with the very bytes that were hashed.
+    /// for api-auth, aws-sigv4 and kong-hmac (which need a `.sha256` digest)
+    /// and rfc9421 (the scheme's `contentDigest` algorithm; any when it has
+    /// none). The request must then be sent with the very bytes that were hashed.
     ///
-    /// Throws `HmacSigError.Unsupported` for path-body-hex and timestamped
-    /// (they MAC the bytes themselves) and `HmacSigError.InvalidRequest` for a
+    /// Throws `HmacSigError.Unsupported` for path-body-hex, timestamped and
+    /// hawk (they MAC the bytes themselves) and `HmacSigError.InvalidRequest` for a
     /// digest of the wrong algorithm or length.
     public func sign(
         method: String,
@@ -116,7 +116,9 @@ extension Signer {
 
     /// Signs a request whose body is read from `bodyStream` to its end in
     /// chunks of `chunkSize` bytes (constant memory), hashed with `algorithm`:
-    /// `.sha256` for api-auth and aws-sigv4, the scheme's `contentDigest` for rfc9421.
+    /// `.sha256` for api-auth, aws-sigv4 and kong-hmac, the scheme's
+    /// `contentDigest` for rfc9421 (path-body-hex, timestamped and hawk need
+    /// the bytes themselves: `HmacSigError.Unsupported`).
     ///
     /// The stream is consumed: send the request with a fresh stream over the
     /// same bytes (for a file, e.g. `InputStream(url:)` again, or

@@ -70,8 +70,19 @@ extension URLRequest {
     public mutating func sign(with signer: Signer, now: Int64? = nil) throws -> SignedRequest {
         var prepared = self
         let request = try prepared.prepareForSigning()
-        let signed = try signer.sign(method: request.method, target: request.target, headers: request.headers, body: request.body, now: now)
-        if let signedTarget = signed.url {
+        // hawk signs the URL's host and port as the client names them (443 for https).
+        var target = request.target
+        if signer.signsAbsoluteUrl(), let origin = prepared.url.flatMap(schemeAndAuthority) {
+            target = origin + request.target
+        }
+        let signed = try signer.sign(method: request.method, target: target, headers: request.headers, body: request.body, now: now)
+        if let signedTarget = signed.url, signedTarget.contains("://") {
+            // A hawk bewit: the absolute URL itself.
+            guard let url = URL(string: signedTarget) else {
+                throw HmacSigError.InvalidRequest(reason: "the signed URL \(signedTarget) does not make a URL Foundation can parse")
+            }
+            prepared.url = url
+        } else if let signedTarget = signed.url {
             // Presigned: the signature travels in the query of the signed
             // origin-form target, put after the URL's scheme and authority
             // (not resolved as a reference: a target `//a` is a path).
@@ -298,6 +309,7 @@ private let allSignatureHeaderNames = [
     "X-Request-Timestamp", "X-Request-Signature", "X-Request-Key-Id",  // timestamped
     "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256",  // aws-sigv4
     "Signature", "Signature-Input", "Content-Digest",  // rfc9421
+    "Proxy-Authorization", "X-Date", "Digest",  // kong-hmac (and Authorization, Date; hawk: Authorization)
 ]
 
 /// The scheme, host and port of a URL (the scheme's default port when it has

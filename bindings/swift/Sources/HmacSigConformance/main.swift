@@ -87,6 +87,17 @@ private func signatureType(_ name: String) throws -> SignatureType {
     }
 }
 
+/// `header` or `bewit`, as hawk's cases spell them; anything else is
+/// `unsupported` with the Rust runner's message.
+private func hawkSignatureType(_ name: String) throws -> SignatureType {
+    switch name {
+    case "header": return .header
+    case "bewit": return .query
+    default:
+        throw HmacSigError.Unsupported(reason: "hawk signature_type \(quoted(name)) is not offered; use header or bewit")
+    }
+}
+
 /// `x-request` or `authorization`, as the cases spell them; anything else is
 /// `unsupported` with the core's message (`HeaderStyle::from_name`).
 private func headerStyle(_ name: String) throws -> HeaderStyle {
@@ -163,6 +174,36 @@ private func scheme(_ c: [String: Any]) throws -> Scheme {
             includeAlg: includeAlg,
             contentDigest: digest
         )
+    case "kong-hmac":
+        // Read in the Rust runner's order: the arguments in turn.
+        let algorithm = try stringField(scheme, "algorithm") ?? "hmac-sha256"
+        let headers = try stringList(scheme, "headers")
+        let headerName = try stringField(scheme, "header_name") ?? "authorization"
+        let httpVersion = try stringField(scheme, "http_version") ?? "1.1"
+        let digest = try boolField(scheme, "digest")
+        return try Scheme.kongHmac(
+            algorithm: algorithm, headers: headers, headerName: headerName, httpVersion: httpVersion, digest: digest
+        )
+    case "hawk":
+        // Fields in order (as every runner reads them): the first bad one is reported.
+        let algorithm = try stringField(scheme, "algorithm") ?? "sha256"
+        let nonce = try stringField(scheme, "nonce")
+        let ext = try stringField(scheme, "ext")
+        let app = try stringField(scheme, "app")
+        let dlg = try stringField(scheme, "dlg")
+        let payloadHash = try boolOr(scheme, "payload_hash", true)
+        let type = try hawkSignatureType(stringField(scheme, "signature_type") ?? "header")
+        let ttl = try secondsField(scheme, "ttl", default: 60)
+        return try Scheme.hawk(
+            algorithm: algorithm,
+            nonce: nonce,
+            ext: ext,
+            app: app,
+            dlg: dlg,
+            payloadHash: payloadHash,
+            signatureType: type,
+            ttl: ttl
+        )
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
     }
@@ -202,6 +243,31 @@ private func policy(_ c: [String: Any]) throws -> Policy? {
             tag: stringField(policy, "tag"),
             allowUnsignedBody: boolField(policy, "allow_unsigned_body")
         )
+    case "kong-hmac":
+        return try Policy.kongHmac(
+            clockSkew: secondsField(policy, "clock_skew", default: 300),
+            enforceHeaders: stringList(policy, "enforce_headers") ?? [],
+            algorithms: stringList(policy, "algorithms"),
+            validateRequestBody: boolField(policy, "validate_request_body")
+        )
+    case "hawk":
+        // Fields in order (as every runner reads them): the first bad one is reported.
+        let timestampSkew = try secondsField(policy, "timestamp_skew", default: 60)
+        let requirePayloadHash: Bool
+        switch try stringField(policy, "payload") ?? "verify" {
+        case "verify": requirePayloadHash = false
+        case "require": requirePayloadHash = true
+        case let other:
+            throw HmacSigError.Unsupported(reason: "hawk payload \(quoted(other)) is not offered; use verify or require")
+        }
+        let host = try stringField(policy, "host")
+        var port: UInt16?
+        let rawPort = member(policy, "port")
+        if !isNull(rawPort) {
+            guard let p = jsonUInt64(rawPort), p <= UInt64(UInt16.max) else { throw badCase("port must be an integer in 0..65535") }
+            port = UInt16(p)
+        }
+        return try Policy.hawk(timestampSkew: timestampSkew, requirePayloadHash: requirePayloadHash, host: host, port: port)
     default:
         throw HmacSigError.Unsupported(reason: "scheme \(quoted(name ?? "")) is not offered")
     }
@@ -255,7 +321,7 @@ private func request(_ c: [String: Any]) throws -> Request {
     return Request(method: method, target: target, headers: headers, body: body)
 }
 
-/// Our extension for rfc9421: a case with `response` signs or verifies that
+/// Our extension for rfc9421 and hawk: a case with `response` signs or verifies that
 /// response; its `request`, if any, is the request it answers.
 private func response(_ c: [String: Any]) throws -> (Response, Request?)? {
     let r = c["response"]

@@ -118,6 +118,35 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(echoed.body_sha256, orderBodySha256)
     }
 
+    // 3b. kong-hmac and hawk, each to its path on the ASGI server (tests/e2e/README.md):
+    // signed, verified, refused when the body changes on the way, refused unsigned.
+    func testKongHmacAndHawkAreVerifiedByTheAsgiServer() async throws {
+        let credentials = Credentials(keyId: try environment("HMACSIG_E2E_KEY_ID"), secret: try environment("HMACSIG_E2E_SECRET"))
+        let schemes: [(String, Scheme)] = [
+            ("kong-hmac", try Scheme.kongHmac(headers: ["date", "@request-target", "digest"], digest: true)),
+            ("hawk", try Scheme.hawk()),
+        ]
+        for (name, scheme) in schemes {
+            let signer = Signer(scheme: scheme, credentials: credentials)
+            let path = "/\(name)/orders?id=7&b=2"
+            var request = try unsignedPost(to: environment("HMACSIG_E2E_ASGI_URL"), path: path)
+            try request.sign(with: signer)
+            let (status, body) = try await send(request)
+            XCTAssertEqual(status, 200, "\(name): \(body)")
+            XCTAssertEqual(try echo(body), Echo(
+                key_id: try environment("HMACSIG_E2E_KEY_ID"), method: "POST", target: path,
+                body_sha256: orderBodySha256, content_type: "application/json"
+            ))
+            var tampered = try unsignedPost(to: environment("HMACSIG_E2E_TAMPER_URL"), path: path)
+            try tampered.sign(with: signer)
+            let refused = try await send(tampered)
+            XCTAssertEqual(refused.status, 403, "\(name): \(refused.body)")
+            XCTAssertTrue(refused.body.hasPrefix("body_mismatch"), "\(name): \(refused.body)")
+            let unsigned = try await send(unsignedPost(to: environment("HMACSIG_E2E_ASGI_URL"), path: path))
+            XCTAssertEqual(unsigned.status, 401, "\(name): \(unsigned.body)")
+        }
+    }
+
     // 4. Changed in flight by the tamper proxy: refused.
     func testTamperedPostIsABodyMismatch() async throws {
         let (status, body) = try await send(signedPost(to: environment("HMACSIG_E2E_TAMPER_URL")))

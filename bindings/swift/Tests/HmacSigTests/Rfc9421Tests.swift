@@ -185,11 +185,11 @@ final class Rfc9421Tests: XCTestCase {
         )
     }
 
-    func testOnlyRfc9421SignsResponses() throws {
+    func testOnlyRfc9421AndHawkSignResponses() throws {
         let error = hmacSigError {
             try signResponse(scheme: Scheme.apiAuth(), credentials: Credentials(keyId: "k", secret: "s"), response: testResponse())
         }
-        XCTAssertEqual(error, .Unsupported(reason: "the api-auth scheme signs requests only, not responses"))
+        XCTAssertEqual(error, .Unsupported(reason: "the api-auth scheme signs requests only, not responses (rfc9421 and hawk sign responses)"))
     }
 
     func testResponsePairsConvenience() {

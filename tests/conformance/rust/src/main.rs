@@ -191,13 +191,17 @@ fn policy(case: &Value) -> Result<Option<Arc<Policy>>, HmacSigError> {
                 "verify" => false,
                 "require" => true,
                 other => {
-                    return Err(HmacSigError::Unsupported { reason: format!("hawk payload {other:?} is not offered; use verify or require") });
+                    return Err(HmacSigError::Unsupported {
+                        reason: format!("hawk payload {other:?} is not offered; use verify or require"),
+                    });
                 }
             };
             let host = str_field(policy, "host")?.map(str::to_owned);
             let port = match policy.get("port") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(v.as_u64().and_then(|p| u16::try_from(p).ok()).ok_or_else(|| bad_case("port must be an integer in 0..65535"))?),
+                Some(v) => {
+                    Some(v.as_u64().and_then(|p| u16::try_from(p).ok()).ok_or_else(|| bad_case("port must be an integer in 0..65535"))?)
+                }
             };
             Policy::hawk(timestamp_skew, require_payload_hash, host, port).map(Some)
         }

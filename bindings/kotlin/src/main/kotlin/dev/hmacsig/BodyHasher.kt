@@ -50,7 +50,7 @@ class BodyDigest(val algorithm: ContentDigest, digest: ByteArray, val length: Lo
  * Hashes a body incrementally in constant memory: [update] with each chunk in order (bytes,
  * buffers, or a whole stream or channel), then [finish] once for its [BodyDigest]. After
  * [finish], [update] and [finish] are [ErrorKind.INVALID_REQUEST]. [algorithm]: SHA-256
- * (api-auth and aws-sigv4 need it) or SHA-512 (an rfc9421 scheme with
+ * (api-auth, aws-sigv4 and kong-hmac need it) or SHA-512 (an rfc9421 scheme with
  * `contentDigest = ContentDigest.SHA512`); [Signer.bodyHasher] picks the one its scheme
  * signs. Calls are serialised, so one hasher may be shared between threads, but the
  * chunks of a body must arrive in order. Close it (or `use {}`) when done.

@@ -35,7 +35,7 @@ typealias Request = dev.hmacsig.ffi.Request
 typealias SignedRequest = dev.hmacsig.ffi.SignedRequest
 
 /**
- * An HTTP response to sign or verify with the rfc9421 scheme ([signResponse],
+ * An HTTP response to sign or verify with the rfc9421 or hawk scheme ([signResponse],
  * [verifyResponse]): the [status] code (100..999 for the core; outside 0..65535 it is an
  * IllegalArgumentException), ordered [headers] where a name may repeat, and the [body]
  * bytes (empty when there is none). Two responses are equal when their status, headers and
@@ -104,14 +104,18 @@ enum class HeaderStyle(internal val ffi: FfiHeaderStyle) {
     AUTHORIZATION(FfiHeaderStyle.AUTHORIZATION),
 }
 
-/** Where the aws-sigv4 scheme puts the signature ([Scheme.awsSigv4]). */
+/** Where the aws-sigv4 and hawk schemes put the signature ([Scheme.awsSigv4], [Scheme.hawk]). */
 enum class SignatureType(internal val ffi: FfiSignatureType) {
-    /** `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` (and `X-Amz-Date`). */
+    /**
+     * In headers: aws-sigv4's `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
+     * Signature=...` (and `X-Amz-Date`), hawk's `Authorization: Hawk id=..., mac=...`.
+     */
     HEADER(FfiSignatureType.HEADER),
 
     /**
-     * A presigned URL ([SignedRequest.url]): `X-Amz-Algorithm`, `-Credential`, `-Date`,
-     * `-SignedHeaders`, `-Expires` (and `-Security-Token`) and `X-Amz-Signature` in the query.
+     * A presigned URL ([SignedRequest.url]): for aws-sigv4, `X-Amz-Algorithm`, `-Credential`,
+     * `-Date`, `-SignedHeaders`, `-Expires` (and `-Security-Token`) and `X-Amz-Signature` in the
+     * query; for hawk, a `bewit` query parameter.
      */
     QUERY(FfiSignatureType.QUERY),
 }
@@ -148,21 +152,23 @@ fun verifyRequest(scheme: Scheme, credentials: Credentials, request: Request, po
     Verifier.withCredentials(scheme, credentials, policy).use { it.verifyRequest(request, now) }
 
 /**
- * Signs [response] with an rfc9421 [scheme] (any other scheme is [ErrorKind.UNSUPPORTED]);
- * [request] is the request it answers, needed when the scheme covers request components
- * with `;req` (`@method;req`, `content-digest;req`). [now] is Unix seconds (the system
- * clock when null). Returns the headers to set on the response and the signature base
- * ([SignedRequest.stringToSign]).
+ * Signs [response] with an rfc9421 or hawk [scheme] (any other scheme is
+ * [ErrorKind.UNSUPPORTED]); [request] is the request it answers: for rfc9421, needed when the
+ * scheme covers request components with `;req` (`@method;req`, `content-digest;req`); for
+ * hawk, always, with the client's `Authorization` (hawk adds `Server-Authorization`, signed
+ * over it). [now] is Unix seconds (the system clock when null). Returns the headers to set on
+ * the response and the string that was signed ([SignedRequest.stringToSign]).
  */
 @JvmOverloads
 fun signResponse(scheme: Scheme, credentials: Credentials, response: Response, request: Request? = null, now: Long? = null): SignedRequest =
     Signer(scheme, credentials).use { it.signResponse(response, request, now) }
 
 /**
- * Verifies [response] with an rfc9421 [scheme] against the secret held for
- * `credentials.keyId`; returns that key id. [request] is the request it answers (for
- * `;req` components). [policy] null means [Policy.rfc9421] defaults: the signature must
- * cover `@status`. [now] is Unix seconds (the system clock when null). Throws
+ * Verifies [response] with an rfc9421 or hawk [scheme] against the secret held for
+ * `credentials.keyId`; returns that key id. [request] is the request it answers (rfc9421:
+ * for `;req` components; hawk: always, with the `Authorization` it sent). [policy] null
+ * means the scheme's defaults ([Policy.rfc9421]: the signature must cover `@status`;
+ * [Policy.hawk]). [now] is Unix seconds (the system clock when null). Throws
  * [HmacSigException] saying why it does not verify.
  */
 @JvmOverloads

@@ -25,7 +25,7 @@ class Scheme private constructor(
 
     /**
      * The scheme's name, as the conformance cases spell it (`api-auth`, `path-body-hex`,
-     * `timestamped`, `aws-sigv4`, `rfc9421`).
+     * `timestamped`, `aws-sigv4`, `rfc9421`, `kong-hmac`, `hawk`).
      */
     val name: String get() = owned.with { it.name() }
 
@@ -145,6 +145,70 @@ class Scheme private constructor(
             translated { FfiScheme.rfc9421(components, label, created, expires, nonce, tag, includeAlg, contentDigest?.ffi) },
             contentDigest ?: ContentDigest.SHA256,
         )
+
+        /**
+         * Kong Gateway's `hmac-auth` plugin: `Authorization: hmac username="<key id>",
+         * algorithm="…", headers="…", signature="…"`.
+         *
+         * - [algorithm]: `hmac-sha1`, `hmac-sha256`, `hmac-sha384` or `hmac-sha512`.
+         * - [headers]: the names to sign, in order: header names (lower case),
+         *   `@request-target`, `request-line` (null: `date`, `@request-target`); a `Date` or
+         *   `X-Date` named and missing is added.
+         * - [headerName]: `authorization` or `proxy-authorization`.
+         * - [httpVersion]: what `request-line` writes (`1.0`, `1.1`, `2.0`).
+         * - [digest]: add `Digest: SHA-256=<base64>` of the body (signed when [headers] names
+         *   `digest`).
+         *
+         * Anything else is [ErrorKind.UNSUPPORTED], before anything is signed. Verify it with
+         * [Policy.kongHmac]. A streamed body is signed from its SHA-256 digest.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun kongHmac(
+            algorithm: String = "hmac-sha256",
+            headers: List<String>? = null,
+            headerName: String = "authorization",
+            httpVersion: String = "1.1",
+            digest: Boolean = false,
+        ): Scheme = Scheme(translated { FfiScheme.kongHmac(algorithm, headers, headerName, httpVersion, digest) }, ContentDigest.SHA256)
+
+        /**
+         * Hawk (as npm `hawk` 9 signs it): `Authorization: Hawk id="…", ts="…", nonce="…",
+         * hash="…", ext="…", mac="…"`. Sign a request as any other scheme, the server's
+         * `Server-Authorization` on a response with [signResponse].
+         *
+         * - [algorithm]: the credential's, `sha256` or `sha1` (for signing and verifying).
+         * - [nonce]: the nonce to send (null: a random one per request).
+         * - [ext], [app], [dlg]: Hawk's application data, when not null (no `"` or `\`; an
+         *   empty [ext] is none).
+         * - [payloadHash]: send `hash=` of the body and its `Content-Type`.
+         * - [signatureType]: [SignatureType.HEADER], or [SignatureType.QUERY] for a bewit URL
+         *   ([SignedRequest.url], for a GET or HEAD) valid [ttl] seconds (at least 1 for a
+         *   bewit; outside 0..4294967295 it is an IllegalArgumentException). A verifier reads
+         *   what its scheme signs: the header, or with [SignatureType.QUERY] the bewit.
+         *
+         * A bad option is [ErrorKind.UNSUPPORTED]. Verify it with [Policy.hawk]; a verifier with
+         * a [ReplayGuard] refuses a nonce seen before. A body is MACed as bytes, so a streamed
+         * one is refused ([ErrorKind.UNSUPPORTED]).
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun hawk(
+            algorithm: String = "sha256",
+            nonce: String? = null,
+            ext: String? = null,
+            app: String? = null,
+            dlg: String? = null,
+            payloadHash: Boolean = true,
+            signatureType: SignatureType = SignatureType.HEADER,
+            ttl: Long = 60,
+        ): Scheme {
+            val ttlSeconds = seconds("ttl", ttl)
+            return Scheme(
+                translated { FfiScheme.hawk(algorithm, nonce, ext, app, dlg, payloadHash, signatureType.ffi, ttlSeconds) },
+                null,
+            )
+        }
     }
 }
 
@@ -239,6 +303,49 @@ class Policy private constructor(inner: FfiPolicy) : AutoCloseable {
             val age = seconds("maxAge", maxAge)
             val skew = seconds("clockSkew", clockSkew)
             return Policy(translated { FfiPolicy.rfc9421(age, requiredComponents, skew, label, tag, allowUnsignedBody) })
+        }
+
+        /**
+         * kong-hmac verification, as Kong's plugin settings.
+         *
+         * - [clockSkew]: most seconds between the signed `X-Date`/`Date` and now (Kong: 300).
+         * - [enforceHeaders]: names every signature must list.
+         * - [algorithms]: those accepted (null: all four); an unknown name is
+         *   [ErrorKind.UNSUPPORTED].
+         * - [validateRequestBody]: check `Digest` against the body, and refuse a body without one.
+         *
+         * Seconds are 0..4294967295, else an IllegalArgumentException.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun kongHmac(
+            clockSkew: Long = 300,
+            enforceHeaders: List<String> = emptyList(),
+            algorithms: List<String>? = null,
+            validateRequestBody: Boolean = false,
+        ): Policy {
+            val skew = seconds("clockSkew", clockSkew)
+            return Policy(translated { FfiPolicy.kongHmac(skew, enforceHeaders, algorithms, validateRequestBody) })
+        }
+
+        /**
+         * hawk verification (requests and responses).
+         *
+         * - [timestampSkew]: most seconds between `ts` and now, either way (hawk: 60);
+         *   0..4294967295, else an IllegalArgumentException.
+         * - [requirePayloadHash]: refuse a request (or response) without `hash=`; otherwise a
+         *   sent hash is checked and a missing one leaves the body unchecked.
+         * - [host], [port]: the host and port the client signed, behind a proxy or TLS
+         *   terminator (each replaces the request's). A host that is empty or holds `/` or a
+         *   line break is [ErrorKind.UNSUPPORTED]; a port outside 0..65535 is an
+         *   IllegalArgumentException.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun hawk(timestampSkew: Long = 60, requirePayloadHash: Boolean = false, host: String? = null, port: Int? = null): Policy {
+            val skew = seconds("timestampSkew", timestampSkew)
+            require(port == null || port in 0..UShort.MAX_VALUE.toInt()) { "port must be 0..${UShort.MAX_VALUE}, not $port" }
+            return Policy(translated { FfiPolicy.hawk(skew, requirePayloadHash, host, port?.toUShort()) })
         }
     }
 }

@@ -20,6 +20,9 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
 
     private val bodyDigestAlgorithm: ContentDigest? = scheme.bodyDigestAlgorithm
 
+    /** Whether HTTP clients give it the absolute URL (hawk: the host and port the URL names). */
+    internal val signsAbsoluteUrl: Boolean = owned.with { it.signsAbsoluteUrl() }
+
     /** The key id this signer signs with. */
     val keyId: String = credentials.keyId
 
@@ -55,10 +58,12 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
     fun signRequest(request: Request, now: Long? = null): SignedRequest = sign(request.method, request.target, request.headers, request.body, now)
 
     /**
-     * Signs [response] with this signer's rfc9421 scheme (any other scheme is
-     * [ErrorKind.UNSUPPORTED]); [request] is the request it answers, needed when the scheme
-     * covers request components with `;req`. [now] is Unix seconds (the system clock when
-     * null). Returns the headers to set on the response and the signature base.
+     * Signs [response] with this signer's rfc9421 or hawk scheme (any other scheme is
+     * [ErrorKind.UNSUPPORTED]); [request] is the request it answers: for rfc9421, needed when
+     * the scheme covers request components with `;req`; for hawk, always, with the client's
+     * `Authorization` (the `Server-Authorization` is signed over it). [now] is Unix seconds
+     * (the system clock when null). Returns the headers to set on the response and the
+     * string that was signed.
      */
     @JvmOverloads
     fun signResponse(response: Response, request: Request? = null, now: Long? = null): SignedRequest {
@@ -72,10 +77,10 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
 
     /**
      * Signs a request whose body is given by its [bodyDigest] (from a [BodyHasher]): byte
-     * for byte what [sign] gives with the body itself, for api-auth and aws-sigv4 (a SHA-256
-     * digest) and rfc9421 (the scheme's `contentDigest` algorithm; any without it). A digest
-     * of another algorithm is [ErrorKind.INVALID_REQUEST]; path-body-hex and timestamped MAC
-     * the bytes themselves and refuse it ([ErrorKind.UNSUPPORTED]).
+     * for byte what [sign] gives with the body itself, for api-auth, aws-sigv4 and kong-hmac
+     * (a SHA-256 digest) and rfc9421 (the scheme's `contentDigest` algorithm; any without
+     * it). A digest of another algorithm is [ErrorKind.INVALID_REQUEST]; path-body-hex,
+     * timestamped and hawk MAC the bytes themselves and refuse it ([ErrorKind.UNSUPPORTED]).
      */
     @JvmOverloads
     fun signWithBodyDigest(method: String, target: String, headers: List<Header>, bodyDigest: BodyDigest, now: Long? = null): SignedRequest {

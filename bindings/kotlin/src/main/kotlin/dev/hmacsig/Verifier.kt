@@ -80,9 +80,10 @@ class Verifier private constructor(
     fun verifyRequest(request: Request, now: Long? = null): String = verify(request.method, request.target, request.headers, request.body, now)
 
     /**
-     * Verifies a signed [response] (rfc9421); returns the verified key id. [request] is the
-     * request it answers (for `;req` components). [now] is Unix seconds (the system clock when
-     * null). Throws [HmacSigException] saying why it does not verify.
+     * Verifies a signed [response] (rfc9421, or hawk's `Server-Authorization`); returns the
+     * verified key id. [request] is the request it answers (rfc9421: for `;req` components;
+     * hawk: always, with the `Authorization` it sent). [now] is Unix seconds (the system clock
+     * when null). Throws [HmacSigException] saying why it does not verify.
      */
     @JvmOverloads
     fun verifyResponse(response: Response, request: Request? = null, now: Long? = null): String {

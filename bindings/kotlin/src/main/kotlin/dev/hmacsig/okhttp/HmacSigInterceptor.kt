@@ -43,7 +43,7 @@ import java.io.IOException
  * - to the same host is signed again for its new target, with the method and body OkHttp
  *   sends after it (a 301/302/303 turns a `POST` into a bodyless `GET`, a 307/308 keeps both);
  * - to another host goes without the headers the signer set (`Authorization`, `Date`,
- *   `X-Request-*`, `X-Amz-*`, `Signature`, `Signature-Input`, `Content-Digest`…) and with that
+ *   `X-Request-*`, `X-Amz-*`, `Signature`, `Signature-Input`, `Content-Digest`, `Digest`…) and with that
  *   host's own `Host`; once a redirect left the host, no later one is signed, even back to it
  *   (the other host chose where it goes);
  * - with [resignCrossHostRedirects] (off by default) every redirect, to any host, is signed for
@@ -215,7 +215,8 @@ class HmacSigInterceptor @JvmOverloads constructor(
     /** [unsigned] (from [prepare], [body] its bytes) signed at [now]. */
     private fun signPrepared(unsigned: Request, body: ByteArray): Signed {
         val builder = unsigned.newBuilder()
-        val target = originForm(unsigned.url)
+        // hawk signs the URL's host and port as the client names them (443 for https).
+        val target = if (signer.signsAbsoluteUrl) absoluteForm(unsigned.url) else originForm(unsigned.url)
         val headers = unsigned.headers.map { (name, value) -> Header(name, value) }
         val signed = signer.sign(unsigned.method, target, headers, body, now())
 
@@ -226,10 +227,11 @@ class HmacSigInterceptor @JvmOverloads constructor(
         return Signed(builder.build(), names)
     }
 
-    /** The URL of a presigned target, refused unless OkHttp would send it exactly so. */
+    /** The URL of a presigned target (a hawk bewit: an absolute URL), refused unless OkHttp would send it exactly so. */
     private fun presignedUrl(original: HttpUrl, signedTarget: String): HttpUrl {
         val url = original.resolve(signedTarget)
-        val sent = url?.let(::originForm)
+        val absolute = url != null && signedTarget.contains("://")
+        val sent = url?.let { if (absolute) absoluteForm(it) else originForm(it) }
         if (url == null || sent != signedTarget) {
             throw HmacSigException(ErrorKind.INVALID_REQUEST, "OkHttp would send the presigned target $signedTarget as ${sent ?: "nothing (it does not parse)"}")
         }
@@ -250,6 +252,9 @@ class HmacSigIOException(val error: HmacSigException) : IOException("cannot sign
 
 /** `/path?query` as OkHttp writes it on the request line (an empty query keeps its `?`). */
 internal fun originForm(url: HttpUrl): String = url.encodedPath + (url.encodedQuery?.let { "?$it" } ?: "")
+
+/** `scheme://Host` + the origin-form target: the URL as hawk's client signs it. */
+internal fun absoluteForm(url: HttpUrl): String = "${url.scheme}://${hostHeader(url)}${originForm(url)}"
 
 /** The `Host` header OkHttp sends: the host (an IPv6 one in brackets), `:port` unless the scheme's default. */
 internal fun hostHeader(url: HttpUrl): String {

@@ -121,6 +121,15 @@ private fun signatureType(name: String): SignatureType = when (name) {
     )
 }
 
+private fun hawkSignatureType(name: String): SignatureType = when (name) {
+    "header" -> SignatureType.HEADER
+    "bewit" -> SignatureType.QUERY
+    else -> throw HmacSigException(
+        ErrorKind.UNSUPPORTED,
+        "hawk signature_type ${rustDebug(name)} is not offered; use header or bewit",
+    )
+}
+
 /** `sha-256` or `sha-512`, as the core's `ContentDigest::from_name` reads them. */
 private fun contentDigest(name: String): ContentDigest = when (name) {
     "sha-256" -> ContentDigest.SHA256
@@ -172,6 +181,27 @@ private fun scheme(case: JSONObject): Scheme {
             val digest = strField(scheme, "content_digest")?.let(::contentDigest)
             Scheme.rfc9421(components, label, created, expires, nonce, tag, includeAlg, digest)
         }
+        "kong-hmac" -> {
+            // Decoded in argument order, as in the Rust runner.
+            val algorithm = strField(scheme, "algorithm") ?: "hmac-sha256"
+            val headers = stringList(scheme, "headers")
+            val headerName = strField(scheme, "header_name") ?: "authorization"
+            val httpVersion = strField(scheme, "http_version") ?: "1.1"
+            val digest = boolField(scheme, "digest")
+            Scheme.kongHmac(algorithm, headers, headerName, httpVersion, digest)
+        }
+        "hawk" -> {
+            // Fields in order (as every runner reads them): the first bad one is reported.
+            val algorithm = strField(scheme, "algorithm") ?: "sha256"
+            val nonce = strField(scheme, "nonce")
+            val ext = strField(scheme, "ext")
+            val app = strField(scheme, "app")
+            val dlg = strField(scheme, "dlg")
+            val payloadHash = boolOr(scheme, "payload_hash", true)
+            val type = hawkSignatureType(strField(scheme, "signature_type") ?: "header")
+            val ttl = secondsField(scheme, "ttl", 60)
+            Scheme.hawk(algorithm, nonce, ext, app, dlg, payloadHash, type, ttl)
+        }
         else -> throw unsupported("scheme", name)
     }
 }
@@ -203,6 +233,29 @@ private fun policy(case: JSONObject): Policy? {
             strField(policy, "tag"),
             boolField(policy, "allow_unsigned_body"),
         )
+        "kong-hmac" -> Policy.kongHmac(
+            secondsField(policy, "clock_skew", 300),
+            stringList(policy, "enforce_headers") ?: emptyList(),
+            stringList(policy, "algorithms"),
+            boolField(policy, "validate_request_body"),
+        )
+        "hawk" -> {
+            // Fields in order (as every runner reads them): the first bad one is reported.
+            val timestampSkew = secondsField(policy, "timestamp_skew", 60)
+            val requirePayloadHash = when (val payload = strField(policy, "payload") ?: "verify") {
+                "verify" -> false
+                "require" -> true
+                else -> throw HmacSigException(
+                    ErrorKind.UNSUPPORTED,
+                    "hawk payload ${rustDebug(payload)} is not offered; use verify or require",
+                )
+            }
+            val host = strField(policy, "host")
+            val port = get(policy, "port").let { v ->
+                if (isAbsent(v)) null else asLong(v)?.takeIf { it in 0..UShort.MAX_VALUE.toLong() } ?: throw badCase("port must be an integer in 0..65535")
+            }
+            Policy.hawk(timestampSkew, requirePayloadHash, host, port?.toInt())
+        }
         else -> throw unsupported("scheme", name)
     }
 }
@@ -247,7 +300,7 @@ private fun request(case: JSONObject): Request {
 }
 
 /**
- * Our extension for rfc9421: a case with `response` signs or verifies that response; its
+ * Our extension for rfc9421 and hawk: a case with `response` signs or verifies that response; its
  * `request`, if any, is the request it answers. Null when the case has no response.
  */
 private fun response(case: JSONObject): Pair<Response, Request?>? {

@@ -3,10 +3,17 @@ package dev.hmacsig.conformance
 import org.json.JSONArray
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.io.File
 
 private const val B25_SECRET = "uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ=="
+
+private fun hmacSha1Base64(secret: String, text: String): String =
+    java.util.Base64.getEncoder().encodeToString(
+        javax.crypto.Mac.getInstance("HmacSHA1").apply { init(javax.crypto.spec.SecretKeySpec(secret.toByteArray(), "HmacSHA1")) }
+            .doFinal(text.toByteArray()),
+    )
 
 class RunnerTest {
     private fun run(json: String): List<JSONObject> = results(JSONArray(json)).let { a -> (0 until a.length()).map { a.getJSONObject(it) } }
@@ -28,7 +35,7 @@ class RunnerTest {
         val byId = (0 until out.length()).associate { out.getJSONObject(it).let { r -> r.getString("id") to r } }
         assertEquals("1044", byId.getValue("verify-ok").getString("key_id"))
         assertEquals("stale", byId.getValue("verify-stale-policy").getString("error"))
-        assertEquals("scheme \"hawk\" is not offered", byId.getValue("unknown-scheme").getString("message"))
+        assertEquals("scheme \"frobnicate\" is not offered", byId.getValue("unknown-scheme").getString("message"))
         assertEquals("op \"frobnicate\" is not offered", byId.getValue("unknown-op").getString("message"))
     }
 
@@ -198,8 +205,67 @@ class RunnerTest {
         assertEquals("stale", r[3].getString("error"), r[3].toString())
         // The response is decoded before the scheme, as in the Rust runner.
         for (i in 4..5) assertEquals("unusable case: response.status", r[i].getString("message"), r[i].toString())
-        assertEquals("the api-auth scheme signs requests only, not responses", r[6].getString("message"))
+        assertEquals("the api-auth scheme signs requests only, not responses (rfc9421 and hawk sign responses)", r[6].getString("message"))
         assertEquals("unsupported", r[6].getString("error"))
+    }
+
+    @Test
+    fun `kong-hmac and hawk fields are decoded in the Rust runner's order`() {
+        val rest = """"request": {"method": "GET", "target": "http://example.com/", "headers": [["Date", "Tue, 14 Nov 2023 22:13:20 GMT"]]}, "credentials": {"key_id": "k", "secret": "s"}"""
+        val kong = """"scheme": {"name": "kong-hmac"}"""
+        val hawk = """"scheme": {"name": "hawk"}"""
+        val r = run(
+            """[
+              {"id": "unknown", "op": "sign", "scheme": {"name": "frobnicate"}, $rest},
+              {"id": "kong-alg-number", "op": "sign", "scheme": {"name": "kong-hmac", "algorithm": 1}, $rest},
+              {"id": "kong-headers-text", "op": "sign", "scheme": {"name": "kong-hmac", "headers": "date"}, $rest},
+              {"id": "kong-digest-text", "op": "sign", "scheme": {"name": "kong-hmac", "algorithm": "md5", "digest": "yes"}, $rest},
+              {"id": "kong-md5", "op": "sign", "scheme": {"name": "kong-hmac", "algorithm": "md5"}, $rest},
+              {"id": "kong-skew-neg", "op": "verify", $kong, $rest, "policy": {"clock_skew": -1, "algorithms": ["md5"]}},
+              {"id": "kong-policy-md5", "op": "verify", $kong, $rest, "policy": {"algorithms": ["md5"], "validate_request_body": 1}},
+              {"id": "kong-sign", "op": "sign", "scheme": {"name": "kong-hmac", "algorithm": "hmac-sha1", "headers": ["date"], "header_name": null}, $rest, "now": 1700000000},
+              {"id": "hawk-query", "op": "sign", "scheme": {"name": "hawk", "signature_type": "query"}, $rest},
+              {"id": "hawk-hash-text", "op": "sign", "scheme": {"name": "hawk", "payload_hash": "no", "signature_type": "query"}, $rest},
+              {"id": "hawk-type-first", "op": "sign", "scheme": {"name": "hawk", "signature_type": "cookie", "ttl": -1}, $rest},
+              {"id": "hawk-ttl-big", "op": "sign", "scheme": {"name": "hawk", "ttl": 4294967296}, $rest},
+              {"id": "hawk-dlg-number", "op": "sign", "scheme": {"name": "hawk", "ext": "a\"b", "dlg": 5}, $rest},
+              {"id": "hawk-skew-first", "op": "verify", $hawk, $rest, "policy": {"payload": "ignore", "timestamp_skew": -1}},
+              {"id": "hawk-payload", "op": "verify", $hawk, $rest, "policy": {"payload": "ignore", "port": 1.5}},
+              {"id": "hawk-port-big", "op": "verify", $hawk, $rest, "policy": {"port": 65536}},
+              {"id": "hawk-port-float", "op": "verify", $hawk, $rest, "policy": {"port": 80.0}},
+              {"id": "hawk-host-number", "op": "verify", $hawk, $rest, "policy": {"host": 5, "port": -1}},
+              {"id": "hawk-unsigned", "op": "verify", $hawk, $rest, "policy": {"payload": "require", "host": "example.com", "port": 80}},
+              {"id": "hawk-bewit", "op": "sign", "scheme": {"name": "hawk", "signature_type": "bewit", "ttl": 60}, $rest, "now": 1}
+            ]""",
+        )
+        assertEquals("scheme \"frobnicate\" is not offered", r[0].getString("message"))
+        assertEquals("unusable case: algorithm must be a string, not 1", r[1].getString("message"))
+        assertEquals("unusable case: headers must be a list, not \"date\"", r[2].getString("message"))
+        assertEquals("unusable case: digest must be true or false, not \"yes\"", r[3].getString("message"))
+        assertEquals("unsupported", r[4].getString("error"), r[4].toString())
+        assertTrue(r[4].getString("message").startsWith("kong-hmac algorithm \"md5\" is not offered"), r[4].toString())
+        assertEquals("unusable case: clock_skew must be a non-negative integer", r[5].getString("message"))
+        assertEquals("unusable case: validate_request_body must be true or false, not 1", r[6].getString("message"))
+        assertEquals(
+            "[[\"Authorization\",\"hmac username=\\\"k\\\", algorithm=\\\"hmac-sha1\\\", headers=\\\"date\\\", signature=\\\"" +
+                hmacSha1Base64("s", "date: Tue, 14 Nov 2023 22:13:20 GMT") + "\\\"\"]]",
+            r[7].getJSONArray("headers").toString(),
+        )
+        assertEquals("hawk signature_type \"query\" is not offered; use header or bewit", r[8].getString("message"))
+        assertEquals("unsupported", r[8].getString("error"))
+        assertEquals("unusable case: payload_hash must be true or false, not \"no\"", r[9].getString("message"))
+        assertEquals("hawk signature_type \"cookie\" is not offered; use header or bewit", r[10].getString("message"))
+        assertEquals("unusable case: ttl must be a non-negative integer", r[11].getString("message"))
+        assertEquals("unusable case: dlg must be a string, not 5", r[12].getString("message"))
+        assertEquals("unusable case: timestamp_skew must be a non-negative integer", r[13].getString("message"))
+        assertEquals("hawk payload \"ignore\" is not offered; use verify or require", r[14].getString("message"))
+        assertEquals("unsupported", r[14].getString("error"))
+        for (i in 15..16) assertEquals("unusable case: port must be an integer in 0..65535", r[i].getString("message"), r[i].toString())
+        assertEquals("unusable case: host must be a string, not 5", r[17].getString("message"))
+        for (i in listOf(1, 2, 3, 5, 6, 9, 11, 12, 13, 15, 16, 17)) assertEquals("invalid_request", r[i].getString("error"), r[i].toString())
+        assertEquals("missing_authorization", r[18].getString("error"), r[18].toString())
+        assertEquals(0, r[19].getJSONArray("headers").length())
+        assertTrue(r[19].getString("url").startsWith("http://example.com/?bewit="), r[19].toString())
     }
 
     @Test

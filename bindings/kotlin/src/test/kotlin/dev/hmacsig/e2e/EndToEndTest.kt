@@ -74,6 +74,29 @@ class EndToEndTest {
         assertTrue(answer.second.startsWith("$kind: "), answer.second)
     }
 
+    /** kong-hmac and hawk, each to its path on the ASGI server (tests/e2e/README.md): signed, verified, refused when the body changes on the way. */
+    @Test
+    fun `kong-hmac and hawk verify on the ASGI server, and a changed body is refused`() {
+        val schemes = mapOf(
+            "kong-hmac" to { Scheme.kongHmac(headers = listOf("date", "@request-target", "digest"), digest = true) },
+            "hawk" to { Scheme.hawk() },
+        )
+        for ((name, make) in schemes) {
+            make().use { scheme ->
+                Credentials(env("HMACSIG_E2E_KEY_ID"), env("HMACSIG_E2E_SECRET")).use { credentials ->
+                    Signer(scheme, credentials).use { signer ->
+                        val client = OkHttpClient.Builder().addInterceptor(HmacSigInterceptor(signer)).build()
+                        val target = "/$name/orders?id=7&b=2"
+                        val request = { base: String -> Request.Builder().url(base + target).post(BODY.toRequestBody(JSON)).build() }
+                        assertEcho(client.call(request(env("HMACSIG_E2E_ASGI_URL"))), "POST", target, BODY, "application/json")
+                        assertRefused(client.call(request(env("HMACSIG_E2E_TAMPER_URL"))), 403, "body_mismatch")
+                        assertRefused(unsigned.call(request(env("HMACSIG_E2E_ASGI_URL"))), 401, "missing_authorization")
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     fun `a signed POST verifies on the ASGI server (Python), exactly as sent`() =
         assertEcho(signed.call(post(env("HMACSIG_E2E_ASGI_URL"))), "POST", "/orders?id=7", BODY, "application/json")
