@@ -26,9 +26,8 @@ The string_to_sign is what mohawk MACed (mohawk.util.normalize_string, observed)
 import base64, json, logging, re, sys
 from urllib.parse import urlsplit
 
-import mohawk
 from mohawk import Receiver, Sender, exc, util, base
-from mohawk.base import EmptyValue, Resource
+from mohawk.base import Resource
 from mohawk.bewit import get_bewit, check_bewit
 
 logging.disable(logging.WARNING)  # mohawk warns on every request that no seen_nonce is set
