@@ -5,28 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::routing::post;
-use axum::{Extension, Router};
 use hmacsig::{Credentials, Header, Scheme, Signer, Verifier};
-use hmacsig_tower::{HmacSigLayer, VerifiedKeyId};
 use http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::Service;
+
+mod common;
 
 fn call(request: Request<Body>) -> (StatusCode, String) {
     let scheme = Scheme::api_auth("sha256".into(), vec!["Host".into()], None).unwrap();
     let keys = HashMap::from([("1044".to_string(), b"top-secret".to_vec())]);
-    let verifier = Arc::new(Verifier::with_keys(scheme, keys, None, None).unwrap());
-    let mut app = Router::new()
-        .route("/orders", post(|Extension(key_id): Extension<VerifiedKeyId>| async move { key_id.0 }))
-        .layer(HmacSigLayer::new(verifier));
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    runtime.block_on(async move {
-        let response = app.call(request).await.unwrap();
-        let status = response.status();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8(body.to_vec()).unwrap())
-    })
+    common::call(Verifier::with_keys(scheme, keys, None, None).unwrap(), request)
 }
 
 fn signed(host: &str) -> Vec<Header> {
