@@ -10,7 +10,7 @@
 //!   on loopback, `tests/e2e/README.md`); `test` runs it too. `--lang`: only that
 //!   language's client suite (rust, python and kotlin are still set up: the servers and
 //!   the CLI need them).
-//! - `conformance --lang rust|python|kotlin|swift [CASES.json]`: one runner,
+//! - `conformance --lang rust|python|kotlin|swift|js [CASES.json]`: one runner,
 //!   speaking `docs/specs/conformance.md` on stdin/stdout.
 //! - `suites [--lang python|kotlin|swift]`: only the conformance suites and the shared
 //!   sample, through Rust and that language (all without `--lang`).
@@ -38,6 +38,7 @@ mod cross;
 mod demo;
 mod e2e;
 mod fuzz;
+mod js;
 mod kotlin;
 mod miri;
 mod public_api;
@@ -61,7 +62,8 @@ pub fn prepare(lang: &str) -> Result {
         "python" => python::prepare(),
         "kotlin" => kotlin::prepare(),
         "swift" => swift::prepare(),
-        other => Err(format!("unknown language {other:?}; use one of {LANGS:?}")),
+        "js" => js::prepare(),
+        other => Err(format!("unknown language {other:?}; use one of {LANGS:?} or js")),
     }
 }
 
@@ -71,7 +73,8 @@ pub fn runner(lang: &str) -> Result<std::process::Command> {
         "python" => python::runner(),
         "kotlin" => kotlin::runner(),
         "swift" => swift::runner(),
-        other => Err(format!("unknown language {other:?}; use one of {LANGS:?}")),
+        "js" => js::runner(),
+        other => Err(format!("unknown language {other:?}; use one of {LANGS:?} or js")),
     }
 }
 
@@ -81,12 +84,13 @@ fn language_tests(lang: &str) -> Result<Counts> {
         "python" => python::test(),
         "kotlin" => kotlin::test(),
         "swift" => swift::test(),
+        "js" => js::test(),
         other => Err(format!("unknown language {other:?}")),
     }
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | suites [--lang L] | conformance --lang rust|python|kotlin|swift [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | suites [--lang L] | conformance --lang rust|python|kotlin|swift|js [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri"
         .into()
 }
 
@@ -119,7 +123,7 @@ fn conformance_cmd(args: &[String]) -> Result {
 /// (every language without `--lang`), without the languages' own tests.
 fn suites_cmd(args: &[String]) -> Result<Counts> {
     let only = lang_arg(args)?;
-    let langs: Vec<&str> = LANGS.iter().copied().filter(|l| *l == "rust" || only.as_deref().is_none_or(|o| o == *l)).collect();
+    let langs: Vec<&str> = RUNNERS.iter().copied().filter(|l| *l == "rust" || only.as_deref().is_none_or(|o| o == *l)).collect();
     for lang in &langs {
         prepare(lang)?;
     }
@@ -128,9 +132,14 @@ fn suites_cmd(args: &[String]) -> Result<Counts> {
     Ok(total)
 }
 
+/// The runners: the four languages and JavaScript (the WebAssembly build, issue 18: its
+/// runner, its own tests, the conformance suites and the sample; not yet the end-to-end
+/// phase nor the demo).
+pub const RUNNERS: [&str; 5] = ["rust", "python", "kotlin", "swift", "js"];
+
 fn test_cmd(args: &[String]) -> Result<Counts> {
     let only = lang_arg(args)?;
-    let langs: Vec<&str> = LANGS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
+    let langs: Vec<&str> = RUNNERS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
     let mut total = Counts::default();
     let mut broken = Vec::new();
     let mut ready = Vec::new();
@@ -153,7 +162,7 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
         }
     }
     log("== conformance vectors through every runner");
-    match conformance::check_all(&ready, langs.len() == LANGS.len()) {
+    match conformance::check_all(&ready, langs.len() == RUNNERS.len()) {
         Ok(c) => total += c,
         Err(e) => {
             total.failed += 1;
@@ -173,7 +182,9 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     // Real HTTP between languages needs them all; `--lang` runs skip it.
     if only.is_none() {
         log("== end to end: every language's HTTP clients against real verifying servers on loopback");
-        match e2e::run(&ready, &ready) {
+        // JavaScript has no end-to-end suite yet (issue 18).
+        let e2e_langs: Vec<&str> = ready.iter().copied().filter(|l| *l != "js").collect();
+        match e2e::run(&e2e_langs, &e2e_langs) {
             Ok(c) => total += c,
             Err(e) => {
                 total.failed += 1;

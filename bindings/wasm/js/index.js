@@ -1,0 +1,84 @@
+// hmacsig for JavaScript (Node >= 20, browsers): the Rust core built to WebAssembly.
+//
+// Every class and function is the core's (wasm-bindgen, ../src/lib.rs); this file loads
+// the module and makes the core's refusals instances of HmacSigError (with `kind`).
+//
+//   import { Scheme, Signer, Verifier, HmacSigError } from "hmacsig";
+//   const signer = new Signer(new Scheme({ name: "api-auth", digest: "sha256" }), "1044", secret);
+//   const { headers } = signer.sign("POST", "/orders?id=7", [["Content-Type", "application/json"]], body);
+
+import init, * as core from "./hmacsig_wasm.js";
+
+const wasm = new URL("./hmacsig_wasm_bg.wasm", import.meta.url);
+if (typeof process !== "undefined" && process.versions && process.versions.node && wasm.protocol === "file:") {
+  // Node cannot fetch file: URLs; read the module from disk.
+  const { readFileSync } = await import("node:fs");
+  core.initSync({ module: readFileSync(wasm) });
+} else {
+  await init({ module_or_path: wasm });
+}
+
+/** A refusal from the core: `kind` is the conformance error kind (`bad_signature`, ...). */
+export class HmacSigError extends Error {
+  constructor(kind, reason, message) {
+    super(message ?? reason);
+    this.name = "HmacSigError";
+    this.kind = kind;
+    this.reason = reason;
+  }
+}
+
+function rethrow(error) {
+  if (error instanceof Error && error.name === "HmacSigError" && !(error instanceof HmacSigError)) {
+    throw new HmacSigError(error.kind, error.reason, error.message);
+  }
+  throw error;
+}
+
+function guarded(fn) {
+  return function (...args) {
+    try {
+      return fn.apply(this, args);
+    } catch (error) {
+      rethrow(error);
+    }
+  };
+}
+
+// The core's errors become HmacSigError on every method and function (one wrapper each).
+for (const cls of [core.Scheme, core.Policy, core.Signer, core.Verifier, core.ReplayGuard]) {
+  for (const name of Object.getOwnPropertyNames(cls.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(cls.prototype, name);
+    if (name !== "constructor" && typeof d.value === "function") cls.prototype[name] = guarded(d.value);
+  }
+  for (const name of Object.getOwnPropertyNames(cls)) {
+    const d = Object.getOwnPropertyDescriptor(cls, name);
+    if (typeof d.value === "function" && !["length", "name", "prototype"].includes(name)) cls[name] = guarded(d.value);
+  }
+}
+
+function constructed(cls) {
+  // `new Scheme(...)` throws from the constructor: a subclass turns that error too.
+  const wrapped = class extends cls {
+    constructor(...args) {
+      try {
+        super(...args);
+      } catch (error) {
+        rethrow(error);
+      }
+    }
+  };
+  Object.defineProperty(wrapped, "name", { value: cls.name });
+  return wrapped;
+}
+
+export const Scheme = constructed(core.Scheme);
+export const Policy = constructed(core.Policy);
+export const Signer = constructed(core.Signer);
+export const ReplayGuard = constructed(core.ReplayGuard);
+export const Verifier = core.Verifier;
+export const verifyRequest = guarded(core.verifyRequest);
+export const signResponse = guarded(core.signResponse);
+export const verifyResponse = guarded(core.verifyResponse);
+export const extractKeyId = guarded(core.extractKeyId);
+export const generateSecret = guarded(core.generateSecret);
