@@ -309,3 +309,47 @@ pub(super) fn swift_bench(report: &mut Report) {
         ),
     );
 }
+
+/// Rounds and ms per batch of the JavaScript bench.
+const JS_ROUNDS: u32 = 31;
+const JS_BATCH_MS: u32 = 20;
+
+/// `tests/bench/js/bench.mjs` on the WebAssembly package, npm aws4 installed next to it.
+pub(super) fn js_bench(report: &mut Report) {
+    let names = ["js_sign_vs_node_crypto", "js_sigv4_vs_aws4"];
+    let dir = root().join("tests").join("bench").join("js");
+    let results = (|| -> Result<Value> {
+        crate::js::prepare()?;
+        if !dir.join("node_modules").join("aws4").is_dir() {
+            util::run(Command::new("npm").current_dir(&dir).args(["install", "--no-audit", "--no-fund", "--loglevel=error"]))?;
+        }
+        run_json(
+            Command::new("node")
+                .arg(dir.join("bench.mjs"))
+                .args(["--rounds", &JS_ROUNDS.to_string(), "--batch-ms", &JS_BATCH_MS.to_string()])
+                .env("HMACSIG_JS_PACKAGE", crate::js::package_dir().join("index.js")),
+        )
+    })();
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => return report.fail_all(&names, &e),
+    };
+    report.add(
+        names[0],
+        ratio(
+            &results,
+            "hmacsig_api_auth_sign",
+            "node_crypto_api_auth_sign",
+            "JavaScript (WebAssembly) Signer.sign (api-auth sha256, small request) / hand-written node:crypto api-auth signer (same headers)",
+        ),
+    );
+    report.add(
+        names[1],
+        ratio(
+            &results,
+            "hmacsig_sigv4_sign",
+            "aws4_sign",
+            "JavaScript (WebAssembly) Signer.sign (aws-sigv4, small request) / npm aws4 sign() on the same request (same Authorization)",
+        ),
+    );
+}

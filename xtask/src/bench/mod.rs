@@ -34,7 +34,7 @@ mod report;
 use serde_json::{Map, Value, json};
 
 use crate::util::{Result, log, target_dir};
-use languages::{asgi_bench, kotlin_bench, plot, python_bench, swift_bench};
+use languages::{asgi_bench, js_bench, kotlin_bench, plot, python_bench, swift_bench};
 use native::{bench_binary, rust_micro, stream_rss, stream_throughput};
 use report::{Report, load_average, machine, round};
 
@@ -65,7 +65,7 @@ impl Target {
 }
 
 /// Every metric, in report order, with its target (issues 6, 14 and 15).
-const METRICS: [(&str, Target); 19] = [
+const METRICS: [(&str, Target); 21] = [
     ("core_sign_vs_floor", Target::AtMost(1.5)),
     ("core_sign_vs_keyed_floor", Target::None),
     ("core_verify_vs_floor", Target::AtMost(2.0)),
@@ -83,6 +83,9 @@ const METRICS: [(&str, Target); 19] = [
     ("kotlin_sign_vs_javax", Target::AtMost(3.0)),
     ("kotlin_verify_vs_javax", Target::AtMost(1.5)),
     ("swift_sign_vs_empty_call", Target::None),
+    // Issue 18: the WebAssembly package on Node.
+    ("js_sign_vs_node_crypto", Target::AtMost(3.0)),
+    ("js_sigv4_vs_aws4", Target::AtMost(1.5)),
     ("swift_verify_vs_empty_call", Target::None),
     ("stream_vs_openssl_sha256", Target::AtLeast(0.9)),
     ("stream_peak_rss_mib", Target::AtMost(32.0)),
@@ -148,6 +151,8 @@ pub fn run() -> Result {
     kotlin_bench(&mut report);
     log("== bench: Swift (Signer.sign and Verifier.verify vs an empty FFI call)");
     swift_bench(&mut report);
+    log("== bench: JavaScript (the WebAssembly package vs node:crypto and npm aws4)");
+    js_bench(&mut report);
 
     // Metrics in the issue's order.
     let mut metrics = Map::new();
