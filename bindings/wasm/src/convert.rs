@@ -1,6 +1,7 @@
 //! JavaScript values to the core's types and back: headers, bodies, clocks, requests,
 //! responses, signed results, and errors.
 
+use base64::Engine as _;
 use hmacsig::{Header, HmacSigError, Request, Response, SignedRequest};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -149,4 +150,47 @@ pub fn signed(result: &SignedRequest) -> Result<JsValue, JsValue> {
         js_sys::Reflect::set(&out, &"url".into(), &url.clone().into())?;
     }
     Ok(out.into())
+}
+
+/// Headers packed by `index.js` as `name\0value\0…`: `count` pairs. NUL cannot be in a
+/// header (the core refuses it), so a count that does not match is a NUL inside one.
+pub fn unpack_headers(packed: &str, count: u32) -> Result<Vec<Header>, HmacSigError> {
+    if count == 0 {
+        return Ok(vec![]);
+    }
+    let fields: Vec<&str> = packed.split('\0').collect();
+    if fields.len() != 2 * count as usize {
+        return Err(HmacSigError::InvalidRequest { reason: "a header name or value contains NUL".into() });
+    }
+    Ok(fields.chunks_exact(2).map(|pair| Header::new(pair[0], pair[1])).collect())
+}
+
+/// A signed result as one string for `index.js`: `url\0count\0name\0value\0…\0` then
+/// `t` and the string to sign as text, or `b` and its base64 when it is not UTF-8. URLs
+/// and headers hold no NUL (the core refuses them); the string to sign, last, may.
+pub fn pack_signed(result: &SignedRequest) -> String {
+    let mut out = String::with_capacity(
+        64 + result.string_to_sign.len() + result.headers.iter().map(|h| h.name.len() + h.value.len() + 2).sum::<usize>(),
+    );
+    out.push_str(result.url.as_deref().unwrap_or(""));
+    out.push('\0');
+    out.push_str(&result.headers.len().to_string());
+    out.push('\0');
+    for header in &result.headers {
+        out.push_str(&header.name);
+        out.push('\0');
+        out.push_str(&header.value);
+        out.push('\0');
+    }
+    match std::str::from_utf8(&result.string_to_sign) {
+        Ok(text) => {
+            out.push('t');
+            out.push_str(text);
+        }
+        Err(_) => {
+            out.push('b');
+            out.push_str(&base64::engine::general_purpose::STANDARD.encode(&result.string_to_sign));
+        }
+    }
+    out
 }
