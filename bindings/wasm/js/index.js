@@ -136,3 +136,4 @@ export const signResponse = guarded(core.signResponse);
 export const verifyResponse = guarded(core.verifyResponse);
 export const extractKeyId = guarded(core.extractKeyId);
 export const generateSecret = guarded(core.generateSecret);
+export const httpStatus = core.httpStatus;

@@ -73,6 +73,13 @@ pub struct Signer {
     inner: hmacsig::Signer,
 }
 
+/// The HTTP status for an error kind: 401 no usable credentials, 403 refused, 503 the key
+/// lookup failed (the same table as every language's middleware).
+#[wasm_bindgen(js_name = httpStatus)]
+pub fn http_status(kind: &str) -> u16 {
+    hmacsig::http_status(kind)
+}
+
 #[wasm_bindgen]
 impl Signer {
     #[wasm_bindgen(constructor)]
@@ -126,6 +133,12 @@ impl Signer {
     pub fn key_id(&self) -> String {
         self.inner.key_id()
     }
+
+    /// Whether an HTTP client gives it the absolute URL (hawk) rather than the origin-form target.
+    #[wasm_bindgen(getter, js_name = signsAbsoluteUrl)]
+    pub fn signs_absolute_url(&self) -> bool {
+        self.inner.signs_absolute_url()
+    }
 }
 
 /// Remembers accepted signatures until their window closes: `new ReplayGuard(capacity, defaultTtl)`.
@@ -152,6 +165,7 @@ impl ReplayGuard {
 #[wasm_bindgen]
 pub struct Verifier {
     inner: hmacsig::Verifier,
+    signs_absolute_url: bool,
 }
 
 #[wasm_bindgen]
@@ -166,7 +180,13 @@ impl Verifier {
             map.insert(key_id, body(pair.get(1), "a secret")?);
         }
         let verifier = hmacsig::Verifier::with_keys(scheme.inner.clone(), map, policy.map(|p| p.inner), guard.map(|g| g.inner));
-        Ok(Verifier { inner: verifier.map_err(error)? })
+        Ok(Verifier { inner: verifier.map_err(error)?, signs_absolute_url: scheme.inner.signs_absolute_url() })
+    }
+
+    /// Whether a server verifies `scheme://Host/target` (hawk) rather than the target as received.
+    #[wasm_bindgen(getter, js_name = signsAbsoluteUrl)]
+    pub fn signs_absolute_url(&self) -> bool {
+        self.signs_absolute_url
     }
 
     /// The verified key id; throws `HmacSigError` on a refusal.
