@@ -85,7 +85,7 @@ pub fn prepare() -> Result {
     ];
     run(Command::new(wasm_opt()).arg("-Oz").args(features).args(["--strip-debug", "--strip-producers", "-o"]).arg(&wasm).arg(&wasm))?;
     let js = root().join("bindings").join("wasm").join("js");
-    for file in ["index.js", "index.d.ts", "http.js", "package.json"] {
+    for file in ["index.js", "index.d.ts", "http.js", "http.d.ts", "package.json"] {
         std::fs::copy(js.join(file), out.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
     }
     let size = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();

@@ -68,6 +68,8 @@ export class Policy {
 export class Signer {
   constructor(scheme: Scheme, keyId: string, secret: Bytes);
   readonly keyId: string;
+  /** Whether an HTTP client gives it the absolute URL (hawk). */
+  readonly signsAbsoluteUrl: boolean;
   sign(method: string, target: string, headers?: Headers, body?: Bytes, now?: number): Signed;
   signResponse(status: number, headers?: Headers, body?: Bytes, request?: Request, now?: number): Signed;
   free(): void;
@@ -81,6 +83,8 @@ export class ReplayGuard {
 
 export class Verifier {
   static withKeys(scheme: Scheme, keys: Record<string, Bytes>, policy?: Policy, replayGuard?: ReplayGuard): Verifier;
+  /** Whether a server verifies `scheme://Host/target` (hawk). */
+  readonly signsAbsoluteUrl: boolean;
   /** The verified key id; throws HmacSigError. */
   verify(method: string, target: string, headers?: Headers, body?: Bytes, now?: number): string;
   verifyResponse(status: number, headers?: Headers, body?: Bytes, request?: Request, now?: number): string;
@@ -93,3 +97,5 @@ export function signResponse(scheme: Scheme, keyId: string, secret: Bytes, respo
 export function verifyResponse(scheme: Scheme, keyId: string, secret: Bytes, response: Response, request?: Request, policy?: Policy, now?: number): string;
 export function extractKeyId(scheme: Scheme, request: Request): string;
 export function generateSecret(): string;
+/** The HTTP status for an error kind: 401, 403 or 503. */
+export function httpStatus(kind: string): number;
