@@ -349,20 +349,26 @@ fn date_check(request: &RequestView<'_>, name: &'static str, policy: &Policy, no
     Ok(date)
 }
 
+/// Each date header's verdict against the clock, `X-Date` first (Kong's order), read once
+/// for both of [`fresh_date`]'s uses.
+fn date_verdicts(request: &RequestView<'_>, policy: &Policy, now: i64) -> [(&'static str, Result<i64>); 2] {
+    ["X-Date", "Date"].map(|name| (name, date_check(request, name, policy, now)))
+}
+
 /// Kong's clock check: `X-Date` or else `Date` fresh. With `signed`, only
 /// the dates whose names the header lists count (hmacsig's stricter rule).
-fn fresh_date(request: &RequestView<'_>, policy: &Policy, now: i64, signed: Option<&[&str]>) -> Result<i64> {
+fn fresh_date(verdicts: &[(&'static str, Result<i64>); 2], signed: Option<&[&str]>) -> Result<i64> {
     let listed = |name: &str| signed.is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(name)));
-    let mut refusal: Option<HmacSigError> = None;
-    for name in ["X-Date", "Date"].into_iter().filter(|n| listed(n)) {
-        match date_check(request, name, policy, now) {
-            Ok(date) => return Ok(date),
+    let mut refusal: Option<&HmacSigError> = None;
+    for (_, verdict) in verdicts.iter().filter(|(name, _)| listed(name)) {
+        match verdict {
+            Ok(date) => return Ok(*date),
             // A missing header is the least telling refusal: a present one's wins.
-            Err(e) if refusal.as_ref().is_none_or(|r| matches!(r, HmacSigError::MissingSignedHeader { .. })) => refusal = Some(e),
+            Err(e) if refusal.is_none_or(|r| matches!(r, HmacSigError::MissingSignedHeader { .. })) => refusal = Some(e),
             Err(_) => {}
         }
     }
-    Err(refusal.unwrap_or_else(|| HmacSigError::missing_signed_header("the signature covers neither Date nor X-Date")))
+    Err(refusal.cloned().unwrap_or_else(|| HmacSigError::missing_signed_header("the signature covers neither Date nor X-Date")))
 }
 
 pub fn verify(
@@ -379,7 +385,8 @@ pub fn verify(
     // signature, the body. hmacsig's stricter checks come after them, so a
     // request Kong refuses is refused for Kong's reason.
     signature_header(request)?;
-    fresh_date(request, policy, now, None)?;
+    let dates = date_verdicts(request, policy, now);
+    fresh_date(&dates, None)?;
     let (field, captures) = captures(request)?;
     let names = captures.names();
     if let Some(missing) = policy.enforce_headers.iter().find(|e| !names.contains(&e.as_str())) {
@@ -404,7 +411,7 @@ pub fn verify(
     if SIGNATURE_BASE64.decode(captures.signature).is_err() {
         return Err(HmacSigError::malformed_authorization(format!("{field}: the signature is not padded base64")));
     }
-    let date = fresh_date(request, policy, now, Some(&names))?;
+    let date = fresh_date(&dates, Some(&names))?;
     if policy.validate_request_body
         && first_line(request, DIGEST_HEADER).is_some()
         && !names.iter().any(|n| n.eq_ignore_ascii_case(DIGEST_HEADER))
