@@ -87,16 +87,10 @@ impl Signer {
         Ok(Signer { inner: hmacsig::Signer::new(scheme.inner.clone(), credentials(key_id, secret)?) })
     }
 
-    /// `{ headers: [[name, value], …], stringToSign: Uint8Array, url? }`: the headers to set.
-    pub fn sign(&self, method: String, target: String, headers_in: JsValue, body_in: JsValue, now_in: JsValue) -> Result<JsValue, JsValue> {
-        let body = body(body_in, "body")?;
-        let result = self.inner.sign(method, target, headers(headers_in)?, &body, now(now_in)?).map_err(error)?;
-        signed(&result)
-    }
-
-    /// `sign` with one string each way (what `index.js` calls: each string crossing
-    /// wasm-bindgen costs about half a microsecond): the headers packed as
-    /// `name\0value\0…` (`count` pairs), the result packed by `convert::pack_signed`.
+    /// Signs a request: what `index.js`'s `Signer.sign` calls, with one string each way
+    /// (each string crossing wasm-bindgen costs about half a microsecond, ADR 0009): the
+    /// headers packed as `name\0value\0…` (`count` pairs), the result packed by
+    /// `convert::pack_signed`.
     #[wasm_bindgen(js_name = signPacked)]
     pub fn sign_packed(
         &self,
@@ -189,20 +183,8 @@ impl Verifier {
         self.signs_absolute_url
     }
 
-    /// The verified key id; throws `HmacSigError` on a refusal.
-    pub fn verify(
-        &self,
-        method: String,
-        target: String,
-        headers_in: JsValue,
-        body_in: JsValue,
-        now_in: JsValue,
-    ) -> Result<String, JsValue> {
-        let body = body(body_in, "body")?;
-        self.inner.verify(method, target, headers(headers_in)?, &body, now(now_in)?).map_err(error)
-    }
-
-    /// `verify` with the headers packed as `name\0value\0…` (`count` pairs): what `index.js` calls.
+    /// The verified key id (throws `HmacSigError` on a refusal): what `index.js`'s
+    /// `Verifier.verify` calls, with the headers packed as `name\0value\0…` (`count` pairs).
     #[wasm_bindgen(js_name = verifyPacked)]
     pub fn verify_packed(
         &self,
