@@ -15,7 +15,8 @@ use crate::content_digest::ContentDigest;
 use crate::error::{HmacSigError, Result};
 
 /// The digest of a whole body, and its length in bytes.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct BodyDigest {
     /// The hash it was made with.
     pub algorithm: ContentDigest,
@@ -93,7 +94,7 @@ impl State {
 /// in order, then `finish` once. Chunks are hashed as they come, never copied
 /// or kept. Safe to share between threads, but the chunks of one body must
 /// arrive in order.
-#[derive(uniffi::Object)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct BodyHasher {
     /// `None` once finished.
     state: Mutex<Option<State>>,
@@ -105,7 +106,7 @@ impl std::fmt::Debug for BodyHasher {
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl BodyHasher {
     /// A hasher for `algorithm` (`None`: SHA-256, which api-auth and
     /// aws-sigv4 need; rfc9421 takes the one its `content_digest` names).

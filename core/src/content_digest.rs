@@ -10,7 +10,8 @@ use crate::error::{HmacSigError, Result};
 use crate::mac::{sha256, sha512};
 
 /// A `Content-Digest` algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ContentDigest {
     /// `sha-256`
     Sha256,

@@ -9,14 +9,14 @@ use crate::mac::PreparedKey;
 use crate::schemes::aws_sigv4::SigningKeyCache;
 
 /// A key id and its secret. The secret never leaves this object.
-#[derive(uniffi::Object)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct Credentials {
     key_id: String,
     key: PreparedKey,
     sigv4_keys: SigningKeyCache,
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl Credentials {
     /// Credentials from raw secret bytes. A text secret is its UTF-8 bytes:
     /// api-auth uses generated secrets as text, never base64-decoded.

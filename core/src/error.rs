@@ -11,7 +11,8 @@
 //! the wire anyway.
 
 /// Why a request could not be signed, verified, or read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
 pub enum HmacSigError {
     /// The request itself is unusable: a bad target, method, header or date text.
     #[error("{reason}")]
@@ -121,6 +122,7 @@ impl HmacSigError {
         }
     }
 
+    #[cfg(feature = "ffi")]
     /// Every kind, in the order of the variants: the index is the kind's
     /// code in the language layers' call layout (docs/ffi.md).
     pub(crate) const KINDS: [&'static str; 13] = [
@@ -139,12 +141,14 @@ impl HmacSigError {
         "key_lookup_failed",
     ];
 
+    #[cfg(feature = "ffi")]
     /// This error's code: its kind's index in [`Self::KINDS`].
     pub(crate) fn code(&self) -> u8 {
         let kind = self.kind();
         Self::KINDS.iter().position(|k| *k == kind).expect("every kind is listed") as u8
     }
 
+    #[cfg(feature = "ffi")]
     /// The variant's fields as text, in declaration order: `reason`, then
     /// `key_id` (UnknownKey) or `string_to_sign` (BadSignature).
     pub(crate) fn fields(&self) -> Vec<&str> {
@@ -213,7 +217,7 @@ impl HmacSigError {
 /// A result whose error is an [`HmacSigError`].
 pub type Result<T, E = HmacSigError> = std::result::Result<T, E>;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ffi"))]
 mod tests {
     use super::HmacSigError;
 

@@ -20,6 +20,7 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "ffi")]
 uniffi::setup_scaffolding!("hmacsig");
 
 mod body;
@@ -28,12 +29,14 @@ mod content_digest;
 mod credentials;
 pub mod defaults;
 mod error;
+#[cfg(feature = "ffi")]
 mod ffi;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headers;
 mod mac;
+#[cfg(feature = "ffi")]
 mod object_ids;
 mod replay;
 #[cfg(feature = "server")]

@@ -36,7 +36,8 @@ impl Seen {
 }
 
 /// Refuses a signature seen before inside its window. Share one per server.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct ReplayGuard {
     capacity: u32,
     default_ttl: u32,
@@ -47,7 +48,7 @@ pub struct ReplayGuard {
 }
 
 #[cfg(feature = "server")]
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl ReplayGuard {
     /// A guard in Redis at `url` (`redis://host:port/db`), shared by every
     /// server that uses the same Redis and `namespace`: a request accepted by
@@ -61,7 +62,7 @@ impl ReplayGuard {
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl ReplayGuard {
     /// `capacity`: most signatures remembered at once. `default_ttl`: how long
     /// to remember a signature whose scheme has no timestamp (path-body-hex).

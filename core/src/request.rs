@@ -11,7 +11,8 @@ use crate::body::Body;
 use crate::error::{HmacSigError, Result};
 
 /// One header field line. Names compare case-insensitively; values are kept verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Header {
     /// The field name, e.g. `Content-Type`.
     pub name: String,
@@ -27,7 +28,8 @@ impl Header {
 }
 
 /// An HTTP request to sign or verify.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Request {
     /// The method, e.g. `POST`.
     pub method: String,
@@ -40,7 +42,8 @@ pub struct Request {
 }
 
 /// An HTTP response to sign or verify (rfc9421, hawk).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Response {
     /// The status code, e.g. `200`.
     pub status: u16,

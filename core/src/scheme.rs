@@ -11,7 +11,8 @@ use crate::schemes::timestamped::HeaderStyle;
 use crate::schemes::{api_auth, aws_sigv4, hawk, kong_hmac, path_body_hex, rfc9421, timestamped};
 
 /// A signing scheme with its options.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct Scheme {
     pub(crate) kind: SchemeKind,
 }
@@ -27,7 +28,7 @@ pub(crate) enum SchemeKind {
     Hawk(hawk::Options),
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl Scheme {
     /// api-auth (Ruby gem 2.5). `digest`: `sha1` (header `APIAuth`),
     /// `sha224`, `sha256`, `sha384` or `sha512` (header `APIAuth-HMAC-SHA256`
@@ -203,7 +204,8 @@ impl Scheme {
 
 /// How strictly to verify. Each scheme has its own; `None` where a policy is
 /// taken means the scheme's defaults.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct Policy {
     pub(crate) kind: PolicyKind,
 }
@@ -245,7 +247,7 @@ impl PolicyKind {
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl Policy {
     /// kong-hmac verification, as Kong's plugin settings. `clock_skew`: most
     /// seconds between the signed `X-Date`/`Date` and now. `enforce_headers`:

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use crate::request::Header;
 
 /// The result of signing: the headers to set, and what was MACed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SignedRequest {
     /// Every header the signer adds or replaces, in the order it sets them.
     /// Set each one on the request, replacing any header of the same name.

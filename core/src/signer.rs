@@ -213,7 +213,7 @@ pub(crate) fn response_key_id<'a>(scheme: &Scheme, policy: Option<&Policy>, resp
 /// A new random secret, as the gem's `generate_secret_key` makes them: the
 /// base64 SHA-512 of 512 random bytes, 88 characters. Use it as text (its
 /// UTF-8 bytes are the key).
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 pub fn generate_secret() -> Result<String> {
     let mut random = [0u8; 512];
     getrandom::fill(&mut random).map_err(|e| HmacSigError::unsupported(format!("the operating system's random source failed: {e}")))?;
@@ -225,11 +225,13 @@ pub(crate) fn secret_from_random_bytes(random: &[u8]) -> String {
 }
 
 /// Holds a scheme and credentials; signs many requests.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct Signer {
     scheme: Arc<Scheme>,
     credentials: Arc<Credentials>,
     /// Its id for the language layers' C entry (docs/ffi.md), once one asked.
+    #[cfg(feature = "ffi")]
     pub(crate) ffi_id: crate::object_ids::ObjectId,
 }
 
@@ -258,6 +260,7 @@ impl Signer {
         sign_response_view(&self.scheme, &self.credentials, &response_view(response, request), now)
     }
 
+    #[cfg(feature = "ffi")]
     pub(crate) fn sign_response_message(&self, response: &MessageView<'_>, now: Option<i64>) -> Result<SignedRequest> {
         sign_response_view(&self.scheme, &self.credentials, response, now)
     }
@@ -284,12 +287,17 @@ impl Signer {
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl Signer {
     /// A signer that signs with `scheme` and `credentials`.
     #[uniffi::constructor]
     pub fn new(scheme: Arc<Scheme>, credentials: Arc<Credentials>) -> Self {
-        Self { scheme, credentials, ffi_id: Default::default() }
+        Self {
+            scheme,
+            credentials,
+            #[cfg(feature = "ffi")]
+            ffi_id: Default::default(),
+        }
     }
 
     /// Signs a request whose body is given by its digest (from a

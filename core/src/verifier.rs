@@ -28,7 +28,8 @@ use crate::signer::{extract_key_id_view, resolve_policy, response_key_id, verify
 
 /// Why a key lookup failed (e.g. the database is down). Foreign
 /// implementations may raise this or any other exception.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
 pub enum KeyLookupError {
     /// The lookup failed, e.g. the database is down.
     #[error("{reason}")]
@@ -61,13 +62,14 @@ enum Keys {
 }
 
 /// Verifies requests for a server: scheme, policy, key source, replay guard.
-#[derive(uniffi::Object)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct Verifier {
     scheme: Arc<Scheme>,
     policy: Option<Arc<Policy>>,
     keys: Keys,
     replay_guard: Option<Arc<ReplayGuard>>,
     /// Its id for the language layers' C entry (docs/ffi.md), once one asked.
+    #[cfg(feature = "ffi")]
     pub(crate) ffi_id: crate::object_ids::ObjectId,
 }
 
@@ -93,7 +95,7 @@ pub(crate) enum Message<'a> {
     Response(MessageView<'a>),
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl Verifier {
     /// A verifier whose secrets are in `keys` (key id -> secret bytes).
     /// Fails with `Unsupported` when `policy` is for another scheme.
@@ -131,7 +133,7 @@ impl Verifier {
 }
 
 #[cfg(feature = "server")]
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl Verifier {
     /// A verifier whose secrets are in `store`: each request is checked
     /// against its key id's valid secrets (both during a rotation's grace
@@ -172,7 +174,14 @@ impl Verifier {
 
     fn build(scheme: Arc<Scheme>, keys: Keys, policy: Option<Arc<Policy>>, replay_guard: Option<Arc<ReplayGuard>>) -> Result<Self> {
         resolve_policy(&scheme, policy.as_deref())?;
-        Ok(Self { scheme, policy, keys, replay_guard, ffi_id: Default::default() })
+        Ok(Self {
+            scheme,
+            policy,
+            keys,
+            replay_guard,
+            #[cfg(feature = "ffi")]
+            ffi_id: Default::default(),
+        })
     }
 
     /// Verifies a borrowed request; returns the verified key id.
@@ -201,6 +210,7 @@ impl Verifier {
         self.verify_message(&Message::Response(crate::signer::response_view(response, request)), None, now)
     }
 
+    #[cfg(feature = "ffi")]
     pub(crate) fn takes_caller_secrets(&self) -> bool {
         matches!(self.keys, Keys::Caller)
     }
@@ -292,7 +302,7 @@ impl Verifier {
 /// (`unknown_key`, `bad_signature`, `stale`, `future`, `body_mismatch`,
 /// `digest_not_allowed`, `missing_signed_header`, `replayed`), 503 when the
 /// key lookup failed (`key_lookup_failed`). An unknown kind is 401.
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 pub fn http_status(kind: &str) -> u16 {
     match kind {
         "unknown_key"

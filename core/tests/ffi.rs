@@ -4,6 +4,9 @@
 //! error must be what the Rust API gives for the same input. Deterministic
 //! (SplitMix64 with a fixed seed).
 
+// The entry points exist only with the foreign interface (feature `ffi`).
+#![cfg(feature = "ffi")]
+
 mod common;
 
 use std::collections::HashMap;

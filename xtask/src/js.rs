@@ -89,8 +89,19 @@ pub fn prepare() -> Result {
         std::fs::copy(js.join(file), out.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
     }
     let size = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
-    log(format!("js: {} ({} KiB)", out.display(), size / 1024));
+    log(format!("js: {} (.wasm {} KiB, {:.1} KiB gzipped)", out.display(), size / 1024, gzipped_kib()?));
     Ok(())
+}
+
+/// The built `.wasm`'s size after `gzip -9`, in KiB: what a browser downloads
+/// (issue 18's target: at most 250).
+pub fn gzipped_kib() -> Result<f64> {
+    let wasm = package_dir().join("hmacsig_wasm_bg.wasm");
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(&wasm).output().map_err(|e| format!("gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip -9 {} failed", wasm.display()));
+    }
+    Ok(out.stdout.len() as f64 / 1024.0)
 }
 
 /// `node tests/conformance/js/runner.mjs`, on the built package.

@@ -16,7 +16,7 @@ pub fn run() -> Result<Counts> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root())
         .env("MIRIFLAGS", "-Zmiri-disable-isolation")
-        .args(["+nightly", "miri", "test", "-p", "hmacsig", "--no-default-features", "--lib", "--target-dir"])
+        .args(["+nightly", "miri", "test", "-p", "hmacsig", "--no-default-features", "--features", "ffi", "--lib", "--target-dir"])
         .arg(target_dir().join("miri"))
         .arg("ffi::");
     let (ok, output) = run_tee(&mut cmd)?;

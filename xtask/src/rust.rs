@@ -46,14 +46,26 @@ pub(crate) const REAL_SERVER_TESTS: [(&str, &[&str]); 2] = [
     ("store_postgres", &["a_fleet_shares_one_postgres_store", "a_store_that_is_down_is_key_lookup_failed"]),
 ];
 
-/// The core builds without its server parts, as the mobile and browser builds take it (one test).
+/// The core builds without its server parts, as the mobile build takes it
+/// (`--features ffi`), and without its foreign interface too, as the browser
+/// build takes it (two tests).
 fn no_default_features() -> Counts {
-    let ok = run(Command::new("cargo").current_dir(root()).args(["check", "--quiet", "-p", "hmacsig", "--no-default-features"])).is_ok();
-    log(format!(
-        "rust: the core without its server parts (--no-default-features) {}",
-        if ok { "builds: passed" } else { "does not build: FAILED" }
-    ));
-    Counts { passed: u64::from(ok), failed: u64::from(!ok) }
+    let mut counts = Counts::default();
+    for (features, build) in [(&["--features", "ffi"][..], "mobile"), (&[][..], "browser")] {
+        let ok = run(Command::new("cargo")
+            .current_dir(root())
+            .args(["check", "--quiet", "-p", "hmacsig", "--no-default-features"])
+            .args(features))
+        .is_ok();
+        log(format!(
+            "rust: the core as the {build} build takes it (--no-default-features {}) {}",
+            features.join(" "),
+            if ok { "builds: passed" } else { "does not build: FAILED" }
+        ));
+        counts.passed += u64::from(ok);
+        counts.failed += u64::from(!ok);
+    }
+    counts
 }
 
 fn example_counts() -> Counts {

@@ -37,7 +37,8 @@ pub const KEY_ID_HEADER: &str = "X-Request-Key-Id";
 const AUTHORIZATION_PREFIX: &str = "HMAC-SHA256 ";
 
 /// Where the signature travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum HeaderStyle {
     /// `X-Request-Timestamp`, `X-Request-Signature`, `X-Request-Key-Id`.
     XRequest,

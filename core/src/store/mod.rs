@@ -44,7 +44,8 @@ const CACHE_MAX_KEYS: usize = 10_000;
 pub const MAX_VALID_SECRETS: usize = 3;
 
 /// Why a key store operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
 pub enum KeyStoreError {
     /// The master key is missing, malformed, or not the store's.
     #[error("{reason}")]
@@ -79,7 +80,8 @@ pub enum KeyStoreError {
 }
 
 /// Where a secret is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum KeyState {
     /// Valid, with no end set.
     Active,
@@ -92,7 +94,8 @@ pub enum KeyState {
 }
 
 /// One secret of a key id, as `list` shows it: never the secret itself.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct KeyInfo {
     /// The key id.
     pub key_id: String,
@@ -185,7 +188,7 @@ impl Backend {
 
 /// An encrypted key store, opened from a URL: `sqlite:PATH` (embedded) or
 /// `postgres://user@host:port/db` (a fleet's shared store).
-#[derive(uniffi::Object)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Object))]
 pub struct KeyStore {
     backend: Backend,
     cipher: RwLock<Cipher>,
@@ -211,7 +214,7 @@ fn new_secret() -> Result<String, KeyStoreError> {
     crate::generate_secret().map_err(|e| KeyStoreError::Storage { reason: e.reason().to_owned() })
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "ffi", uniffi::export)]
 impl KeyStore {
     /// Opens the store at `url` (`sqlite:PATH`, where a new file becomes a new
     /// store; or `postgres://user@host:port/db`, where a database without the

@@ -330,6 +330,11 @@ pub(super) fn js_bench(report: &mut Report) {
                 .env("HMACSIG_JS_PACKAGE", crate::js::package_dir().join("index.js")),
         )
     })();
+    report.add(
+        "js_wasm_gzip_kib",
+        crate::js::gzipped_kib()
+            .map(|kib| (kib, json!({"what": "the package's .wasm after gzip -9, KiB", "file": "hmacsig_wasm_bg.wasm"}))),
+    );
     let results = match results {
         Ok(r) => r,
         Err(e) => return report.fail_all(&names, &e),

@@ -48,7 +48,8 @@ const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNABLE: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "expect", "connection"];
 
 /// Where the signature goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum SignatureType {
     /// `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
     Header,
