@@ -4,7 +4,7 @@
 //! npm's binaryen), and the hand-written `bindings/wasm/js/` files. The conformance
 //! runner is `tests/conformance/js/runner.mjs` on Node.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::util::{Counts, Result, ensure_program, log, root, run, target_dir};
@@ -85,7 +85,7 @@ pub fn prepare() -> Result {
     ];
     run(Command::new(wasm_opt()).arg("-Oz").args(features).args(["--strip-debug", "--strip-producers", "-o"]).arg(&wasm).arg(&wasm))?;
     let js = root().join("bindings").join("wasm").join("js");
-    for file in ["index.js", "index.d.ts", "http.js", "http.d.ts", "package.json"] {
+    for file in ["index.js", "index.d.ts", "http.js", "http.d.ts", "swagger-ui.js", "swagger-ui.d.ts", "package.json"] {
         std::fs::copy(js.join(file), out.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
     }
     let size = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
@@ -112,9 +112,36 @@ pub fn runner() -> Result<Command> {
     Ok(cmd)
 }
 
-/// The package's own tests (`node --test bindings/wasm/js/test/`), on the built package.
+/// `npm ci` in `dir` when its `node_modules` is missing or older than its committed
+/// `package-lock.json` (the test dependencies, each pinned by its lock file).
+pub fn npm_ci(dir: &Path) -> Result {
+    let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let installed = modified(dir.join("node_modules").join(".package-lock.json"));
+    if installed.is_none() || installed < modified(dir.join("package-lock.json")) {
+        run(Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))?;
+    }
+    Ok(())
+}
+
+/// The passed and failed counts of a `node --test` run, from its summary lines; an error
+/// when it ran none.
+pub fn node_test_counts(output: &str, what: &Path) -> Result<Counts> {
+    let count = |word: &str| {
+        output.lines().find_map(|l| l.strip_prefix(&format!("# {word} ")).and_then(|n| n.trim().parse::<u64>().ok())).unwrap_or(0)
+    };
+    let counts = Counts { passed: count("pass"), failed: count("fail") };
+    if counts.passed == 0 && counts.failed == 0 {
+        return Err(format!("node --test ran no tests in {}", what.display()));
+    }
+    Ok(counts)
+}
+
+/// The package's own tests (`node --test bindings/wasm/js/test/`), on the built package,
+/// with undici and Express from `bindings/wasm/js/package-lock.json`.
 pub fn test() -> Result<Counts> {
-    let dir = root().join("bindings").join("wasm").join("js").join("test");
+    let js = root().join("bindings").join("wasm").join("js");
+    npm_ci(&js)?;
+    let dir = js.join("test");
     let out = Command::new("node")
         .arg("--test")
         .arg(&dir)
@@ -123,12 +150,5 @@ pub fn test() -> Result<Counts> {
         .map_err(|e| format!("node --test: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");
-    let count = |word: &str| {
-        text.lines().find_map(|l| l.strip_prefix(&format!("# {word} ")).and_then(|n| n.trim().parse::<u64>().ok())).unwrap_or(0)
-    };
-    let counts = Counts { passed: count("pass"), failed: count("fail") };
-    if counts.passed == 0 && counts.failed == 0 {
-        return Err(format!("node --test ran no tests in {}", dir.display()));
-    }
-    Ok(counts)
+    node_test_counts(&text, &dir)
 }

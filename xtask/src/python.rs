@@ -160,15 +160,11 @@ pub fn test() -> Result<Counts> {
     pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
 }
 
-/// `npm ci` in tests/conformance/hawk (hawk 9.0.2, pinned by its lock file), once.
+/// `npm ci` in tests/conformance/hawk (hawk 9.0.2, pinned by its lock file).
 pub fn hawk_oracle() -> Result {
-    let dir = root().join("tests").join("conformance").join("hawk");
-    if dir.join("node_modules").join("hawk").join("package.json").is_file() {
-        return Ok(());
-    }
     crate::util::ensure_program("node", "nodejs")?;
     crate::util::ensure_program("npm", "npm")?;
-    run(Command::new("npm").current_dir(&dir).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))
+    crate::js::npm_ci(&root().join("tests").join("conformance").join("hawk"))
 }
 
 /// Runs `pytest ARGS` in `dir` with `env` added; the counts come from its closing line.
@@ -210,6 +206,17 @@ pub fn e2e_asgi_server(port: u16) -> Result<Command> {
         "--log-level",
         "warning",
     ]);
+    Ok(cmd)
+}
+
+/// The FastAPI example with the Swagger UI page (`examples/python/fastapi_swagger_ui.py`)
+/// on 127.0.0.1:`port`, serving `page` at `/swagger/`.
+pub fn swagger_ui_example(port: u16, page: &Path) -> Result<Command> {
+    let mut cmd = Command::new(venv_python());
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(root().join("examples").join("python").join("fastapi_swagger_ui.py"))
+        .env("PORT", port.to_string())
+        .env("HMACSIG_SWAGGER_UI_DIR", page);
     Ok(cmd)
 }
 

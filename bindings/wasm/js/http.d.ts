@@ -11,6 +11,16 @@ export function signingFetch(
   options?: { fetch?: typeof fetch; now?: () => number },
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * An undici interceptor signing each request as undici sends it:
+ * `new Agent().compose(signingInterceptor(signer))`. A body undici would stream (a stream,
+ * an iterable, FormData, a Blob) throws `HmacSigError` `invalid_request`; nothing is sent.
+ */
+export function signingInterceptor(
+  signer: Signer,
+  options?: { now?: () => number },
+): <D extends (opts: any, handler: any) => any>(dispatch: D) => (opts: Parameters<D>[0], handler: Parameters<D>[1]) => ReturnType<D>;
+
 export interface VerifyingOptions { maxBodyBytes?: number; passPaths?: string[] }
 
 /** A node:http request listener that verifies, then calls `next` with `req.hmacsigKeyId` and `req.body` set. */
@@ -20,5 +30,5 @@ export function verifying(
   options?: VerifyingOptions,
 ): (req: IncomingMessage, res: ServerResponse, ...rest: unknown[]) => void;
 
-/** Express middleware. */
+/** Express middleware, before any body parser; `req.body` is the verified raw Buffer. */
 export function expressMiddleware(verifier: Verifier, options?: VerifyingOptions): (req: IncomingMessage, res: ServerResponse, next: () => void) => void;

@@ -83,6 +83,12 @@ export class ReplayGuard {
 
 export class Verifier {
   static withKeys(scheme: Scheme, keys: Record<string, Bytes>, policy?: Policy, replayGuard?: ReplayGuard): Verifier;
+  /**
+   * The secret looked up per request by a synchronous function: the secret, or null/undefined
+   * for an unknown key id (`unknown_key`). If it throws (or returns a Promise), the verify
+   * fails with `key_lookup_failed` (HTTP 503).
+   */
+  static withLookup(scheme: Scheme, lookup: (keyId: string) => Bytes | null | undefined, policy?: Policy, replayGuard?: ReplayGuard): Verifier;
   /** Whether a server verifies `scheme://Host/target` (hawk). */
   readonly signsAbsoluteUrl: boolean;
   /** The verified key id; throws HmacSigError. */

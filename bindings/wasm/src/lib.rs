@@ -10,6 +10,7 @@
 //! into an instance of its `HmacSigError` class.
 
 mod convert;
+mod lookup;
 mod options;
 
 use std::collections::HashMap;
@@ -174,6 +175,16 @@ impl Verifier {
             map.insert(key_id, body(pair.get(1), "a secret")?);
         }
         let verifier = hmacsig::Verifier::with_keys(scheme.inner.clone(), map, policy.map(|p| p.inner), guard.map(|g| g.inner));
+        Ok(Verifier { inner: verifier.map_err(error)?, signs_absolute_url: scheme.inner.signs_absolute_url() })
+    }
+
+    /// `Verifier.withLookup(scheme, (keyId) => secret | null, policy?, guard?)`: the secret
+    /// looked up per request by a synchronous function (`lookup.rs`); a lookup that throws
+    /// makes the verify `key_lookup_failed` (503).
+    #[wasm_bindgen(js_name = withLookup)]
+    pub fn with_lookup(scheme: &Scheme, lookup: JsValue, policy: Option<Policy>, guard: Option<ReplayGuard>) -> Result<Verifier, JsValue> {
+        let lookup = Arc::new(lookup::JsLookup::new(lookup)?);
+        let verifier = hmacsig::Verifier::with_lookup(scheme.inner.clone(), lookup, policy.map(|p| p.inner), guard.map(|g| g.inner));
         Ok(Verifier { inner: verifier.map_err(error)?, signs_absolute_url: scheme.inner.signs_absolute_url() })
     }
 
