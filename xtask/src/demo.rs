@@ -1,20 +1,22 @@
 //! `cargo xtask demo`: the main job end to end. Builds everything, signs the
-//! same request in Rust, Python, Kotlin and Swift (each through its own
-//! public API, via its conformance runner), shows the four Authorization
-//! headers side by side, then verifies the Python-signed request in all four.
+//! same request in Rust, Python, Kotlin, Swift and JavaScript (the WebAssembly
+//! package on Node; each through its own public API, via its conformance
+//! runner), shows the five Authorization headers side by side, then verifies
+//! the Python-signed request in all five. Leaves the Swagger UI example page in
+//! `target/swagger-ui/` and says how to open it.
 //!
 //! It prints for people: a line per step, then the results. `--verbose`
 //! shows every command it runs and their output, as `test` does.
 
 use serde_json::{Value, json};
 
-use crate::LANGS;
+use crate::RUNNERS;
 use crate::conformance::run_runner;
 use crate::util::{Result, log};
 
 pub fn run(verbose: bool) -> Result {
     crate::util::set_quiet(!verbose);
-    for lang in LANGS {
+    for lang in RUNNERS {
         eprintln!("Building and setting up {lang}...");
         log(format!("== preparing {lang}"));
         crate::prepare(lang)?;
@@ -32,7 +34,7 @@ pub fn run(verbose: bool) -> Result {
     let sign_case = json!([{"id": "demo", "op": "sign", "scheme": scheme, "request": request, "credentials": credentials, "now": now}]);
 
     let mut signed: Vec<(&str, Value)> = Vec::new();
-    for lang in LANGS {
+    for lang in RUNNERS {
         let result = run_runner(lang, &sign_case)?.into_iter().next().ok_or("no result")?;
         if result["ok"] != true {
             return Err(format!("{lang} could not sign: {result}"));
@@ -52,7 +54,7 @@ pub fn run(verbose: bool) -> Result {
     let identical =
         signed.windows(2).all(|w| w[0].1["headers"] == w[1].1["headers"] && w[0].1["string_to_sign"] == w[1].1["string_to_sign"]);
     println!("\n  string to sign: {:?}", signed[0].1["string_to_sign"].as_str().unwrap_or(""));
-    println!("  all four languages produced identical headers: {}", if identical { "yes" } else { "NO" });
+    println!("  all {} languages produced identical headers: {}", RUNNERS.len(), if identical { "yes" } else { "NO" });
     if !identical {
         return Err("the languages disagree".into());
     }
@@ -68,7 +70,7 @@ pub fn run(verbose: bool) -> Result {
     tampered["target"] = json!("/orders?id=8");
     let cases = json!([verify(&sent, "as sent"), verify(&tampered, "target changed to /orders?id=8")]);
     println!("\nVerifying the Python-signed request 5 s later:\n");
-    for lang in LANGS {
+    for lang in RUNNERS {
         for result in run_runner(lang, &cases)? {
             let verdict = if result["ok"] == true {
                 format!("accepted, key id {}", result["key_id"])
@@ -78,6 +80,9 @@ pub fn run(verbose: bool) -> Result {
             println!("  {lang:<7} {:<34} {verdict}", result["id"].as_str().unwrap_or(""));
         }
     }
-    println!();
+    let page = crate::js_e2e::swagger_ui_page()?;
+    println!("\nThe browser: {} holds the Swagger UI example, signed by the WebAssembly core. Open it with", page.display());
+    println!("  target/py-venv/bin/python examples/python/fastapi_swagger_ui.py   # then http://127.0.0.1:8000/swagger/");
+    println!("  (Authorize: username demo-client, password demo-secret)\n");
     Ok(())
 }

@@ -18,15 +18,15 @@ const SECRET: &str = "e2e-loopback-secret-not-for-production";
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A server process, stopped when dropped; its output goes to `target/e2e/<name>.log`.
-struct Server {
+pub struct Server {
     name: &'static str,
-    url: String,
+    pub url: String,
     child: Child,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(name: &'static str, mut cmd: Command, port: u16) -> Result<Self> {
+    pub fn start(name: &'static str, mut cmd: Command, port: u16) -> Result<Self> {
         let dir = target_dir().join("e2e");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let log = dir.join(format!("{name}.log"));
@@ -81,7 +81,7 @@ fn key_env() -> [(String, String); 2] {
 }
 
 /// A port free on 127.0.0.1 right now (the OS picks it; the server binds it next).
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
@@ -133,6 +133,7 @@ pub fn run(ready: &[&str], clients: &[&str]) -> Result<Counts> {
             "python" => python::e2e_clients(&env),
             "kotlin" => kotlin::e2e_clients(&env),
             "swift" => swift::e2e_clients(&env),
+            "js" => crate::js_e2e::e2e_clients(&env),
             other => Err(format!("no end-to-end suite for {other}")),
         };
         match result {

@@ -39,6 +39,7 @@ mod demo;
 mod e2e;
 mod fuzz;
 mod js;
+mod js_e2e;
 mod kotlin;
 mod miri;
 mod public_api;
@@ -54,8 +55,6 @@ use std::process::ExitCode;
 
 use util::{Counts, Result, log};
 
-pub const LANGS: [&str; 4] = ["rust", "python", "kotlin", "swift"];
-
 pub fn prepare(lang: &str) -> Result {
     match lang {
         "rust" => rust::prepare(),
@@ -63,7 +62,7 @@ pub fn prepare(lang: &str) -> Result {
         "kotlin" => kotlin::prepare(),
         "swift" => swift::prepare(),
         "js" => js::prepare(),
-        other => Err(format!("unknown language {other:?}; use one of {LANGS:?} or js")),
+        other => Err(format!("unknown language {other:?}; use one of {RUNNERS:?}")),
     }
 }
 
@@ -74,7 +73,7 @@ pub fn runner(lang: &str) -> Result<std::process::Command> {
         "kotlin" => kotlin::runner(),
         "swift" => swift::runner(),
         "js" => js::runner(),
-        other => Err(format!("unknown language {other:?}; use one of {LANGS:?} or js")),
+        other => Err(format!("unknown language {other:?}; use one of {RUNNERS:?}")),
     }
 }
 
@@ -132,9 +131,8 @@ fn suites_cmd(args: &[String]) -> Result<Counts> {
     Ok(total)
 }
 
-/// The runners: the four languages and JavaScript (the WebAssembly build, issue 18: its
-/// runner, its own tests, the conformance suites and the sample; not yet the end-to-end
-/// phase nor the demo).
+/// Every language: the four UniFFI ones and JavaScript (the WebAssembly build). Each has a
+/// conformance runner, its own tests, an end-to-end client suite and a part in the demo.
 pub const RUNNERS: [&str; 5] = ["rust", "python", "kotlin", "swift", "js"];
 
 fn test_cmd(args: &[String]) -> Result<Counts> {
@@ -182,9 +180,7 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     // Real HTTP between languages needs them all; `--lang` runs skip it.
     if only.is_none() {
         log("== end to end: every language's HTTP clients against real verifying servers on loopback");
-        // JavaScript has no end-to-end suite yet (issue 18).
-        let e2e_langs: Vec<&str> = ready.iter().copied().filter(|l| *l != "js").collect();
-        match e2e::run(&e2e_langs, &e2e_langs) {
+        match e2e::run(&ready, &ready) {
             Ok(c) => total += c,
             Err(e) => {
                 total.failed += 1;
@@ -233,12 +229,12 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
 /// `e2e [--lang L]`: the servers need rust, python and kotlin set up, whatever `--lang`.
 fn e2e_cmd(args: &[String]) -> Result<Counts> {
     let only = lang_arg(args)?;
-    if let Some(lang) = only.as_deref().filter(|l| !LANGS.contains(l)) {
-        return Err(format!("unknown language {lang:?}; use one of {LANGS:?}"));
+    if let Some(lang) = only.as_deref().filter(|l| !RUNNERS.contains(l)) {
+        return Err(format!("unknown language {lang:?}; use one of {RUNNERS:?}"));
     }
-    let clients: Vec<&str> = LANGS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
+    let clients: Vec<&str> = RUNNERS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
     let servers = ["rust", "python", "kotlin"];
-    let needed: Vec<&str> = LANGS.iter().copied().filter(|l| servers.contains(l) || clients.contains(l)).collect();
+    let needed: Vec<&str> = RUNNERS.iter().copied().filter(|l| servers.contains(l) || clients.contains(l)).collect();
     for lang in &needed {
         log(format!("== {lang}: set-up"));
         prepare(lang)?;
