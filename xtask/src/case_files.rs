@@ -14,11 +14,14 @@ use crate::conformance::{Case, Expect};
 use crate::util::{Result, root};
 
 /// The suites, by name and file (relative to the repository root).
-pub const SUITES: [(&str, &str); 4] = [
+pub const SUITES: [(&str, &str); 5] = [
     ("kong-hmac", "tests/vectors/kong-hmac/kong-spec-cases.json"),
     ("kong-hmac-oracle", "tests/conformance/kong-hmac/kong-oracle-cases.json"),
     ("hawk", "tests/vectors/hawk/sample-cases.json"),
     ("hawk-oracle", "tests/conformance/hawk/hawk-oracle-cases.json"),
+    // Integers as JSON writes them: beyond 2^53 (exact in every runner, JavaScript's too) and
+    // whole floats such as 1500.0 (not integers), answered by the Rust runner.
+    ("json-numbers", "tests/conformance/json-numbers-cases.json"),
 ];
 
 /// The cases of one suite file.

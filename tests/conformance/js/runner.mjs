@@ -5,6 +5,7 @@
 // tests/conformance/README.md, field by field in the Rust runner's order.
 
 import { readFileSync } from "node:fs";
+import { FloatLiteral, parseJson } from "./json.mjs";
 
 const hmacsig = await import(process.env.HMACSIG_JS_PACKAGE ?? new URL("../../../target/wasm/npm/index.js", import.meta.url).href);
 const { HmacSigError, Policy, Scheme, Signer, extractKeyId, signResponse, verifyRequest, verifyResponse } = hmacsig;
@@ -17,8 +18,10 @@ class CaseError extends Error {
 }
 const badCase = (why) => new CaseError("invalid_request", `unusable case: ${why}`);
 const unsupported = (why) => new CaseError("unsupported", why);
-const show = (v) => JSON.stringify(v);
-const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const show = (v) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof FloatLiteral);
+// An i64, as the Rust runner takes it: a safe integer, or a BigInt (an integer literal beyond 2^53).
+const isI64 = (v) => Number.isSafeInteger(v) || (typeof v === "bigint" && v >= -(2n ** 63n) && v < 2n ** 63n);
 const obj = (o, key) => (isObject(o[key]) ? o[key] : {});
 
 function strField(o, key) {
@@ -52,7 +55,7 @@ function secondsField(o, key, dflt) {
 function intField(o, key) {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (!Number.isSafeInteger(v)) throw badCase(`${key} must be an integer`);
+  if (!isI64(v)) throw badCase(`${key} must be an integer`);
   return v;
 }
 
@@ -227,7 +230,7 @@ function response(c) {
 
 function now(c) {
   if (c.now === undefined || c.now === null) return undefined;
-  if (!Number.isSafeInteger(c.now)) throw badCase("now must be an integer");
+  if (!isI64(c.now)) throw badCase("now must be an integer");
   return c.now;
 }
 
@@ -294,7 +297,7 @@ function result(c) {
 const text = process.argv[2] ? readFileSync(process.argv[2], "utf8") : readFileSync(0, "utf8");
 let cases;
 try {
-  cases = JSON.parse(text);
+  cases = parseJson(text);
 } catch (e) {
   process.stderr.write(`js runner: the input is not JSON: ${e.message}\n`);
   process.exit(2);
