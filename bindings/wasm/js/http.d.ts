@@ -1,6 +1,6 @@
 // Types of `hmacsig/http`.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Signer, Verifier } from "./index.js";
+import type { Bytes, Signer, Verifier } from "./index.js";
 
 /** The fixed sentence of a refusal's body, per error kind. */
 export const REFUSALS: Record<string, string>;
@@ -10,6 +10,15 @@ export function signingFetch(
   signer: Signer,
   options?: { fetch?: typeof fetch; now?: () => number },
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** `node:http` request options for `url`, signed; send exactly `body` with `req.end(body)`. */
+export function signedRequestOptions(
+  signer: Signer,
+  url: string | URL,
+  options?: { method?: string; headers?: Record<string, string | string[]>; [other: string]: unknown },
+  body?: Bytes,
+  clock?: { now?: () => number },
+): { protocol: string; hostname: string; port?: string; path: string; method: string; headers: Record<string, string | string[]>; [other: string]: unknown };
 
 /**
  * An undici interceptor signing each request as undici sends it:

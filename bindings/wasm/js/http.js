@@ -53,6 +53,32 @@ export function signingFetch(signer, { fetch: base = globalThis.fetch, now } = {
 
 const encoder = new TextEncoder();
 
+/**
+ * `node:http`/`node:https` request options for `url`, signed: pass them to `http.request`
+ * and send exactly `body` with `req.end(body)`. Signs `options.method` (default GET), the
+ * URL's path and query as written (hawk: the absolute URL), `options.headers` (an object),
+ * `Host` as Node writes it (the URL's host, default port left out) and `body` (a string,
+ * meaning its UTF-8, or bytes). A presigned or bewit URL replaces the path. Browser-safe:
+ * it imports nothing from Node.
+ */
+export function signedRequestOptions(signer, url, options = {}, body = "", { now } = {}) {
+  const where = new URL(url);
+  const method = options.method ?? "GET";
+  const headers = { ...(options.headers ?? {}) };
+  const lines = Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, String(v)]) : [[name, String(value)]]));
+  if (!lines.some(([name]) => name.toLowerCase() === "host")) lines.push(["Host", where.host]);
+  const path = `${where.pathname}${where.search}`;
+  const target = signer.signsAbsoluteUrl ? `${where.origin}${path}` : path;
+  const signed = signer.sign(method, target, lines, body, now?.());
+  for (const [name, value] of signed.headers) {
+    for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+    headers[name] = value;
+  }
+  let sentPath = path;
+  if (signed.url !== undefined) sentPath = signed.url.includes("://") ? `${new URL(signed.url).pathname}${new URL(signed.url).search}` : signed.url;
+  return { ...options, protocol: where.protocol, hostname: where.hostname.replace(/^\[|\]$/g, ""), port: where.port || undefined, path: sentPath, method, headers };
+}
+
 // The headers of undici's dispatch options as [name, value] lines, in order, in every form
 // undici takes: a flat [name, value, ...] array, an array of pairs, an iterable of pairs
 // (Map, Headers) or an object; an array value is one line each, null is "" (as undici).
