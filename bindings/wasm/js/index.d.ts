@@ -12,6 +12,10 @@ export class HmacSigError extends Error {
     | "stale" | "future" | "body_mismatch" | "digest_not_allowed" | "missing_signed_header" | "replayed"
     | "unsupported" | "key_lookup_failed";
   readonly reason: string;
+  /** bad_signature: what the verifier signed (for debugging on the server; never send it to a client). */
+  readonly stringToSign?: string;
+  /** unknown_key: the key id the request named. */
+  readonly keyId?: string;
 }
 
 export type SchemeOptions =
@@ -72,6 +76,24 @@ export class Signer {
   readonly signsAbsoluteUrl: boolean;
   sign(method: string, target: string, headers?: Headers, body?: Bytes, now?: number): Signed;
   signResponse(status: number, headers?: Headers, body?: Bytes, request?: Request, now?: number): Signed;
+  /** The same headers as `sign` with the whole body, from its streamed digest (api-auth, aws-sigv4, rfc9421, kong-hmac). */
+  signWithBodyDigest(method: string, target: string, headers: Headers | undefined, digest: BodyDigest, now?: number): Signed;
+  free(): void;
+}
+
+/** A body hashed chunk by chunk, for `Signer.signWithBodyDigest`. */
+export class BodyHasher {
+  constructor(algorithm?: "sha-256" | "sha-512");
+  update(chunk: Bytes): void;
+  /** The digest of every chunk; the hasher is spent after. */
+  finish(): BodyDigest;
+  free(): void;
+}
+
+export class BodyDigest {
+  readonly algorithm: "sha-256" | "sha-512";
+  readonly digest: Uint8Array;
+  readonly length: number;
   free(): void;
 }
 

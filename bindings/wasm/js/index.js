@@ -20,17 +20,20 @@ if (typeof process !== "undefined" && process.versions && process.versions.node 
 
 /** A refusal from the core: `kind` is the conformance error kind (`bad_signature`, ...). */
 export class HmacSigError extends Error {
-  constructor(kind, reason, message) {
+  constructor(kind, reason, message, details) {
     super(message ?? reason);
     this.name = "HmacSigError";
     this.kind = kind;
     this.reason = reason;
+    // bad_signature: `stringToSign`, what the verifier signed; unknown_key: `keyId`.
+    if (details?.stringToSign !== undefined) this.stringToSign = details.stringToSign;
+    if (details?.keyId !== undefined) this.keyId = details.keyId;
   }
 }
 
 function rethrow(error) {
   if (error instanceof Error && error.name === "HmacSigError" && !(error instanceof HmacSigError)) {
-    throw new HmacSigError(error.kind, error.reason, error.message);
+    throw new HmacSigError(error.kind, error.reason, error.message, error);
   }
   throw error;
 }
@@ -46,7 +49,7 @@ function guarded(fn) {
 }
 
 // The core's errors become HmacSigError on every method and function (one wrapper each).
-for (const cls of [core.Scheme, core.Policy, core.Signer, core.Verifier, core.ReplayGuard]) {
+for (const cls of [core.Scheme, core.Policy, core.Signer, core.Verifier, core.ReplayGuard, core.BodyHasher]) {
   for (const name of Object.getOwnPropertyNames(cls.prototype)) {
     const d = Object.getOwnPropertyDescriptor(cls.prototype, name);
     if (name !== "constructor" && typeof d.value === "function") cls.prototype[name] = guarded(d.value);
@@ -117,19 +120,26 @@ function unpackSigned(packed) {
   return signed;
 }
 
+// The packed entries are this file's, not API: taken off the prototypes (guarded above).
+const { signPacked } = core.Signer.prototype;
+const { verifyPacked } = core.Verifier.prototype;
+delete core.Signer.prototype.signPacked;
+delete core.Verifier.prototype.verifyPacked;
 core.Signer.prototype.sign = function (method, target, headers, body, now) {
   const [packed, count] = packHeaders(headers);
-  return unpackSigned(this.signPacked(method, target, packed, count, body, now));
+  return unpackSigned(signPacked.call(this, method, target, packed, count, body, now));
 };
 core.Verifier.prototype.verify = function (method, target, headers, body, now) {
   const [packed, count] = packHeaders(headers);
-  return this.verifyPacked(method, target, packed, count, body, now); // guarded above
+  return verifyPacked.call(this, method, target, packed, count, body, now);
 };
 
 export const Scheme = constructed(core.Scheme);
 export const Policy = constructed(core.Policy);
 export const Signer = constructed(core.Signer);
 export const ReplayGuard = constructed(core.ReplayGuard);
+export const BodyHasher = constructed(core.BodyHasher);
+export const BodyDigest = core.BodyDigest;
 export const Verifier = core.Verifier;
 export const verifyRequest = guarded(core.verifyRequest);
 export const signResponse = guarded(core.signResponse);

@@ -17,6 +17,17 @@ pub fn error(e: HmacSigError) -> JsValue {
     js.set_name("HmacSigError");
     let _ = js_sys::Reflect::set(&js, &"kind".into(), &e.kind().into());
     let _ = js_sys::Reflect::set(&js, &"reason".into(), &e.reason().into());
+    // What the other languages' errors carry too: for debugging a mismatch on the server
+    // (the middleware never sends it to the client).
+    match &e {
+        HmacSigError::BadSignature { string_to_sign, .. } => {
+            let _ = js_sys::Reflect::set(&js, &"stringToSign".into(), &string_to_sign.into());
+        }
+        HmacSigError::UnknownKey { key_id, .. } => {
+            let _ = js_sys::Reflect::set(&js, &"keyId".into(), &key_id.into());
+        }
+        _ => {}
+    }
     js.into()
 }
 

@@ -12,6 +12,7 @@
 mod convert;
 mod lookup;
 mod options;
+mod streaming;
 
 use std::collections::HashMap;
 use std::sync::Arc;
