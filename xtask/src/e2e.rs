@@ -99,11 +99,14 @@ fn health_ok(port: u16) -> bool {
     answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200")
 }
 
+/// The languages the servers are written in (each must be set up).
+pub const SERVERS: [&str; 4] = ["rust", "python", "kotlin", "js"];
+
 /// Starts the servers, runs the client suite of every language in `clients` (set up, so
-/// among `ready`), stops the servers. The servers need Python and Kotlin; a missing one
+/// among `ready`), stops the servers. The servers need Python, Kotlin and JavaScript; a missing one
 /// is an error, not a skip.
 pub fn run(ready: &[&str], clients: &[&str]) -> Result<Counts> {
-    for needed in ["rust", "python", "kotlin"] {
+    for needed in SERVERS {
         if !ready.contains(&needed) {
             return Err(format!("the end-to-end phase needs {needed}, whose set-up failed"));
         }
@@ -115,12 +118,15 @@ pub fn run(ready: &[&str], clients: &[&str]) -> Result<Counts> {
     let kotlin_server = Server::start("kotlin", kotlin::e2e_server(kotlin_port)?, kotlin_port)?;
     let tamper_port = free_port()?;
     let tamper = Server::start("tamper-proxy", python::e2e_tamper_proxy(tamper_port, &asgi.url)?, tamper_port)?;
+    let node_port = free_port()?;
+    let node = Server::start("node", crate::js_e2e::e2e_server(node_port)?, node_port)?;
     let skewed_port = free_port()?;
     let skewed = Server::start("skewed", python::e2e_skewed_server(skewed_port)?, skewed_port)?;
 
     let mut env = key_env().to_vec();
     env.push(("HMACSIG_E2E_ASGI_URL".into(), asgi.url.clone()));
     env.push(("HMACSIG_E2E_KOTLIN_URL".into(), kotlin_server.url.clone()));
+    env.push(("HMACSIG_E2E_NODE_URL".into(), node.url.clone()));
     env.push(("HMACSIG_E2E_TAMPER_URL".into(), tamper.url.clone()));
     env.push(("HMACSIG_E2E_SKEWED_URL".into(), skewed.url.clone()));
     env.push(("HMACSIG_CLI".into(), cli.display().to_string()));
@@ -148,7 +154,7 @@ pub fn run(ready: &[&str], clients: &[&str]) -> Result<Counts> {
         }
     }
     if total.failed > 0 {
-        for server in [&asgi, &kotlin_server, &tamper, &skewed] {
+        for server in [&asgi, &kotlin_server, &node, &tamper, &skewed] {
             log(format!("e2e: {} server log {}:\n{}", server.name, server.log.display(), server.log_tail()));
         }
     }

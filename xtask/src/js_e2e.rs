@@ -1,11 +1,12 @@
-//! JavaScript in the end-to-end phase (tests/e2e/README.md): the npm package's clients
+//! JavaScript in the end-to-end phase (tests/e2e/README.md): the Node server every client
+//! suite crosses to (`tests/e2e/js/server.mjs`, Express), the npm package's clients
 //! (`tests/e2e/js/clients.test.mjs`, on Node) against the shared servers, and the Swagger UI
 //! example in a real headless Chromium (`tests/e2e/js/swagger-ui.test.mjs`) against the
 //! FastAPI example that serves it (`examples/python/fastapi_swagger_ui.py`).
 //!
 //! Installs what it needs: Debian's `chromium` (puppeteer-core drives it and never downloads
 //! a browser), the npm packages of `examples/swagger-ui/` (swagger-ui-dist) and
-//! `tests/e2e/js/` (puppeteer-core), each from its lock file.
+//! `tests/e2e/js/` (Express, puppeteer-core), each from its lock file.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -42,6 +43,16 @@ pub fn swagger_ui_page() -> Result<PathBuf> {
     }
     log(format!("js: the Swagger UI example page in {}", page.display()));
     Ok(page)
+}
+
+/// The end-to-end Node server (`tests/e2e/js/server.mjs`: Express with `expressMiddleware`)
+/// on 127.0.0.1:`port`, after `npm ci` of its dependencies.
+pub fn e2e_server(port: u16) -> Result<Command> {
+    let dir = e2e_dir();
+    npm_ci(&dir)?;
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&dir).arg("server.mjs").arg(port.to_string()).env("HMACSIG_JS_PACKAGE", crate::js::package_dir().join("index.js"));
+    Ok(cmd)
 }
 
 /// Runs both JavaScript client suites with `env` (the shared servers' URLs and the key);

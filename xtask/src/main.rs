@@ -226,15 +226,14 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     Ok(total)
 }
 
-/// `e2e [--lang L]`: the servers need rust, python and kotlin set up, whatever `--lang`.
+/// `e2e [--lang L]`: the servers need rust, python, kotlin and js set up, whatever `--lang`.
 fn e2e_cmd(args: &[String]) -> Result<Counts> {
     let only = lang_arg(args)?;
     if let Some(lang) = only.as_deref().filter(|l| !RUNNERS.contains(l)) {
         return Err(format!("unknown language {lang:?}; use one of {RUNNERS:?}"));
     }
     let clients: Vec<&str> = RUNNERS.iter().copied().filter(|l| only.as_deref().is_none_or(|o| o == *l)).collect();
-    let servers = ["rust", "python", "kotlin"];
-    let needed: Vec<&str> = RUNNERS.iter().copied().filter(|l| servers.contains(l) || clients.contains(l)).collect();
+    let needed: Vec<&str> = RUNNERS.iter().copied().filter(|l| e2e::SERVERS.contains(l) || clients.contains(l)).collect();
     for lang in &needed {
         log(format!("== {lang}: set-up"));
         prepare(lang)?;

@@ -154,6 +154,18 @@ fn signed_post_crosses_to_the_kotlin_server() {
 
 #[test]
 #[ignore = "run by cargo xtask test's end-to-end phase, which starts the servers"]
+fn signed_post_crosses_to_the_node_server() {
+    let url = format!("{}/e2e/cli/orders?id=7", env("HMACSIG_E2E_NODE_URL"));
+    for way in [Way::HeaderLines, Way::CurlCommand] {
+        let echo = send(way, "POST", &url).json();
+        assert_eq!(echo["key_id"], env("HMACSIG_E2E_KEY_ID"), "{way:?}");
+        assert_eq!(echo["target"], "/e2e/cli/orders?id=7", "{way:?}");
+        assert_eq!(echo["body_sha256"], sha256_hex(BODY.as_bytes()), "{way:?}");
+    }
+}
+
+#[test]
+#[ignore = "run by cargo xtask test's end-to-end phase, which starts the servers"]
 fn tampering_in_flight_is_refused() {
     let base = env("HMACSIG_E2E_TAMPER_URL");
     for way in [Way::HeaderLines, Way::CurlCommand] {

@@ -20,6 +20,7 @@ const keyId = required("HMACSIG_E2E_KEY_ID");
 const secret = required("HMACSIG_E2E_SECRET");
 const asgi = required("HMACSIG_E2E_ASGI_URL");
 const kotlin = required("HMACSIG_E2E_KOTLIN_URL");
+const node = required("HMACSIG_E2E_NODE_URL");
 const tamper = required("HMACSIG_E2E_TAMPER_URL");
 
 const apiAuth = signingFetch(new Signer(new Scheme({ name: "api-auth", digest: "sha256" }), keyId, secret));
@@ -49,6 +50,10 @@ test("2. a signed GET with a query to the ASGI server: the query's order kept", 
 
 test("3. the same POST to the Kotlin server: 200", async () => {
   await assertEcho(await post(apiAuth, `${kotlin}/orders`), "POST", "/orders", ORDER, "application/json");
+});
+
+test("3b. the same POST to the Node server (Express, this package's middleware): 200", async () => {
+  await assertEcho(await post(apiAuth, `${node}/orders`), "POST", "/orders", ORDER, "application/json");
 });
 
 test("4. through the tamper proxy: body_mismatch for the POST, bad_signature for the GET", async () => {

@@ -24,7 +24,14 @@ import hmacsig.requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "python"
-ENV = ("HMACSIG_E2E_ASGI_URL", "HMACSIG_E2E_KOTLIN_URL", "HMACSIG_E2E_TAMPER_URL", "HMACSIG_E2E_KEY_ID", "HMACSIG_E2E_SECRET")
+ENV = (
+    "HMACSIG_E2E_ASGI_URL",
+    "HMACSIG_E2E_KOTLIN_URL",
+    "HMACSIG_E2E_NODE_URL",
+    "HMACSIG_E2E_TAMPER_URL",
+    "HMACSIG_E2E_KEY_ID",
+    "HMACSIG_E2E_SECRET",
+)
 TIMEOUT = 30
 ORDER = json.dumps({"order": {"id": 7, "qty": 2}, "note": "e2e"}).encode()
 JSON = "application/json"
@@ -140,6 +147,17 @@ def test_signed_post_to_the_kotlin_server(send: Send, e2e: Dict[str, str]) -> No
     assert answer["key_id"] == e2e["HMACSIG_E2E_KEY_ID"]
     assert answer["target"] == "/e2e/orders?id=7"
     assert answer["body_sha256"] == hashlib.sha256(ORDER).hexdigest()
+
+
+# 3b. The same POST to the Node server (Express, the npm package's middleware).
+def test_signed_post_to_the_node_server(send: Send, e2e: Dict[str, str]) -> None:
+    assert post(send, e2e["HMACSIG_E2E_NODE_URL"]).json() == {
+        "key_id": e2e["HMACSIG_E2E_KEY_ID"],
+        "method": "POST",
+        "target": "/e2e/orders?id=7",
+        "body_sha256": hashlib.sha256(ORDER).hexdigest(),
+        "content_type": JSON,
+    }
 
 
 # 4. Through the tamper proxy: a flipped body bit, then a changed path.

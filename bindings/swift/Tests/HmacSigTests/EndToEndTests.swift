@@ -118,6 +118,17 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(echoed.body_sha256, orderBodySha256)
     }
 
+    // 3. The crossing to JavaScript: the same POST to the Node server (Express).
+    func testSignedPostIsVerifiedByTheNodeServer() async throws {
+        let (status, body) = try await send(signedPost(to: environment("HMACSIG_E2E_NODE_URL")))
+        XCTAssertEqual(status, 200, body)
+        let echoed = try echo(body)
+        XCTAssertEqual(echoed.key_id, try environment("HMACSIG_E2E_KEY_ID"))
+        XCTAssertEqual(echoed.target, "/e2e/orders?id=7")
+        XCTAssertEqual(echoed.body_sha256, orderBodySha256)
+        XCTAssertEqual(echoed.content_type, "application/json")
+    }
+
     // 3b. kong-hmac and hawk, each to its path on the ASGI server (tests/e2e/README.md):
     // signed, verified, refused when the body changes on the way, refused unsigned.
     func testKongHmacAndHawkAreVerifiedByTheAsgiServer() async throws {

@@ -110,6 +110,10 @@ class EndToEndTest {
         assertEcho(signed.call(post(env("HMACSIG_E2E_KOTLIN_URL"))), "POST", "/orders?id=7", BODY, "application/json")
 
     @Test
+    fun `a signed POST verifies on the Node server (Express)`() =
+        assertEcho(signed.call(post(env("HMACSIG_E2E_NODE_URL"))), "POST", "/orders?id=7", BODY, "application/json")
+
+    @Test
     fun `a body changed in flight is refused as body_mismatch`() =
         assertRefused(signed.call(post(env("HMACSIG_E2E_TAMPER_URL"))), 403, "body_mismatch")
 
