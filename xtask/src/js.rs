@@ -136,9 +136,35 @@ pub fn node_test_counts(output: &str, what: &Path) -> Result<Counts> {
     Ok(counts)
 }
 
+/// The crates only a server needs, which the browser build must not contain.
+const SERVER_ONLY: [&str; 4] = ["rusqlite", "postgres", "redis", "aes-gcm"];
+
+/// One test: the WebAssembly crate's dependency tree, for its target, has none of
+/// `SERVER_ONLY` (the core is taken with `default-features = false`).
+fn no_server_dependencies() -> Counts {
+    let out = Command::new("cargo")
+        .current_dir(root())
+        .args(["tree", "--quiet", "-p", "hmacsig-wasm", "--target", TARGET, "-e", "normal", "--prefix", "none"])
+        .output();
+    let found: Vec<&str> = match &out {
+        Ok(o) if o.status.success() => {
+            let tree = String::from_utf8_lossy(&o.stdout);
+            SERVER_ONLY.iter().copied().filter(|name| tree.lines().any(|l| l.split_whitespace().next() == Some(name))).collect()
+        }
+        _ => vec!["(cargo tree failed)"],
+    };
+    log(format!(
+        "js: the WebAssembly build's dependencies hold none of {SERVER_ONLY:?}: {}",
+        if found.is_empty() { "passed".to_owned() } else { format!("FAILED, found {found:?}") }
+    ));
+    Counts { passed: u64::from(found.is_empty()), failed: u64::from(!found.is_empty()) }
+}
+
 /// The package's own tests (`node --test bindings/wasm/js/test/`), on the built package,
-/// with undici and Express from `bindings/wasm/js/package-lock.json`.
+/// with undici and Express from `bindings/wasm/js/package-lock.json`; and the dependency
+/// check above.
 pub fn test() -> Result<Counts> {
+    let server_free = no_server_dependencies();
     let js = root().join("bindings").join("wasm").join("js");
     npm_ci(&js)?;
     let dir = js.join("test");
@@ -150,5 +176,7 @@ pub fn test() -> Result<Counts> {
         .map_err(|e| format!("node --test: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");
-    node_test_counts(&text, &dir)
+    let mut counts = node_test_counts(&text, &dir)?;
+    counts += server_free;
+    Ok(counts)
 }

@@ -142,25 +142,15 @@ fn signed_get_keeps_its_query_order() {
 
 #[test]
 #[ignore = "run by cargo xtask test's end-to-end phase, which starts the servers"]
-fn signed_post_crosses_to_the_kotlin_server() {
-    let url = format!("{}/e2e/cli/orders?id=7", env("HMACSIG_E2E_KOTLIN_URL"));
-    for way in [Way::HeaderLines, Way::CurlCommand] {
-        let echo = send(way, "POST", &url).json();
-        assert_eq!(echo["key_id"], env("HMACSIG_E2E_KEY_ID"), "{way:?}");
-        assert_eq!(echo["target"], "/e2e/cli/orders?id=7", "{way:?}");
-        assert_eq!(echo["body_sha256"], sha256_hex(BODY.as_bytes()), "{way:?}");
-    }
-}
-
-#[test]
-#[ignore = "run by cargo xtask test's end-to-end phase, which starts the servers"]
-fn signed_post_crosses_to_the_node_server() {
-    let url = format!("{}/e2e/cli/orders?id=7", env("HMACSIG_E2E_NODE_URL"));
-    for way in [Way::HeaderLines, Way::CurlCommand] {
-        let echo = send(way, "POST", &url).json();
-        assert_eq!(echo["key_id"], env("HMACSIG_E2E_KEY_ID"), "{way:?}");
-        assert_eq!(echo["target"], "/e2e/cli/orders?id=7", "{way:?}");
-        assert_eq!(echo["body_sha256"], sha256_hex(BODY.as_bytes()), "{way:?}");
+fn signed_post_crosses_to_the_kotlin_and_node_servers() {
+    for server in ["HMACSIG_E2E_KOTLIN_URL", "HMACSIG_E2E_NODE_URL"] {
+        let url = format!("{}/e2e/cli/orders?id=7", env(server));
+        for way in [Way::HeaderLines, Way::CurlCommand] {
+            let echo = send(way, "POST", &url).json();
+            assert_eq!(echo["key_id"], env("HMACSIG_E2E_KEY_ID"), "{server} {way:?}");
+            assert_eq!(echo["target"], "/e2e/cli/orders?id=7", "{server} {way:?}");
+            assert_eq!(echo["body_sha256"], sha256_hex(BODY.as_bytes()), "{server} {way:?}");
+        }
     }
 }
 

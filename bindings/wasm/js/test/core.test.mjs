@@ -2,10 +2,9 @@
 // references, typed errors, and the same core as every other language.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { hmacsig } from "../testing/package.mjs";
 
-const { HmacSigError, Policy, ReplayGuard, Scheme, Signer, Verifier, generateSecret, verifyRequest } = await import(
-  process.env.HMACSIG_JS_PACKAGE ?? new URL("../../../../target/wasm/npm/index.js", import.meta.url).href
-);
+const { HmacSigError, Policy, ReplayGuard, Scheme, Signer, Verifier, generateSecret, verifyRequest } = hmacsig;
 
 const text = (bytes) => new TextDecoder().decode(bytes);
 

@@ -4,13 +4,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, test } from "node:test";
-import { pathToFileURL } from "node:url";
 import express from "express";
+import { hmacsig, http } from "../testing/package.mjs";
 
-const env = process.env.HMACSIG_JS_PACKAGE;
-const pkg = env ? pathToFileURL(env).href : new URL("../../../../target/wasm/npm/index.js", import.meta.url).href;
-const { HmacSigError, Scheme, Signer, Verifier } = await import(pkg);
-const { expressMiddleware, signingFetch } = await import(new URL("./http.js", pkg).href);
+const { HmacSigError, Scheme, Signer, Verifier } = hmacsig;
+const { expressMiddleware, signingFetch } = http;
 
 const KEY_ID = "client-7";
 const SECRET = "s3cr3t-for-tests";

@@ -3,26 +3,15 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { hmacsig, http, HTTP_SCHEMES, schemeAndPolicy } from "../testing/package.mjs";
 
-const env = process.env.HMACSIG_JS_PACKAGE;
-const pkg = env ? pathToFileURL(env).href : new URL("../../../../target/wasm/npm/index.js", import.meta.url).href;
-const { Policy, Scheme, Signer, Verifier } = await import(pkg);
-const { signingFetch, verifying } = await import(new URL("./http.js", pkg).href);
+const { Policy, Scheme, Signer, Verifier } = hmacsig;
+const { signingFetch, verifying } = http;
 
 const KEY_ID = "client-7";
 const SECRET = "s3cr3t-for-tests";
-// Each scheme and the policy its server verifies with (given the server's own URL).
-const SCHEMES = {
-  "api-auth": () => [new Scheme({ name: "api-auth", digest: "sha256" })],
-  // timestamped signs https:// + Host + target from an origin-form target, and the verifier's
-  // default rebuilds the same URL (as the Python integrations).
-  timestamped: () => [new Scheme({ name: "timestamped" })],
-  "aws-sigv4": () => [new Scheme({ name: "aws-sigv4", region: "us-east-1", service: "execute-api", signBody: true })],
-  rfc9421: () => [new Scheme({ name: "rfc9421", components: ["@method", "@authority", "@target-uri", "content-type"], contentDigest: "sha-256" })],
-  "kong-hmac": () => [new Scheme({ name: "kong-hmac", headers: ["date", "@request-target", "digest"], digest: true }), new Policy({ name: "kong-hmac", validateRequestBody: true })],
-  hawk: () => [new Scheme({ name: "hawk" })],
-};
+// Each scheme and the policy its server verifies with.
+const SCHEMES = Object.fromEntries(Object.entries(HTTP_SCHEMES).map(([name, options]) => [name, () => schemeAndPolicy(options)]));
 
 const servers = [];
 async function serve(make) {

@@ -4,22 +4,16 @@
 import assert from "node:assert/strict";
 import { createServer, request } from "node:http";
 import { after, test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { hmacsig, http, HTTP_SCHEMES } from "../testing/package.mjs";
 
-const env = process.env.HMACSIG_JS_PACKAGE;
-const pkg = env ? pathToFileURL(env).href : new URL("../../../../target/wasm/npm/index.js", import.meta.url).href;
-const { Policy, Scheme, Signer, Verifier } = await import(pkg);
-const { signedRequestOptions, verifying } = await import(new URL("./http.js", pkg).href);
+const { Policy, Scheme, Signer, Verifier } = hmacsig;
+const { signedRequestOptions, verifying } = http;
 
 const KEY_ID = "node-client";
 const SECRET = "node-http-secret";
 const SCHEMES = {
-  "api-auth": [{ name: "api-auth", digest: "sha256" }],
-  timestamped: [{ name: "timestamped" }],
-  "aws-sigv4": [{ name: "aws-sigv4", region: "us-east-1", service: "execute-api", signBody: true }],
+  ...HTTP_SCHEMES,
   "aws-sigv4 presigned": [{ name: "aws-sigv4", region: "us-east-1", service: "execute-api", signatureType: "query", expires: 60 }],
-  rfc9421: [{ name: "rfc9421", components: ["@method", "@authority", "@target-uri", "content-type"], contentDigest: "sha-256" }],
-  "kong-hmac": [{ name: "kong-hmac", headers: ["date", "@request-target", "digest"], digest: true }, { name: "kong-hmac", validateRequestBody: true }],
   hawk: [{ name: "hawk", payloadHash: true }],
   "hawk bewit": [{ name: "hawk", signatureType: "bewit", ttl: 60 }],
 };

@@ -4,12 +4,10 @@
 // page in Chromium.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { hmacsig, swaggerUi } from "../testing/package.mjs";
 
-const env = process.env.HMACSIG_JS_PACKAGE;
-const pkg = env ? pathToFileURL(env).href : new URL("../../../../target/wasm/npm/index.js", import.meta.url).href;
-const { HmacSigError, Scheme, Verifier } = await import(pkg);
-const { hmacSigSwaggerUi } = await import(new URL("./swagger-ui.js", pkg).href);
+const { HmacSigError, Scheme, Verifier } = hmacsig;
+const { hmacSigSwaggerUi } = swaggerUi;
 
 const KEY_ID = "swagger-client";
 const SECRET = "swagger-secret";

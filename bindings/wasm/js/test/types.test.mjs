@@ -4,17 +4,14 @@
 // `__destroy_into_raw`) are not API.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { packageDir, packageUrl } from "../testing/package.mjs";
 
-const env = process.env.HMACSIG_JS_PACKAGE;
-const pkg = env ? pathToFileURL(env).href : new URL("../../../../target/wasm/npm/index.js", import.meta.url).href;
-const dir = dirname(fileURLToPath(pkg));
 
 /** The values a .d.ts exports, and each class's members (`static x`, `x`). */
 function declared(file) {
-  const text = readFileSync(join(dir, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const text = readFileSync(join(packageDir, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
   const values = new Set();
   const classes = {};
   for (const m of text.matchAll(/^export (?:declare )?(class|function|const) (\w+)/gm)) values.add(m[2]);
@@ -46,7 +43,7 @@ function runtimeMembers(cls) {
 
 for (const [module, types] of [["index.js", "index.d.ts"], ["http.js", "http.d.ts"], ["swagger-ui.js", "swagger-ui.d.ts"]]) {
   test(`${module}: the runtime exports are the ones ${types} declares`, async () => {
-    const runtime = await import(new URL(`./${module}`, pkg).href);
+    const runtime = await import(new URL(`./${module}`, packageUrl).href);
     const { values, classes } = declared(types);
     assert.deepEqual(new Set(Object.keys(runtime)), values);
     for (const [name, members] of Object.entries(classes)) {

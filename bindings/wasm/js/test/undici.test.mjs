@@ -6,26 +6,22 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { after, test } from "node:test";
-import { pathToFileURL } from "node:url";
 import { Agent, request } from "undici";
+import { hmacsig, http, HTTP_SCHEMES, schemeAndPolicy } from "../testing/package.mjs";
 
-const env = process.env.HMACSIG_JS_PACKAGE;
-const pkg = env ? pathToFileURL(env).href : new URL("../../../../target/wasm/npm/index.js", import.meta.url).href;
-const { HmacSigError, Policy, Scheme, Signer, Verifier } = await import(pkg);
-const { signingInterceptor, verifying } = await import(new URL("./http.js", pkg).href);
+const { HmacSigError, Policy, Scheme, Signer, Verifier } = hmacsig;
+const { signingInterceptor, verifying } = http;
 
 const KEY_ID = "client-7";
 const SECRET = "s3cr3t-for-tests";
-// Each scheme and the policy its server verifies with (as in http.test.mjs; rfc9421 without
-// content-type here, as undici adds none to a GET: the header forms test signs it).
-const SCHEMES = {
-  "api-auth": () => [new Scheme({ name: "api-auth", digest: "sha256" })],
-  timestamped: () => [new Scheme({ name: "timestamped" })],
-  "aws-sigv4": () => [new Scheme({ name: "aws-sigv4", region: "us-east-1", service: "execute-api", signBody: true })],
-  rfc9421: () => [new Scheme({ name: "rfc9421", components: ["@method", "@authority", "@target-uri"], contentDigest: "sha-256" })],
-  "kong-hmac": () => [new Scheme({ name: "kong-hmac", headers: ["date", "@request-target", "digest"], digest: true }), new Policy({ name: "kong-hmac", validateRequestBody: true })],
-  hawk: () => [new Scheme({ name: "hawk" })],
-};
+// Each scheme and the policy its server verifies with; rfc9421 without content-type here, as
+// undici adds none to a GET (the header forms test signs it).
+const SCHEMES = Object.fromEntries(
+  Object.entries(HTTP_SCHEMES).map(([name, [scheme, policy]]) => {
+    const options = name === "rfc9421" ? { ...scheme, components: scheme.components.filter((c) => c !== "content-type") } : scheme;
+    return [name, () => schemeAndPolicy([options, policy])];
+  }),
+);
 
 const closing = [];
 after(async () => {
