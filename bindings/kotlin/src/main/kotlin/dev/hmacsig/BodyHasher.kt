@@ -2,6 +2,7 @@ package dev.hmacsig
 
 import java.io.FileInputStream
 import java.io.InputStream
+import java.nio.Buffer
 import java.nio.ByteBuffer
 import java.nio.channels.ReadableByteChannel
 import java.util.Objects
@@ -74,8 +75,8 @@ class BodyHasher @JvmOverloads constructor(val algorithm: ContentDigest = Conten
         var at = offset
         while (at < offset + length) {
             val n = minOf(offset + length - at, buf.capacity())
-            buf.clear()
-            buf.put(chunk, at, n).flip()
+            buf.asBuffer.clear()
+            buf.put(chunk, at, n).asBuffer.flip()
             hash(buf)
             at += n
         }
@@ -90,17 +91,17 @@ class BodyHasher @JvmOverloads constructor(val algorithm: ContentDigest = Conten
         if (chunk.isDirect || !chunk.hasRemaining()) {
             // slice(): the FFI passes the buffer's base address, so start it at the position.
             hash(if (chunk.hasRemaining()) chunk.slice() else EMPTY)
-            chunk.position(chunk.limit())
+            chunk.asBuffer.position(chunk.limit())
             return
         }
         val buf = scratch(minOf(chunk.remaining(), DEFAULT_CHUNK_SIZE))
         while (chunk.hasRemaining()) {
             val piece = chunk.duplicate()
-            piece.limit(piece.position() + minOf(piece.remaining(), buf.capacity()))
-            buf.clear()
-            buf.put(piece).flip()
+            piece.asBuffer.limit(piece.position() + minOf(piece.remaining(), buf.capacity()))
+            buf.asBuffer.clear()
+            buf.put(piece).asBuffer.flip()
             hash(buf)
-            chunk.position(piece.position())
+            chunk.asBuffer.position(piece.position())
         }
     }
 
@@ -120,10 +121,10 @@ class BodyHasher @JvmOverloads constructor(val algorithm: ContentDigest = Conten
         val buf = scratch(chunkSize)
         var total = 0L
         while (true) {
-            val n = input.readNBytes(heap, 0, chunkSize)
+            val n = readUpTo(input, heap, chunkSize)
             if (n == 0) return total
-            buf.clear()
-            buf.put(heap, 0, n).flip()
+            buf.asBuffer.clear()
+            buf.put(heap, 0, n).asBuffer.flip()
             hash(buf)
             total += n
         }
@@ -141,14 +142,14 @@ class BodyHasher @JvmOverloads constructor(val algorithm: ContentDigest = Conten
         var total = 0L
         var end = false
         while (!end) {
-            buf.clear()
+            buf.asBuffer.clear()
             while (buf.hasRemaining()) {
                 if (channel.read(buf) < 0) {
                     end = true
                     break
                 }
             }
-            buf.flip()
+            buf.asBuffer.flip()
             if (buf.hasRemaining()) hash(buf)
             total += buf.remaining()
         }
@@ -185,6 +186,30 @@ class BodyHasher @JvmOverloads constructor(val algorithm: ContentDigest = Conten
 
         private val EMPTY: ByteBuffer = ByteBuffer.allocateDirect(0)
     }
+}
+
+/*
+ * Within Android API 24, the AAR's minSdk (pom.xml checks it): `ByteBuffer`'s own `clear()`,
+ * `flip()`, `position(Int)` and `limit(Int)`, which return a `ByteBuffer`, are JDK 9 and not
+ * there, so they are called as `java.nio.Buffer`'s (the same methods, the same buffer);
+ * `InputStream.readNBytes` (JDK 9) is not there either.
+ */
+
+/** This buffer as a `java.nio.Buffer`, for the position and limit methods Android API 24 has. */
+private val ByteBuffer.asBuffer: Buffer get() = this
+
+/**
+ * Reads [input] into the first [length] bytes of [dst] until they are full or the stream ends;
+ * the number of bytes read (0 at its end). What `input.readNBytes(dst, 0, length)` does.
+ */
+private fun readUpTo(input: InputStream, dst: ByteArray, length: Int): Int {
+    var n = 0
+    while (n < length) {
+        val read = input.read(dst, n, length - n)
+        if (read < 0) break
+        n += read
+    }
+    return n
 }
 
 /**

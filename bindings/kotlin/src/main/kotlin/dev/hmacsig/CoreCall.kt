@@ -3,7 +3,7 @@ package dev.hmacsig
 import com.sun.jna.Memory
 import com.sun.jna.Native
 import com.sun.jna.Pointer
-import java.lang.ref.Reference
+import java.nio.Buffer
 import java.nio.ByteBuffer
 import java.nio.CharBuffer
 import java.nio.charset.CharsetEncoder
@@ -30,7 +30,12 @@ import dev.hmacsig.ffi.Verifier as FfiVerifier
  * calls run is therefore safe. Those calls finish with it, and every later call with the id
  * returns CLOSED, raised as the layer's `IllegalStateException("this Signer has been closed")`.
  * No lock is taken around a call; the caller keeps its own object reachable until the call
- * returned (`Reference.reachabilityFence`), so that the collector cannot close it mid-call.
+ * returned ([keepAlive], what `Reference.reachabilityFence` does, which Android has only from
+ * API 28), so that the collector cannot close it mid-call.
+ *
+ * Android: this layer stays within API 24, the AAR's minSdk (pom.xml checks the bytecode with
+ * animal-sniffer): no `reachabilityFence`, `ThreadLocal.withInitial` or absolute bulk
+ * `ByteBuffer.get`/`put`; the buffers' positions are set through `java.nio.Buffer` ([Region]).
  *
  * Buffers are per thread ([Scratch]); a call made on the same thread while one is running (from
  * a caller's own `List`, or a key lookup that signs) takes fresh ones.
@@ -95,7 +100,44 @@ internal object CoreCall {
     fun verifierId(verifier: FfiVerifier): Long =
         hmacsig_verifier_id(verifier.uniffiCloneHandle()).also { check(it != 0L) { "the core gave no id for a Verifier" } }
 
-    private val scratch = ThreadLocal.withInitial(::Scratch)
+    // Not ThreadLocal.withInitial: Android API 26.
+    private val scratch = object : ThreadLocal<Scratch>() {
+        override fun initialValue() = Scratch()
+    }
+
+    /** Used only by [keepAlive], which leaves it null. */
+    @Volatile
+    private var keptAlive: Any? = null
+
+    /**
+     * Keeps [obj] reachable until this point, as `Reference.reachabilityFence(obj)` does (not
+     * used: Android has it from API 28 only). Called right after a native call with the objects
+     * the call uses: the caller's [Signer] or [Verifier], whose collection would clean up the
+     * UniFFI object (its Cleaner), and a caller's direct body buffer, whose collection would free
+     * the memory the core reads.
+     *
+     * Why this keeps it reachable: the JLS (12.6.2) counts writing a reference to an object as an
+     * "active use" of it, and an object that has an active use after a point cannot be found
+     * unreachable at that point. This write of [obj]'s reference comes after the call, so [obj]
+     * is reachable for the whole call. In the compiled code, the write must stay, and after the
+     * call: the field is static, so no escape analysis can drop the store, and volatile, a
+     * synchronization action that neither HotSpot nor ART removes as a dead store, and that may
+     * not move before earlier actions (the call, to the compiler an opaque native method). So the
+     * reference is live until the store, kept in a register or stack slot the collector scans at
+     * the call. With no use after the call (a plain local) or a plain store the JIT may remove,
+     * the collector could reclaim the object while the call runs.
+     * Then the field is read back, and cleared when it still holds [obj]: the read is there so
+     * that the field is not write-only (a shrinker such as R8 may remove a field nothing reads,
+     * and its writes with it); the clearing so that no object stays pinned here (a Signer
+     * dropped unclosed is collected as before). Whatever the interleaving of threads, the last
+     * thread to write an object reads it back and clears it, so the field ends null.
+     */
+    @JvmStatic
+    fun keepAlive(obj: Any?) {
+        if (obj == null) return
+        keptAlive = obj
+        if (keptAlive === obj) keptAlive = null
+    }
 
     /** [block] with this thread's buffers, or fresh ones when a call on this thread holds them. */
     inline fun <R> session(block: (Scratch) -> R): R {
@@ -191,13 +233,41 @@ internal object CoreCall {
         (buf[at].toInt() and 0xFF) or ((buf[at + 1].toInt() and 0xFF) shl 8) or
             ((buf[at + 2].toInt() and 0xFF) shl 16) or ((buf[at + 3].toInt() and 0xFF) shl 24)
 
-    /** A direct buffer and its address: kept by a thread, or temporary (freed at once after the call). */
-    class Region private constructor(val buffer: ByteBuffer, val address: Long, private val memory: Memory?) {
+    /**
+     * A direct buffer and its address: kept by a thread, or temporary (freed at once after the call).
+     * Bytes go in and out at its start only through [write] and [read]: relative bulk transfers
+     * after `clear()`, called through `java.nio.Buffer` (`ByteBuffer`'s own `clear()` is JDK 9),
+     * since the absolute bulk `get`/`put(index, ...)` (JDK 13 and 16) are not in Android API 24.
+     * The native side is given [address], never the position.
+     */
+    class Region private constructor(private val buffer: ByteBuffer, val address: Long, private val memory: Memory?) {
         val capacity: Int get() = buffer.capacity()
         val temporary: Boolean get() = memory != null
 
         fun free() {
             memory?.close()
+        }
+
+        /** The first [length] bytes of [src] into this buffer's start. */
+        fun write(src: ByteArray, length: Int) {
+            start().put(src, 0, length)
+        }
+
+        /** [src]'s remaining bytes into this buffer's start; [src]'s position is left as it was. */
+        fun write(src: ByteBuffer) {
+            start().put(src.duplicate()) // shares the bytes, with its own position
+        }
+
+        /** The first [length] bytes of this buffer into [dst]. */
+        fun read(dst: ByteArray, length: Int) {
+            start().get(dst, 0, length)
+        }
+
+        /** [buffer], its position 0 and its limit its capacity. */
+        private fun start(): ByteBuffer {
+            val b: Buffer = buffer
+            b.clear()
+            return buffer
         }
 
         companion object {
@@ -305,14 +375,14 @@ internal object CoreCall {
             encoder.flush(into)
             textLen = into.position()
             text = Region.atLeast(text, textLen)
-            text.buffer.put(0, bytes, 0, textLen)
+            text.write(bytes, textLen)
         }
 
         /** The body: copied into a direct buffer. */
         fun body(body: ByteArray) {
             if (body.isEmpty()) return noBody()
             bodyRegion = Region.atLeast(bodyRegion, body.size)
-            bodyRegion.buffer.put(0, body, 0, body.size)
+            bodyRegion.write(body, body.size)
             bodyAddress = bodyRegion.address
             bodyLen = body.size.toLong()
         }
@@ -326,7 +396,7 @@ internal object CoreCall {
                 bodyRef = body
             } else {
                 bodyRegion = Region.atLeast(bodyRegion, n)
-                bodyRegion.buffer.put(0, body, body.position(), n)
+                bodyRegion.write(body)
                 bodyAddress = bodyRegion.address
             }
             bodyLen = n.toLong()
@@ -344,8 +414,8 @@ internal object CoreCall {
                 out.capacity.toLong(),
             )
             // The body's buffer, and the object the id names, stay reachable until the entry returned.
-            Reference.reachabilityFence(bodyRef)
-            Reference.reachabilityFence(owner)
+            keepAlive(bodyRef)
+            keepAlive(owner)
             if (n == CLOSED) throw IllegalStateException("this $what has been closed")
             check(n >= 0) { "hmacsig_call refused the call ($n): a bug in the Kotlin layer" }
             check(n <= Int.MAX_VALUE - 16) { "a result of $n bytes is past what a JVM array holds" }
@@ -357,7 +427,7 @@ internal object CoreCall {
                 check(fetched == n) { "hmacsig_call_result gave $fetched, not $n" }
             }
             if (size > result.size) result = ByteArray(if (size <= SCRATCH_MAX) maxOf(size, minOf(result.size * 2, SCRATCH_MAX)) else size)
-            out.buffer.get(0, result, 0, size)
+            out.read(result, size)
             return size
         }
 
@@ -377,13 +447,13 @@ internal object CoreCall {
         fun keyIdWithSecret(op: Int, id: Long, found: ByteArray?, now: Long?, owner: Any): String {
             if (found == null) return keyId(op, id, now, owner)
             secret = Region.atLeast(secret, found.size)
-            secret.buffer.put(0, found, 0, found.size)
+            secret.write(found, found.size)
             try {
                 // Never a null pointer here: an empty secret is a secret.
                 val size = call(op, id, secret.address, found.size.toLong(), clock(now), owner, "Verifier")
                 return decodeKeyId(result, size)
             } finally {
-                secret.buffer.put(0, ByteArray(found.size), 0, found.size) // no secret left in a kept buffer
+                secret.write(ByteArray(found.size), found.size) // no secret left in a kept buffer
                 if (secret.temporary) secret.free().also { secret = Region.kept(128) }
             }
         }

@@ -135,9 +135,9 @@ class Signer(scheme: Scheme, credentials: Credentials) : AutoCloseable {
     override fun toString(): String = "Signer(keyId=$keyId${if (isClosed) ", closed" else ""})"
 }
 
-/** SHA-256 of no bytes. */
+/** SHA-256 of no bytes. (Not `java.util.HexFormat`: JDK 17, above Android API 24.) */
 private val EMPTY_SHA256 = BodyDigest(
     ContentDigest.SHA256,
-    java.util.HexFormat.of().parseHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".chunked(2).map { it.toInt(16).toByte() }.toByteArray(),
     0,
 )
