@@ -359,6 +359,45 @@ fn example_on_jar_only() -> Result {
     result
 }
 
+/// `cargo xtask dist --test`: the conformance runner on `jar` (the shipped jar, not Maven's)
+/// with the smoke cases, under `-Djna.debug_load=true`: every case answered, and JNA names the
+/// library it loaded as the jar's own resource for this machine.
+pub fn load_from_jar(jar: &Path) -> Result {
+    prepare()?;
+    let deps = std::fs::read_to_string(classpath_file()).map_err(|e| format!("reading {}: {e}", classpath_file().display()))?;
+    let mut cp = std::ffi::OsString::from(jar.as_os_str());
+    cp.push(":");
+    cp.push(project().join("target").join("test-classes").as_os_str());
+    cp.push(":");
+    cp.push(deps.trim());
+    let cases_path = crate::util::root().join("tests").join("conformance").join("smoke-cases.json");
+    let cases = std::fs::read(&cases_path).map_err(|e| format!("reading {}: {e}", cases_path.display()))?;
+    let mut cmd = Command::new("java");
+    without_cargo_library_path(&mut cmd);
+    cmd.arg("-Djna.debug_load=true").arg("-cp").arg(cp).arg("dev.hmacsig.conformance.RunnerKt");
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start java: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &cases));
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let _ = writer.join();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the runner on {} printed no JSON ({e}):\n{stderr}", jar.display()))?;
+    let expected: serde_json::Value = serde_json::from_slice(&std::fs::read(&cases_path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let (got, want) = (results.as_array().map_or(0, Vec::len), expected.as_array().map_or(0, Vec::len));
+    if !out.status.success() || got != want || got == 0 {
+        return Err(format!("the runner on {} answered {got} of {want} cases ({}):\n{stderr}", jar.display(), out.status));
+    }
+    let resource = format!("{}!/{}/{}", jar.display(), jna_resource().0, jna_resource().1);
+    match stderr.lines().find(|l| l.contains("Found library resource at")) {
+        Some(found) if found.ends_with(&resource) => {
+            log(format!("dist --test: the jar's runner answered {got} cases; JNA: {}", found.trim_start_matches("INFO: ")));
+            Ok(())
+        }
+        other => Err(format!("JNA did not load the library from {resource}: {other:?}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

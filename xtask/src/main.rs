@@ -4,8 +4,9 @@
 //!   Swift, show the four headers side by side, verify one (`--verbose`: with
 //!   every command line and its output).
 //! - `test`: every test in every language, then the conformance vectors through
-//!   all four runners, then the core's tests on armv7 and s390x under qemu-user;
-//!   ends with `N passed, N failed`.
+//!   all four runners, then the core's tests on armv7 and s390x under qemu-user, then the
+//!   packages (wheels built and tested, mobile static libraries); ends with `N passed, N
+//!   failed`.
 //! - `e2e [--lang L]`: set up every language, then only the end-to-end phase (real HTTP
 //!   on loopback, `tests/e2e/README.md`); `test` runs it too. `--lang`: only that
 //!   language's client suite (rust, python and kotlin are still set up: the servers and
@@ -25,6 +26,11 @@
 //! - `fuzz [--seconds N | --runs N] [--target T]`: the cargo-fuzz targets in
 //!   `fuzz/`, each in turn (`docs/fuzzing.md`); `test` runs each briefly.
 //! - `miri`: the call layout's unit tests under Miri; `test` runs it.
+//! - `dist [--test] [--only python,jvm,android,apple]`: the packages, in `dist/` (wheels,
+//!   sdist, the jar and its POM, Android static libraries or AAR, the XCFramework and its
+//!   Swift package); `--test` installs and runs them where this machine can
+//!   (docs/packaging.md). `android` and `xcframework`: one part alone.
+//! - `release-check`: every package states the workspace's version and `dist/` is complete.
 //!
 //! Each command installs what it needs (Python venv, Maven dependencies, the
 //! Swift chroot) on a fresh machine.
@@ -36,6 +42,7 @@ mod case_files;
 mod conformance;
 mod cross;
 mod demo;
+mod dist;
 mod e2e;
 mod fuzz;
 mod js;
@@ -89,7 +96,7 @@ fn language_tests(lang: &str) -> Result<Counts> {
 }
 
 fn usage() -> String {
-    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | suites [--lang L] | conformance --lang rust|python|kotlin|swift|js [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri"
+    "usage: cargo xtask demo [--verbose] | test [--lang L] | e2e [--lang L] | suites [--lang L] | conformance --lang rust|python|kotlin|swift|js [CASES.json] | bindings [--lang L] | api [--bless] [--lang L] | bench | cross [--arch aarch64|armv7|s390x|i686] | fuzz [--seconds N | --runs N] [--target T] | miri | dist [--test] [--only python,jvm,android,apple] | android | xcframework | release-check"
         .into()
 }
 
@@ -220,6 +227,18 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
             }
         }
     }
+    // The packages users install (docs/packaging.md): built as `cargo xtask dist` builds them
+    // and installed where this machine can run them.
+    if only.is_none() {
+        log("== packages: the wheels built, installed and tested (x86_64; aarch64 under qemu), Android and Apple static libraries, the XCFramework's Swift package type-checked");
+        match dist::for_test() {
+            Ok(c) => total += c,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("packages: {e}"));
+            }
+        }
+    }
     for b in &broken {
         log(format!("FAILED {b}"));
     }
@@ -255,6 +274,10 @@ fn main() -> ExitCode {
         }),
         "api" => lang_arg(rest).and_then(|l| public_api::run(rest, l.as_deref())),
         "bench" => bench::run(),
+        "dist" => dist::run_cmd(rest),
+        "android" => dist::run_cmd(&[&["--only".to_string(), "android".to_string()], rest].concat()),
+        "xcframework" => dist::run_cmd(&[&["--only".to_string(), "apple".to_string()], rest].concat()),
+        "release-check" => dist::release::run(),
         "conformance" => conformance_cmd(rest),
         "demo" => demo::run(rest.iter().any(|a| a == "--verbose" || a == "-v")),
         "cross" => cross::run_cmd(rest).and_then(|c| {

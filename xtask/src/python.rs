@@ -20,7 +20,7 @@ use crate::util::{Counts, Result, have, log, number_before, root, run, run_tee, 
 /// signer, aws-c-auth), botocore, `http-message-signatures` and `hypothesis` drive the
 /// differential tests (issue 16), with the dependencies they pull in pinned as well (botocore's
 /// as the bench pins them).
-const TOOLS: [(&str, &str); 30] = [
+pub(crate) const TOOLS: [(&str, &str); 30] = [
     ("maturin", "1.16.0"),
     ("pytest", "9.2.0"),
     ("mypy", "2.4.1"),
@@ -79,7 +79,12 @@ fn python_ok(code: &str) -> bool {
     Command::new(venv_python()).args(["-c", code]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
-fn ensure_venv() -> Result {
+/// Whether the venv has `name` at exactly `version` installed.
+pub(crate) fn venv_has(name: &str, version: &str) -> bool {
+    python_ok(&format!("import importlib.metadata as m, sys; sys.exit(0 if m.version({name:?}) == {version:?} else 1)"))
+}
+
+pub(crate) fn ensure_venv() -> Result {
     if !python_ok("import sys") {
         let python = ["python3", "python3.11", "python"].into_iter().find(|p| have(p)).ok_or("no python3 on PATH")?;
         let _ = std::fs::remove_dir_all(venv());
@@ -176,16 +181,25 @@ fn pytest(dir: &Path, env: &[(OsString, OsString)], args: &[&OsStr]) -> Result<C
         .args(["-m", "pytest", "-p", "no:cacheprovider", "--color=no", "-q"])
         .args(args);
     let (ok, out) = run_tee(&mut cmd)?;
-    // pytest's closing line: "3 failed, 67 passed, 1 error in 0.31s" (any subset, any order).
-    let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
-    let counts = summary.map(|l| Counts {
-        passed: number_before(l, " passed").unwrap_or(0),
-        failed: number_before(l, " failed").unwrap_or(0) + number_before(l, " error").unwrap_or(0),
-    });
-    match counts {
+    match pytest_summary(&out) {
         Some(c) if ok || c.failed > 0 => Ok(c),
         _ => Err(format!("pytest did not run the tests in {}", dir.display())),
     }
+}
+
+/// The counts of pytest's closing line ("3 failed, 67 passed, 1 error in 0.31s": any subset,
+/// any order), errors counted as failures.
+fn pytest_summary(out: &str) -> Option<Counts> {
+    let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
+    summary.map(|l| Counts {
+        passed: number_before(l, " passed").unwrap_or(0),
+        failed: number_before(l, " failed").unwrap_or(0) + number_before(l, " error").unwrap_or(0),
+    })
+}
+
+/// [`pytest_summary`], or nothing passed when pytest printed none.
+pub(crate) fn pytest_counts(out: &str) -> Counts {
+    pytest_summary(out).unwrap_or_default()
 }
 
 fn e2e_dir() -> PathBuf {
@@ -254,7 +268,10 @@ pub fn e2e_clients(env: &[(String, String)]) -> Result<Counts> {
 /// The command that runs the python conformance runner (after `prepare`):
 /// cases on stdin, results on stdout.
 pub fn runner() -> Result<Command> {
-    let mut cmd = Command::new(venv_python());
+    // `HMACSIG_PYTHON`: another interpreter with hmacsig installed (`cargo xtask dist --test`
+    // runs the suites through a wheel's own venv).
+    let python = std::env::var_os("HMACSIG_PYTHON").map(PathBuf::from).unwrap_or_else(venv_python);
+    let mut cmd = Command::new(python);
     cmd.env("PYTHONDONTWRITEBYTECODE", "1").arg(root().join("tests").join("conformance").join("python").join("runner.py"));
     Ok(cmd)
 }

@@ -183,6 +183,15 @@ pub fn release_product(product: &str, args: &[&str]) -> Result<Command> {
     Ok(swift(&format!(".build/release/{product} {}", args.join(" "))))
 }
 
+/// `cargo xtask dist --test`: type-checks the Swift sources of the package at `dir` (a folder
+/// of the repository, e.g. `dist/apple/HmacSig`) against the C module in `headers` (relative
+/// to `dir`), with the chroot's `swiftc`: the XCFramework's Swift package compiles without an
+/// Apple SDK, as far as the Swift layer goes (Linux Foundation instead of Apple's).
+pub fn typecheck(dir: &str, headers: &str) -> Result {
+    ensure_chroot()?;
+    run(&mut swift_in(dir, &format!("swiftc -typecheck -module-name HmacSig -I {headers} Sources/HmacSig/*.swift"), &[]))
+}
+
 /// `swift build` etc. inside the chroot, in the package folder, in a private
 /// mount namespace. The chroot's stdin and stdout are the command's: the
 /// mounts print nothing to stdout.

@@ -1,5 +1,5 @@
-// Hand-written: readable messages for the generated `HmacSigError` and
-// `KeyStoreError`.
+// Hand-written: readable messages for the generated `HmacSigError` (the
+// key store's `KeyStoreError`: KeyStoreError+Swift.swift).
 //
 // uniffi.toml sets `omit_localized_error_conformance`, so the generated enums are
 // plain `Swift.Error`s; these conformances make `localizedDescription`,
@@ -53,25 +53,6 @@ extension HmacSigError: LocalizedError, CustomStringConvertible {
     /// credentials), 403 (credentials refused) or 503 (the key lookup failed).
     /// The mapping is the Rust core's `http_status`.
     public var httpStatus: Int { Int(HmacSig.httpStatus(kind: kind)) }
-
-    public var errorDescription: String? { reason }
-
-    public var description: String { reason }
-}
-
-extension KeyStoreError: LocalizedError, CustomStringConvertible {
-    /// The human-readable message: the Rust `reason`, verbatim (never a
-    /// secret nor the master key).
-    public var reason: String {
-        switch self {
-        case let .MasterKey(reason),
-             let .Storage(reason),
-             let .NotFound(reason),
-             let .AlreadyExists(reason),
-             let .InvalidInput(reason):
-            return reason
-        }
-    }
 
     public var errorDescription: String? { reason }
 

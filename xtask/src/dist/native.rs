@@ -1,0 +1,231 @@
+//! The core's native libraries for every platform `cargo xtask dist` ships, built here.
+//!
+//! - Shared libraries (the wheels' and the jar's) link with `cargo zigbuild`: zig links for
+//!   glibc 2.17 (manylinux2014). Built in the `dist`
+//!   profile (LTO, one codegen unit, unstripped: the bindings are generated from a build's
+//!   symbol table), then stripped into the copy that ships ([`strip`]).
+//! - Static libraries (Android without an NDK, iOS and macOS for the XCFramework) need no
+//!   linker at all: `cargo rustc --crate-type staticlib`, client features only.
+//!
+//! [`machine`] reads which CPU a shipped library is for, from its ELF or Mach-O header, so that
+//! every artifact is checked for the CPU its path claims.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{Result, log, root, run, target_dir};
+
+/// A shared library `dist` ships.
+#[derive(Clone, Copy, Debug)]
+pub struct Shared {
+    /// Rust's target triple.
+    pub triple: &'static str,
+    /// What `cargo zigbuild` is given: the triple, with the oldest glibc for Linux.
+    pub zig_target: &'static str,
+    /// JNA's resource folder for it (`Platform.RESOURCE_PREFIX`).
+    pub jna_prefix: &'static str,
+    /// The library's file name on that platform.
+    pub file: &'static str,
+    /// The CPU its header must name ([`machine`]).
+    pub machine: Machine,
+}
+
+/// The jar's natives, in JNA's names, for glibc 2.17 and newer. Not macOS: with the server
+/// features (which the jar carries) the core links Apple's CoreFoundation and
+/// SystemConfiguration frameworks (through `postgres`'s `whoami`), and zig cannot provide them
+/// without an Apple SDK (docs/packaging.md says how to add the macOS natives on a Mac).
+pub const JAR_NATIVES: [Shared; 3] = [
+    Shared { triple: "x86_64-unknown-linux-gnu", zig_target: "x86_64-unknown-linux-gnu.2.17", jna_prefix: "linux-x86-64", file: "libhmacsig.so", machine: Machine::X86_64 },
+    Shared { triple: "aarch64-unknown-linux-gnu", zig_target: "aarch64-unknown-linux-gnu.2.17", jna_prefix: "linux-aarch64", file: "libhmacsig.so", machine: Machine::Aarch64 },
+    Shared { triple: "armv7-unknown-linux-gnueabihf", zig_target: "armv7-unknown-linux-gnueabihf.2.17", jna_prefix: "linux-arm", file: "libhmacsig.so", machine: Machine::Arm },
+];
+
+/// A CPU, as an ELF `e_machine` or a Mach-O `cputype` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Machine {
+    X86_64,
+    Aarch64,
+    Arm,
+    X86,
+}
+
+impl Machine {
+    /// ELF's `e_machine` value.
+    fn elf(self) -> u16 {
+        match self {
+            Machine::X86_64 => 62,
+            Machine::Aarch64 => 183,
+            Machine::Arm => 40,
+            Machine::X86 => 3,
+        }
+    }
+
+    /// Mach-O's `cputype` value.
+    fn mach_o(self) -> u32 {
+        match self {
+            Machine::X86_64 => 0x0100_0007,
+            Machine::Aarch64 => 0x0100_000c,
+            Machine::Arm => 12,
+            Machine::X86 => 7,
+        }
+    }
+
+    /// Mach-O's `(cputype, cpusubtype)`, the subtype being the family's "all" value.
+    pub fn mach_o_cpu(self) -> (u32, u32) {
+        let subtype = match self {
+            Machine::X86_64 | Machine::X86 => 3,
+            Machine::Aarch64 | Machine::Arm => 0,
+        };
+        (self.mach_o(), subtype)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Machine::X86_64 => "x86-64",
+            Machine::Aarch64 => "AArch64",
+            Machine::Arm => "ARM",
+            Machine::X86 => "x86",
+        }
+    }
+}
+
+/// The CPU a shared library's header names: ELF (`e_machine`, either byte order) or thin
+/// Mach-O (`cputype`); `None` for anything else.
+pub fn machine(bytes: &[u8]) -> Option<Machine> {
+    const ALL: [Machine; 4] = [Machine::X86_64, Machine::Aarch64, Machine::Arm, Machine::X86];
+    if bytes.starts_with(b"\x7fELF") && bytes.len() >= 20 {
+        let raw = [bytes[18], bytes[19]];
+        let value = if bytes[5] == 2 { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) };
+        return ALL.into_iter().find(|m| m.elf() == value);
+    }
+    if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && bytes.len() >= 8 {
+        let value = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+        return ALL.into_iter().find(|m| m.mach_o() == value);
+    }
+    None
+}
+
+/// Checks that the library at `path` is for `want`.
+pub fn check_machine(path: &Path, want: Machine) -> Result {
+    let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    match machine(&bytes) {
+        Some(got) if got == want => Ok(()),
+        got => Err(format!("{} is for {}, not {}", path.display(), got.map_or("an unknown CPU", Machine::name), want.name())),
+    }
+}
+
+/// `rustup target add` for those of `triples` not installed yet.
+pub fn add_targets(triples: &[&str]) -> Result {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("rustup: {e}"))?;
+    let installed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let missing: Vec<&str> = triples.iter().copied().filter(|t| !installed.lines().any(|l| l.trim() == *t)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add"]).args(&missing))
+}
+
+/// `rustup target add triple`, quietly: whether the target is there afterwards (some
+/// downloads are refused on this machine).
+pub fn try_add_target(triple: &str) -> bool {
+    Command::new("rustup").args(["target", "add", triple]).output().is_ok_and(|o| o.status.success())
+}
+
+/// `cargo zigbuild` of the core's cdylib (default features: the server features too) for
+/// `lib` in the `dist` profile; the unstripped library. `tools` is a `PATH` holding zig and
+/// cargo-zigbuild (the venv's).
+pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
+    log(format!("dist: the core for {} ({})", lib.triple, lib.jna_prefix));
+    run(Command::new("cargo")
+        .current_dir(root())
+        .env("PATH", tools)
+        .args(["zigbuild", "--quiet", "--profile", "dist", "-p", "hmacsig", "--lib", "--target", lib.zig_target]))?;
+    let built = target_dir().join(lib.triple).join("dist").join(lib.file);
+    if built.is_file() { Ok(built) } else { Err(format!("cargo zigbuild did not write {}", built.display())) }
+}
+
+/// `cargo rustc --crate-type staticlib` of the core for `triple`, client features only (the
+/// UniFFI interface, no key store, database drivers or Redis), in the `dist` profile; the
+/// library (`libhmacsig.a`). No C code is compiled, so no SDK or NDK is needed.
+pub fn build_static(triple: &str) -> Result<PathBuf> {
+    log(format!("dist: the core's static library for {triple} (client features)"));
+    run(Command::new("cargo").current_dir(root()).args([
+        "rustc",
+        "--quiet",
+        "--profile",
+        "dist",
+        "-p",
+        "hmacsig",
+        "--lib",
+        "--crate-type",
+        "staticlib",
+        "--no-default-features",
+        "--features",
+        "ffi",
+        "--target",
+        triple,
+    ]))?;
+    let built = target_dir().join(triple).join("dist").join("libhmacsig.a");
+    if built.is_file() { Ok(built) } else { Err(format!("cargo rustc did not write {}", built.display())) }
+}
+
+/// The toolchain's own `rust-objcopy` (LLVM's objcopy, shipped with rustc): it strips ELF,
+/// Mach-O and COFF alike, for any CPU.
+fn objcopy() -> Result<PathBuf> {
+    let out = Command::new("rustc").args(["--print", "sysroot"]).output().map_err(|e| format!("rustc: {e}"))?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let host = Command::new("rustc").args(["--print", "host-tuple"]).output().map_err(|e| format!("rustc: {e}"))?;
+    let tool = sysroot.join("lib").join("rustlib").join(String::from_utf8_lossy(&host.stdout).trim()).join("bin").join("rust-objcopy");
+    if tool.is_file() { Ok(tool) } else { Err(format!("rust-objcopy is not in the toolchain ({})", tool.display())) }
+}
+
+/// Writes `from` stripped of its symbol table and debug sections to `to`. The dynamic symbol
+/// table stays: it is what `dlopen`, JNA and ctypes look functions up in.
+pub fn strip(from: &Path, to: &Path) -> Result {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    let mach_o = std::fs::read(from).map(|b| b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])).unwrap_or(false);
+    // Mach-O: strip local and debug symbols only; the exported ones are the library's API.
+    let how = if mach_o { "--strip-debug" } else { "--strip-all" };
+    let mut cmd = Command::new(objcopy()?);
+    cmd.arg(how);
+    if mach_o {
+        cmd.arg("--discard-all");
+    }
+    run(cmd.arg(from).arg(to))
+}
+
+/// The size of the file at `path`, in KiB.
+pub fn kib(path: &Path) -> f64 {
+    std::fs::metadata(path).map(|m| m.len() as f64 / 1024.0).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_cpu_of_elf_and_mach_o_headers() {
+        let mut elf = vec![0u8; 64];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        elf[5] = 1;
+        elf[18..20].copy_from_slice(&183u16.to_le_bytes());
+        assert_eq!(machine(&elf), Some(Machine::Aarch64));
+        elf[5] = 2; // big-endian: s390x would be 22, which we do not ship
+        elf[18..20].copy_from_slice(&40u16.to_be_bytes());
+        assert_eq!(machine(&elf), Some(Machine::Arm));
+        let mut mach = vec![0xcf, 0xfa, 0xed, 0xfe];
+        mach.extend_from_slice(&0x0100_0007u32.to_le_bytes());
+        assert_eq!(machine(&mach), Some(Machine::X86_64));
+        assert_eq!(machine(b"PK\x03\x04 not a library"), None);
+    }
+
+    #[test]
+    fn every_jar_native_has_its_own_resource_folder() {
+        let mut prefixes: Vec<&str> = JAR_NATIVES.iter().map(|n| n.jna_prefix).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        assert_eq!(prefixes.len(), JAR_NATIVES.len());
+    }
+}

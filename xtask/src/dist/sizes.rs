@@ -1,0 +1,48 @@
+//! The stripped size of the core as a linked library, with and without the server features
+//! (`cargo xtask dist`, reported in BENCHMARKS.md).
+//!
+//! Android and iOS libraries cannot be linked here (no NDK, no Apple SDK). The client library
+//! (no server features) is linked instead for the same CPU on the nearest platform zig links
+//! for: aarch64 Linux (glibc) for Android's arm64-v8a, and aarch64 macOS for iOS's arm64.
+//! Same Rust code and CPU; the C library differs, and the core calls little of it.
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::native;
+use crate::util::{Result, log, root, run, target_dir};
+
+/// `(what, zig target, Rust triple, file, client only)`.
+const MEASURED: [(&str, &str, &str, &str, bool); 4] = [
+    ("aarch64 Linux, client features (for Android arm64-v8a)", "aarch64-unknown-linux-gnu.2.17", "aarch64-unknown-linux-gnu", "libhmacsig.so", true),
+    ("aarch64 macOS, client features (for iOS arm64)", "aarch64-apple-darwin", "aarch64-apple-darwin", "libhmacsig.dylib", true),
+    ("x86_64 Linux, client features", "x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu", "libhmacsig.so", true),
+    ("x86_64 Linux, with server features (the wheel's and the jar's)", "x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu", "libhmacsig.so", false),
+];
+
+/// Links each of [`MEASURED`] in the `dist` profile (in `target/dist-sizes/`, apart from the
+/// shipped builds), strips it, and returns `(what, KiB)`; also writes `dist/sizes.json`.
+pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
+    let mut out = Vec::new();
+    for (what, zig_target, triple, file, client) in MEASURED {
+        let dir = target_dir().join("dist-sizes").join(if client { "client" } else { "server" });
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(root()).env("PATH", tools).args(["zigbuild", "--quiet", "--profile", "dist", "-p", "hmacsig", "--lib", "--target", zig_target]);
+        if client {
+            cmd.args(["--no-default-features", "--features", "ffi"]);
+        }
+        run(cmd.arg("--target-dir").arg(&dir))?;
+        let built = dir.join(triple).join("dist").join(file);
+        let stripped: PathBuf = dir.join(format!("{triple}-{file}.stripped"));
+        native::strip(&built, &stripped)?;
+        let kib = native::kib(&stripped);
+        log(format!("dist: {what}: {kib:.1} KiB stripped"));
+        out.push((what.to_string(), kib));
+    }
+    let json: Vec<serde_json::Value> = out.iter().map(|(what, kib)| serde_json::json!({"what": what, "stripped_kib": (kib * 10.0).round() / 10.0})).collect();
+    let path = super::dist_dir().join("sizes.json");
+    std::fs::create_dir_all(super::dist_dir()).map_err(|e| e.to_string())?;
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap_or_default()).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(out)
+}
