@@ -361,8 +361,10 @@ fn example_on_jar_only() -> Result {
 
 /// `cargo xtask dist --test`: the conformance runner on `jar` (the shipped jar, not Maven's)
 /// with the smoke cases, under `-Djna.debug_load=true`: every case answered, and JNA names the
-/// library it loaded as the jar's own resource for this machine.
-pub fn load_from_jar(jar: &Path) -> Result {
+/// library it loaded as the jar's own resource `resource` (`linux-x86-64/libhmacsig.so`).
+/// `java`: the command that starts the JVM (`java`, or an arm64 JDK under qemu). Returns the
+/// runner's results.
+pub fn load_from_jar(jar: &Path, mut cmd: Command, resource: &str) -> Result<serde_json::Value> {
     prepare()?;
     let deps = std::fs::read_to_string(classpath_file()).map_err(|e| format!("reading {}: {e}", classpath_file().display()))?;
     let mut cp = std::ffi::OsString::from(jar.as_os_str());
@@ -372,7 +374,6 @@ pub fn load_from_jar(jar: &Path) -> Result {
     cp.push(deps.trim());
     let cases_path = crate::util::root().join("tests").join("conformance").join("smoke-cases.json");
     let cases = std::fs::read(&cases_path).map_err(|e| format!("reading {}: {e}", cases_path.display()))?;
-    let mut cmd = Command::new("java");
     without_cargo_library_path(&mut cmd);
     cmd.arg("-Djna.debug_load=true").arg("-cp").arg(cp).arg("dev.hmacsig.conformance.RunnerKt");
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -388,11 +389,11 @@ pub fn load_from_jar(jar: &Path) -> Result {
     if !out.status.success() || got != want || got == 0 {
         return Err(format!("the runner on {} answered {got} of {want} cases ({}):\n{stderr}", jar.display(), out.status));
     }
-    let resource = format!("{}!/{}/{}", jar.display(), jna_resource().0, jna_resource().1);
-    match stderr.lines().find(|l| l.contains("Found library resource at")) {
+    let resource = format!("{}!/{resource}", jar.display());
+    match stderr.lines().find(|l| l.contains("Found library resource at") && l.contains("libhmacsig")) {
         Some(found) if found.ends_with(&resource) => {
             log(format!("dist --test: the jar's runner answered {got} cases; JNA: {}", found.trim_start_matches("INFO: ")));
-            Ok(())
+            Ok(results)
         }
         other => Err(format!("JNA did not load the library from {resource}: {other:?}")),
     }

@@ -58,13 +58,10 @@ fn pkg_config_text() -> Result<String> {
     ))
 }
 
-/// The `version` of `core/Cargo.toml` (the library's).
+/// The library's version: the workspace's, which `core/Cargo.toml` inherits.
 fn core_version() -> Result<String> {
-    let manifest = root().join("core/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).map_err(|e| format!("reading {}: {e}", manifest.display()))?;
-    text.lines()
-        .find_map(|line| line.trim().strip_prefix("version = \"")?.strip_suffix('"').map(str::to_owned))
-        .ok_or_else(|| format!("no version in {}", manifest.display()))
+    // Every package's version is the workspace's (`cargo xtask release-check`).
+    crate::dist::release::workspace_version()
 }
 
 fn chroot_dir() -> PathBuf {
@@ -273,7 +270,7 @@ fn ensure_chroot() -> Result {
 /// The Debian mirror the host's apt already uses (deb822 `URIs:` in
 /// `/etc/apt/sources.list.d/*.sources`, or `deb` lines in `/etc/apt/sources.list`):
 /// the chroot comes from the same archive, by the same route, as host packages.
-fn host_debian_mirror() -> Result<String> {
+pub fn host_debian_mirror() -> Result<String> {
     let mut texts: Vec<String> = std::fs::read_dir("/etc/apt/sources.list.d")
         .into_iter()
         .flatten()

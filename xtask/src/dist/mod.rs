@@ -2,15 +2,16 @@
 //! in `dist/` (docs/packaging.md, docs/adr/0010-packages.md).
 //!
 //! - `dist/python/`: `py3-none-manylinux2014` wheels for x86_64 and aarch64, and the sdist;
-//! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7) and macOS (both
-//!   CPUs), and its POM;
+//! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7), and its POM;
 //! - `dist/android/`: the core's static libraries for the four Android ABIs (no NDK here),
 //!   or, with `ANDROID_NDK_HOME`, an AAR ([`mobile`]);
 //! - `dist/apple/`: `HmacSigFFI.xcframework` (static libraries for iOS and macOS) and a Swift
 //!   package that consumes it as a `binaryTarget`.
 //!
 //! `--test` then installs and runs what can run here ([`check`]): the x86_64 wheel in a clean
-//! venv, the aarch64 wheel under qemu in an arm64 Debian root, and every native's CPU.
+//! venv, the aarch64 wheel under qemu in an arm64 Debian root, the sdist built by pip, the jar
+//! on this JDK and on an arm64 JDK under qemu, the Swift package type-checked, and every
+//! native's CPU.
 //! `release-check` ([`release`]) checks that the versions agree and every artifact is there.
 
 mod check;

@@ -171,9 +171,13 @@ pub fn build_static(triple: &str) -> Result<PathBuf> {
 
 /// The toolchain's own `rust-objcopy` (LLVM's objcopy, shipped with rustc): it strips ELF,
 /// Mach-O and COFF alike, for any CPU.
-fn objcopy() -> Result<PathBuf> {
+fn sysroot() -> Result<PathBuf> {
     let out = Command::new("rustc").args(["--print", "sysroot"]).output().map_err(|e| format!("rustc: {e}"))?;
-    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+fn objcopy() -> Result<PathBuf> {
+    let sysroot = sysroot()?;
     let host = Command::new("rustc").args(["--print", "host-tuple"]).output().map_err(|e| format!("rustc: {e}"))?;
     let tool = sysroot.join("lib").join("rustlib").join(String::from_utf8_lossy(&host.stdout).trim()).join("bin").join("rust-objcopy");
     if tool.is_file() { Ok(tool) } else { Err(format!("rust-objcopy is not in the toolchain ({})", tool.display())) }
@@ -189,7 +193,9 @@ pub fn strip(from: &Path, to: &Path) -> Result {
     // Mach-O: strip local and debug symbols only; the exported ones are the library's API.
     let how = if mach_o { "--strip-debug" } else { "--strip-all" };
     let mut cmd = Command::new(objcopy()?);
-    cmd.arg(how);
+    // It links the toolchain's libLLVM, in the sysroot's lib (cargo puts that on the library
+    // path of what it runs, but not every caller is run by cargo).
+    cmd.env("LD_LIBRARY_PATH", sysroot()?.join("lib")).arg(how);
     if mach_o {
         cmd.arg("--discard-all");
     }
