@@ -383,8 +383,10 @@ pub fn load_from_jar(jar: &Path, mut cmd: Command, resource: &str) -> Result<ser
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let _ = writer.join();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let results: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the runner on {} printed no JSON ({e}):\n{stderr}", jar.display()))?;
-    let expected: serde_json::Value = serde_json::from_slice(&std::fs::read(&cases_path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let results: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("the runner on {} printed no JSON ({e}):\n{stderr}", jar.display()))?;
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cases_path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let (got, want) = (results.as_array().map_or(0, Vec::len), expected.as_array().map_or(0, Vec::len));
     if !out.status.success() || got != want || got == 0 {
         return Err(format!("the runner on {} answered {got} of {want} cases ({}):\n{stderr}", jar.display(), out.status));

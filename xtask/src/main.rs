@@ -230,7 +230,9 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     // The packages users install (docs/packaging.md): built as `cargo xtask dist` builds them
     // and installed where this machine can run them.
     if only.is_none() {
-        log("== packages: the wheels built, installed and tested (x86_64; aarch64 under qemu), Android and Apple static libraries, the XCFramework's Swift package type-checked");
+        log(
+            "== packages: the wheels built, installed and tested (x86_64; aarch64 under qemu), Android and Apple static libraries, the XCFramework's Swift package type-checked",
+        );
         match dist::for_test() {
             Ok(c) => total += c,
             Err(e) => {

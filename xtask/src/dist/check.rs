@@ -52,7 +52,8 @@ pub fn installed(dist: &Path, parts: &[String], tools: &std::ffi::OsStr, depth: 
     let mut counts = Counts::default();
     if parts.iter().any(|p| p == "python") {
         let wheels = files_ending(&dist.join("python"), ".whl");
-        let wheel_for = |tag: &str| wheels.iter().find(|w| file_name(w).contains(tag)).cloned().ok_or(format!("no {tag} wheel in dist/python"));
+        let wheel_for =
+            |tag: &str| wheels.iter().find(|w| file_name(w).contains(tag)).cloned().ok_or(format!("no {tag} wheel in dist/python"));
         counts += x86_64_wheel(&wheel_for(WHEELS[0].tag)?)?;
         counts += aarch64_wheel(&wheel_for(WHEELS[1].tag)?, tools, depth)?;
         if depth == Depth::Full {
@@ -93,7 +94,10 @@ fn x86_64_wheel(wheel: &Path) -> Result<Counts> {
     let _ = std::fs::remove_dir_all(&venv);
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     let python = venv.join("bin").join("python");
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).arg(wheel).args(test_requirements()))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .arg(wheel)
+        .args(test_requirements()))?;
     let mut counts = pytest(Command::new(&python).env("PATH", path_without_rust()), "x86_64 wheel", &[])?;
     log(format!("dist --test: x86_64 wheel: {} passed", counts.passed));
     // The conformance suites through this venv's runner, against Rust's.
@@ -117,10 +121,15 @@ fn pytest(cmd: &mut Command, what: &str, skips: &[&str]) -> Result<Counts> {
     crate::util::ensure_program("redis-server", "redis-server")?;
     crate::util::ensure_postgresql()?;
     crate::python::hawk_oracle()?;
-    cmd.current_dir(root().join("bindings").join("python"))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env_remove("CARGO_TARGET_DIR")
-        .args(["-m", "pytest", "-p", "no:cacheprovider", "--color=no", "-q", "--durations=10"]);
+    cmd.current_dir(root().join("bindings").join("python")).env("PYTHONDONTWRITEBYTECODE", "1").env_remove("CARGO_TARGET_DIR").args([
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--color=no",
+        "-q",
+        "--durations=10",
+    ]);
     cmd.arg("tests");
     for test in NOT_FROM_A_WHEEL.iter().chain(skips) {
         cmd.args(["--deselect", test]);
@@ -174,10 +183,8 @@ fn aarch64_wheel(wheel: &Path, tools: &std::ffi::OsStr, depth: Depth) -> Result<
     // it for `sys.executable`, so the tests that start servers with `sys.executable` start
     // them under qemu too (there is no binfmt_misc to run an arm64 binary directly).
     let wrapper = target_dir().join("dist-work").join("python-aarch64").join("python3.11");
-    let script = format!(
-        "#!/bin/sh\nexec qemu-aarch64 -L '{root}' -0 \"$0\" '{root}/usr/bin/python3.11' \"$@\"\n",
-        root = root_fs.display()
-    );
+    let script =
+        format!("#!/bin/sh\nexec qemu-aarch64 -L '{root}' -0 \"$0\" '{root}/usr/bin/python3.11' \"$@\"\n", root = root_fs.display());
     write_executable(&wrapper, &script)?;
     let mut cmd = Command::new(&wrapper);
     cmd.env("PYTHONPATH", &site).env("PATH", path_without_rust());
@@ -208,7 +215,11 @@ fn from_sdist(sdist: &Path) -> Result<Counts> {
         print(hmacsig.Verifier.with_keys(s, {'1044': 'top-secret'}).verify('POST', '/orders', headers, b'{}', now=1700000010))\n";
     let out = Command::new(&python).args(["-c", check]).current_dir(target_dir()).output().map_err(|e| e.to_string())?;
     if String::from_utf8_lossy(&out.stdout).trim() != "1044" {
-        return Err(format!("the wheel built from the sdist did not verify: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "the wheel built from the sdist did not verify: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     log("dist --test: the sdist builds, and its wheel signs and verifies");
     Ok(Counts { passed: 1, failed: 0 })

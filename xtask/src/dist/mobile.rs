@@ -91,11 +91,17 @@ fn aar(out: &Path, version: &str, ndk: &Path) -> Result<Vec<(String, f64)>> {
         ndk_build.args(["-t", abi.abi]);
     }
     // 16 KB pages: required of apps targeting Android 15 on such devices.
-    ndk_build
-        .env("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384")
-        .arg("-o")
-        .arg(&jni)
-        .args(["build", "--profile", "dist", "-p", "hmacsig", "--lib", "--no-default-features", "--features", "ffi"]);
+    ndk_build.env("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384").arg("-o").arg(&jni).args([
+        "build",
+        "--profile",
+        "dist",
+        "-p",
+        "hmacsig",
+        "--lib",
+        "--no-default-features",
+        "--features",
+        "ffi",
+    ]);
     run(&mut ndk_build)?;
     let mut sizes = Vec::new();
     for abi in &ANDROID_ABIS {
@@ -181,7 +187,9 @@ pub fn apple(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
             let slices: Vec<(Machine, Vec<u8>)> = ours
                 .iter()
                 .zip(&built)
-                .map(|(slice, path)| std::fs::read(path).map(|b| (slice.machine, b)).map_err(|e| format!("reading {}: {e}", path.display())))
+                .map(|(slice, path)| {
+                    std::fs::read(path).map(|b| (slice.machine, b)).map_err(|e| format!("reading {}: {e}", path.display()))
+                })
                 .collect::<Result<_>>()?;
             std::fs::write(&lib, universal(&slices)).map_err(|e| format!("writing {}: {e}", lib.display()))?;
         }
@@ -199,7 +207,10 @@ pub fn apple(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
 fn headers(bindings: &Path, dir: &Path) -> Result {
     copy(&bindings.join("HmacSigFFI.h"), &dir.join("HmacSigFFI.h"))?;
     copy(&root().join("bindings/swift/Sources/HmacSigFFI/HmacSigCall.h"), &dir.join("HmacSigCall.h"))?;
-    write(&dir.join("module.modulemap"), "module HmacSigFFI {\n    header \"HmacSigFFI.h\"\n    header \"HmacSigCall.h\"\n    export *\n}\n")
+    write(
+        &dir.join("module.modulemap"),
+        "module HmacSigFFI {\n    header \"HmacSigFFI.h\"\n    header \"HmacSigCall.h\"\n    export *\n}\n",
+    )
 }
 
 fn info_plist(libraries: &[(String, &str, Vec<&str>)]) -> String {
@@ -210,7 +221,8 @@ fn info_plist(libraries: &[(String, &str, Vec<&str>)]) -> String {
             other => (other, None),
         };
         let archs: String = archs.iter().map(|a| format!("\t\t\t\t<string>{a}</string>\n")).collect();
-        let variant = variant.map(|v| format!("\t\t\t<key>SupportedPlatformVariant</key>\n\t\t\t<string>{v}</string>\n")).unwrap_or_default();
+        let variant =
+            variant.map(|v| format!("\t\t\t<key>SupportedPlatformVariant</key>\n\t\t\t<string>{v}</string>\n")).unwrap_or_default();
         entries.push_str(&format!(
             "\t\t<dict>\n\t\t\t<key>HeadersPath</key>\n\t\t\t<string>Headers</string>\n\t\t\t<key>LibraryIdentifier</key>\n\t\t\t<string>{identifier}</string>\n\t\t\t<key>LibraryPath</key>\n\t\t\t<string>libhmacsig.a</string>\n\t\t\t<key>SupportedArchitectures</key>\n\t\t\t<array>\n{archs}\t\t\t</array>\n\t\t\t<key>SupportedPlatform</key>\n\t\t\t<string>{platform}</string>\n{variant}\t\t</dict>\n"
         ));
@@ -306,7 +318,10 @@ mod tests {
 
     #[test]
     fn the_plist_names_each_library_and_the_simulator_variant() {
-        let plist = info_plist(&[("ios-arm64".into(), "ios", vec!["arm64"]), ("ios-arm64_x86_64-simulator".into(), "ios-simulator", vec!["arm64", "x86_64"])]);
+        let plist = info_plist(&[
+            ("ios-arm64".into(), "ios", vec!["arm64"]),
+            ("ios-arm64_x86_64-simulator".into(), "ios-simulator", vec!["arm64", "x86_64"]),
+        ]);
         assert!(plist.contains("<string>ios-arm64</string>"));
         assert!(plist.contains("<key>SupportedPlatformVariant</key>\n\t\t\t<string>simulator</string>"));
         assert_eq!(plist.matches("<key>SupportedPlatform</key>\n\t\t\t<string>ios</string>").count(), 2);

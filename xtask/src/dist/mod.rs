@@ -15,9 +15,9 @@
 //! `release-check` ([`release`]) checks that the versions agree and every artifact is there.
 
 mod check;
+mod jvm;
 mod mobile;
 mod native;
-mod jvm;
 mod python;
 pub mod release;
 mod sizes;

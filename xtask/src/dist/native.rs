@@ -35,9 +35,27 @@ pub struct Shared {
 /// SystemConfiguration frameworks (through `postgres`'s `whoami`), and zig cannot provide them
 /// without an Apple SDK (docs/packaging.md says how to add the macOS natives on a Mac).
 pub const JAR_NATIVES: [Shared; 3] = [
-    Shared { triple: "x86_64-unknown-linux-gnu", zig_target: "x86_64-unknown-linux-gnu.2.17", jna_prefix: "linux-x86-64", file: "libhmacsig.so", machine: Machine::X86_64 },
-    Shared { triple: "aarch64-unknown-linux-gnu", zig_target: "aarch64-unknown-linux-gnu.2.17", jna_prefix: "linux-aarch64", file: "libhmacsig.so", machine: Machine::Aarch64 },
-    Shared { triple: "armv7-unknown-linux-gnueabihf", zig_target: "armv7-unknown-linux-gnueabihf.2.17", jna_prefix: "linux-arm", file: "libhmacsig.so", machine: Machine::Arm },
+    Shared {
+        triple: "x86_64-unknown-linux-gnu",
+        zig_target: "x86_64-unknown-linux-gnu.2.17",
+        jna_prefix: "linux-x86-64",
+        file: "libhmacsig.so",
+        machine: Machine::X86_64,
+    },
+    Shared {
+        triple: "aarch64-unknown-linux-gnu",
+        zig_target: "aarch64-unknown-linux-gnu.2.17",
+        jna_prefix: "linux-aarch64",
+        file: "libhmacsig.so",
+        machine: Machine::Aarch64,
+    },
+    Shared {
+        triple: "armv7-unknown-linux-gnueabihf",
+        zig_target: "armv7-unknown-linux-gnueabihf.2.17",
+        jna_prefix: "linux-arm",
+        file: "libhmacsig.so",
+        machine: Machine::Arm,
+    },
 ];
 
 /// A CPU, as an ELF `e_machine` or a Mach-O `cputype` names it.
@@ -136,10 +154,17 @@ pub fn try_add_target(triple: &str) -> bool {
 /// cargo-zigbuild (the venv's).
 pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
     log(format!("dist: the core for {} ({})", lib.triple, lib.jna_prefix));
-    run(Command::new("cargo")
-        .current_dir(root())
-        .env("PATH", tools)
-        .args(["zigbuild", "--quiet", "--profile", "dist", "-p", "hmacsig", "--lib", "--target", lib.zig_target]))?;
+    run(Command::new("cargo").current_dir(root()).env("PATH", tools).args([
+        "zigbuild",
+        "--quiet",
+        "--profile",
+        "dist",
+        "-p",
+        "hmacsig",
+        "--lib",
+        "--target",
+        lib.zig_target,
+    ]))?;
     let built = target_dir().join(lib.triple).join("dist").join(lib.file);
     if built.is_file() { Ok(built) } else { Err(format!("cargo zigbuild did not write {}", built.display())) }
 }

@@ -102,7 +102,8 @@ fn only_file(dir: &Path, suffix: &str) -> Result<PathBuf> {
 }
 
 fn only_entry(dir: &Path) -> Result<PathBuf> {
-    let entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?.flatten().map(|e| e.path()).collect();
+    let entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?.flatten().map(|e| e.path()).collect();
     match entries.as_slice() {
         [one] => Ok(one.clone()),
         _ => Err(format!("expected one folder in {}", dir.display())),

@@ -15,10 +15,22 @@ use crate::util::{Result, log, root, run, target_dir};
 
 /// `(what, zig target, Rust triple, file, client only)`.
 const MEASURED: [(&str, &str, &str, &str, bool); 4] = [
-    ("aarch64 Linux, client features (for Android arm64-v8a)", "aarch64-unknown-linux-gnu.2.17", "aarch64-unknown-linux-gnu", "libhmacsig.so", true),
+    (
+        "aarch64 Linux, client features (for Android arm64-v8a)",
+        "aarch64-unknown-linux-gnu.2.17",
+        "aarch64-unknown-linux-gnu",
+        "libhmacsig.so",
+        true,
+    ),
     ("aarch64 macOS, client features (for iOS arm64)", "aarch64-apple-darwin", "aarch64-apple-darwin", "libhmacsig.dylib", true),
     ("x86_64 Linux, client features", "x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu", "libhmacsig.so", true),
-    ("x86_64 Linux, with server features (the wheel's and the jar's)", "x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu", "libhmacsig.so", false),
+    (
+        "x86_64 Linux, with server features (the wheel's and the jar's)",
+        "x86_64-unknown-linux-gnu.2.17",
+        "x86_64-unknown-linux-gnu",
+        "libhmacsig.so",
+        false,
+    ),
 ];
 
 /// Links each of [`MEASURED`] in the `dist` profile (in `target/dist-sizes/`, apart from the
@@ -28,7 +40,17 @@ pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
     for (what, zig_target, triple, file, client) in MEASURED {
         let dir = target_dir().join("dist-sizes").join(if client { "client" } else { "server" });
         let mut cmd = Command::new("cargo");
-        cmd.current_dir(root()).env("PATH", tools).args(["zigbuild", "--quiet", "--profile", "dist", "-p", "hmacsig", "--lib", "--target", zig_target]);
+        cmd.current_dir(root()).env("PATH", tools).args([
+            "zigbuild",
+            "--quiet",
+            "--profile",
+            "dist",
+            "-p",
+            "hmacsig",
+            "--lib",
+            "--target",
+            zig_target,
+        ]);
         if client {
             cmd.args(["--no-default-features", "--features", "ffi"]);
         }
@@ -40,9 +62,11 @@ pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
         log(format!("dist: {what}: {kib:.1} KiB stripped"));
         out.push((what.to_string(), kib));
     }
-    let json: Vec<serde_json::Value> = out.iter().map(|(what, kib)| serde_json::json!({"what": what, "stripped_kib": (kib * 10.0).round() / 10.0})).collect();
+    let json: Vec<serde_json::Value> =
+        out.iter().map(|(what, kib)| serde_json::json!({"what": what, "stripped_kib": (kib * 10.0).round() / 10.0})).collect();
     let path = super::dist_dir().join("sizes.json");
     std::fs::create_dir_all(super::dist_dir()).map_err(|e| e.to_string())?;
-    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap_or_default()).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap_or_default())
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(out)
 }
