@@ -2,6 +2,8 @@
 // server feature, left out of the mobile builds (`cargo xtask dist` leaves this
 // file out of the XCFramework's Swift package, whose bindings have no store).
 
+import Foundation
+
 extension KeyStoreError: LocalizedError, CustomStringConvertible {
     /// The human-readable message: the Rust `reason`, verbatim (never a
     /// secret nor the master key).
