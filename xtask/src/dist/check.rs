@@ -88,16 +88,25 @@ fn test_requirements() -> Vec<String> {
     crate::python::TOOLS.iter().filter(|(name, _)| *name != "maturin").map(|(name, version)| format!("{name}=={version}")).collect()
 }
 
-fn x86_64_wheel(wheel: &Path) -> Result<Counts> {
-    log(format!("dist --test: {} in a new venv, without Rust", file_name(wheel)));
-    let venv = target_dir().join("dist-work").join("venv-x86_64");
+/// A new venv `target/dist-work/NAME` (any old one removed); its python.
+fn new_venv(name: &str) -> Result<PathBuf> {
+    let venv = target_dir().join("dist-work").join(name);
     let _ = std::fs::remove_dir_all(&venv);
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    let python = venv.join("bin").join("python");
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .arg(wheel)
-        .args(test_requirements()))?;
+    Ok(venv.join("bin").join("python"))
+}
+
+/// `python -m pip install --quiet`, for more arguments.
+fn pip_install(python: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]);
+    cmd
+}
+
+fn x86_64_wheel(wheel: &Path) -> Result<Counts> {
+    log(format!("dist --test: {} in a new venv, without Rust", file_name(wheel)));
+    let python = new_venv("venv-x86_64")?;
+    run(pip_install(&python).arg(wheel).args(test_requirements()))?;
     let mut counts = pytest(Command::new(&python).env("PATH", path_without_rust()), "x86_64 wheel", &[])?;
     log(format!("dist --test: x86_64 wheel: {} passed", counts.passed));
     // The conformance suites through this venv's runner, against Rust's.
@@ -199,14 +208,8 @@ fn aarch64_wheel(wheel: &Path, tools: &std::ffi::OsStr, depth: Depth) -> Result<
 /// and one request signed and verified with it.
 fn from_sdist(sdist: &Path) -> Result<Counts> {
     log(format!("dist --test: {} built by pip and installed", file_name(sdist)));
-    let venv = target_dir().join("dist-work").join("venv-sdist");
-    let _ = std::fs::remove_dir_all(&venv);
-    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    let python = venv.join("bin").join("python");
-    run(Command::new(&python)
-        .env("CARGO_TARGET_DIR", target_dir().join("dist-work").join("sdist-target"))
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .arg(sdist))?;
+    let python = new_venv("venv-sdist")?;
+    run(pip_install(&python).env("CARGO_TARGET_DIR", target_dir().join("dist-work").join("sdist-target")).arg(sdist))?;
     let check = "import hmacsig\n\
         s = hmacsig.Scheme.api_auth(digest='sha256')\n\
         with hmacsig.Signer(s, hmacsig.Credentials('1044', 'top-secret')) as signer:\n\

@@ -149,22 +149,20 @@ pub fn try_add_target(triple: &str) -> bool {
     Command::new("rustup").args(["target", "add", triple]).output().is_ok_and(|o| o.status.success())
 }
 
+/// `cargo SUBCOMMAND --quiet --profile dist -p hmacsig --lib`, in the workspace: how every
+/// shipped library is built.
+pub fn cargo_dist(subcommand: &str) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root()).args([subcommand, "--quiet", "--profile", "dist", "-p", "hmacsig", "--lib"]);
+    cmd
+}
+
 /// `cargo zigbuild` of the core's cdylib (default features: the server features too) for
 /// `lib` in the `dist` profile; the unstripped library. `tools` is a `PATH` holding zig and
 /// cargo-zigbuild (the venv's).
 pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
     log(format!("dist: the core for {} ({})", lib.triple, lib.jna_prefix));
-    run(Command::new("cargo").current_dir(root()).env("PATH", tools).args([
-        "zigbuild",
-        "--quiet",
-        "--profile",
-        "dist",
-        "-p",
-        "hmacsig",
-        "--lib",
-        "--target",
-        lib.zig_target,
-    ]))?;
+    run(cargo_dist("zigbuild").env("PATH", tools).args(["--target", lib.zig_target]))?;
     let built = target_dir().join(lib.triple).join("dist").join(lib.file);
     if built.is_file() { Ok(built) } else { Err(format!("cargo zigbuild did not write {}", built.display())) }
 }
@@ -174,22 +172,7 @@ pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
 /// library (`libhmacsig.a`). No C code is compiled, so no SDK or NDK is needed.
 pub fn build_static(triple: &str) -> Result<PathBuf> {
     log(format!("dist: the core's static library for {triple} (client features)"));
-    run(Command::new("cargo").current_dir(root()).args([
-        "rustc",
-        "--quiet",
-        "--profile",
-        "dist",
-        "-p",
-        "hmacsig",
-        "--lib",
-        "--crate-type",
-        "staticlib",
-        "--no-default-features",
-        "--features",
-        "ffi",
-        "--target",
-        triple,
-    ]))?;
+    run(cargo_dist("rustc").args(["--crate-type", "staticlib", "--no-default-features", "--features", "ffi", "--target", triple]))?;
     let built = target_dir().join(triple).join("dist").join("libhmacsig.a");
     if built.is_file() { Ok(built) } else { Err(format!("cargo rustc did not write {}", built.display())) }
 }

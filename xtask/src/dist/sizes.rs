@@ -8,10 +8,9 @@
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
-use std::process::Command;
 
 use super::native;
-use crate::util::{Result, log, root, run, target_dir};
+use crate::util::{Result, log, run, target_dir};
 
 /// `(what, zig target, Rust triple, file, client only)`.
 const MEASURED: [(&str, &str, &str, &str, bool); 4] = [
@@ -39,18 +38,8 @@ pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
     let mut out = Vec::new();
     for (what, zig_target, triple, file, client) in MEASURED {
         let dir = target_dir().join("dist-sizes").join(if client { "client" } else { "server" });
-        let mut cmd = Command::new("cargo");
-        cmd.current_dir(root()).env("PATH", tools).args([
-            "zigbuild",
-            "--quiet",
-            "--profile",
-            "dist",
-            "-p",
-            "hmacsig",
-            "--lib",
-            "--target",
-            zig_target,
-        ]);
+        let mut cmd = native::cargo_dist("zigbuild");
+        cmd.env("PATH", tools).args(["--target", zig_target]);
         if client {
             cmd.args(["--no-default-features", "--features", "ffi"]);
         }
