@@ -2,7 +2,8 @@
 //! in `dist/` (docs/packaging.md, docs/adr/0010-packages.md).
 //!
 //! - `dist/python/`: `py3-none-manylinux2014` wheels for x86_64 and aarch64, and the sdist;
-//! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7), and its POM;
+//! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7) and Windows
+//!   (x86-64), and its POM;
 //! - `dist/android/`: the core's static libraries for the four Android ABIs (no NDK here),
 //!   or, with `ANDROID_NDK_HOME`, an AAR ([`mobile`]);
 //! - `dist/apple/`: `HmacSigFFI.xcframework` (static libraries for iOS and macOS) and a Swift

@@ -20,7 +20,8 @@ use crate::util::{Result, log, root, run, target_dir};
 pub struct Shared {
     /// Rust's target triple.
     pub triple: &'static str,
-    /// What `cargo zigbuild` is given: the triple, with the oldest glibc for Linux.
+    /// What `cargo zigbuild` is given: the triple, with the oldest glibc for Linux; empty for
+    /// Windows, which Debian's mingw-w64 gcc links (Rust's default linker for the target).
     pub zig_target: &'static str,
     /// JNA's resource folder for it (`Platform.RESOURCE_PREFIX`).
     pub jna_prefix: &'static str,
@@ -30,11 +31,12 @@ pub struct Shared {
     pub machine: Machine,
 }
 
-/// The jar's natives, in JNA's names, for glibc 2.17 and newer. Not macOS: with the server
+/// The jar's natives, in JNA's names: Linux for glibc 2.17 and newer (zig), and Windows x86-64
+/// (Debian's mingw-w64; the DLL imports only Windows' own DLLs). Not macOS: with the server
 /// features (which the jar carries) the core links Apple's CoreFoundation and
 /// SystemConfiguration frameworks (through `postgres`'s `whoami`), and zig cannot provide them
 /// without an Apple SDK (docs/packaging.md says how to add the macOS natives on a Mac).
-pub const JAR_NATIVES: [Shared; 3] = [
+pub const JAR_NATIVES: [Shared; 4] = [
     Shared {
         triple: "x86_64-unknown-linux-gnu",
         zig_target: "x86_64-unknown-linux-gnu.2.17",
@@ -56,6 +58,7 @@ pub const JAR_NATIVES: [Shared; 3] = [
         file: "libhmacsig.so",
         machine: Machine::Arm,
     },
+    Shared { triple: "x86_64-pc-windows-gnu", zig_target: "", jna_prefix: "win32-x86-64", file: "hmacsig.dll", machine: Machine::X86_64 },
 ];
 
 /// A CPU, as an ELF `e_machine` or a Mach-O `cputype` names it.
@@ -88,6 +91,16 @@ impl Machine {
         }
     }
 
+    /// PE's (COFF's) `Machine` value.
+    fn pe(self) -> u16 {
+        match self {
+            Machine::X86_64 => 0x8664,
+            Machine::Aarch64 => 0xaa64,
+            Machine::Arm => 0x01c4,
+            Machine::X86 => 0x014c,
+        }
+    }
+
     /// Mach-O's `(cputype, cpusubtype)`, the subtype being the family's "all" value.
     pub fn mach_o_cpu(self) -> (u32, u32) {
         let subtype = match self {
@@ -107,8 +120,8 @@ impl Machine {
     }
 }
 
-/// The CPU a shared library's header names: ELF (`e_machine`, either byte order) or thin
-/// Mach-O (`cputype`); `None` for anything else.
+/// The CPU a shared library's header names: ELF (`e_machine`, either byte order), thin
+/// Mach-O (`cputype`) or PE (the COFF header's `Machine`); `None` for anything else.
 pub fn machine(bytes: &[u8]) -> Option<Machine> {
     const ALL: [Machine; 4] = [Machine::X86_64, Machine::Aarch64, Machine::Arm, Machine::X86];
     if bytes.starts_with(b"\x7fELF") && bytes.len() >= 20 {
@@ -119,6 +132,13 @@ pub fn machine(bytes: &[u8]) -> Option<Machine> {
     if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) && bytes.len() >= 8 {
         let value = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
         return ALL.into_iter().find(|m| m.mach_o() == value);
+    }
+    if bytes.starts_with(b"MZ") && bytes.len() >= 0x40 {
+        // The DOS header's e_lfanew names the "PE\0\0" signature; the machine follows it.
+        let at = u32::from_le_bytes([bytes[0x3c], bytes[0x3d], bytes[0x3e], bytes[0x3f]]) as usize;
+        let header = bytes.get(at..at + 6).filter(|h| h.starts_with(b"PE\0\0"))?;
+        let value = u16::from_le_bytes([header[4], header[5]]);
+        return ALL.into_iter().find(|m| m.pe() == value);
     }
     None
 }
@@ -162,7 +182,12 @@ pub fn cargo_dist(subcommand: &str) -> Command {
 /// cargo-zigbuild (the venv's).
 pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
     log(format!("dist: the core for {} ({})", lib.triple, lib.jna_prefix));
-    run(cargo_dist("zigbuild").env("PATH", tools).args(["--target", lib.zig_target]))?;
+    if lib.zig_target.is_empty() {
+        crate::util::ensure_program("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")?;
+        run(cargo_dist("build").args(["--target", lib.triple]))?;
+    } else {
+        run(cargo_dist("zigbuild").env("PATH", tools).args(["--target", lib.zig_target]))?;
+    }
     let built = target_dir().join(lib.triple).join("dist").join(lib.file);
     if built.is_file() { Ok(built) } else { Err(format!("cargo zigbuild did not write {}", built.display())) }
 }
@@ -233,6 +258,12 @@ mod tests {
         mach.extend_from_slice(&0x0100_0007u32.to_le_bytes());
         assert_eq!(machine(&mach), Some(Machine::X86_64));
         assert_eq!(machine(b"PK\x03\x04 not a library"), None);
+        let mut pe = vec![0u8; 0x90];
+        pe[..2].copy_from_slice(b"MZ");
+        pe[0x3c] = 0x80;
+        pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+        pe[0x84..0x86].copy_from_slice(&0x8664u16.to_le_bytes());
+        assert_eq!(machine(&pe), Some(Machine::X86_64));
     }
 
     #[test]
