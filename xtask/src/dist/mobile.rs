@@ -4,8 +4,8 @@
 //!
 //! - Android (`cargo xtask android`, or the `android` part of `dist`): the static library for
 //!   each of the four ABIs in `dist/android/<abi>/`. With `ANDROID_NDK_HOME` set it also links
-//!   the shared libraries with `cargo ndk` (16 KB pages) and writes the AAR
-//!   (`docs/packaging.md`); that path cannot run here.
+//!   the shared libraries with `cargo ndk` (16 KB pages); that path cannot run here, and the
+//!   AAR is not assembled yet ([`ndk_libraries`], `docs/packaging.md`).
 //! - Apple (`cargo xtask xcframework`, or the `apple` part): `HmacSigFFI.xcframework` with a
 //!   static library for iOS devices and one for macOS (arm64 and x86_64 in one universal
 //!   file, [`universal`]),
@@ -32,10 +32,6 @@ pub const ANDROID_ABIS: [Abi; 4] = [
     Abi { triple: "x86_64-linux-android", abi: "x86_64" },
 ];
 
-/// The minimum Android API level the AAR declares (the Kotlin layer's bytecode is checked
-/// against it: bindings/kotlin/pom.xml, animal-sniffer).
-pub const ANDROID_MIN_SDK: u32 = 24;
-
 pub struct AppleSlice {
     pub triple: &'static str,
     /// The XCFramework's library identifier, platform and variant.
@@ -59,7 +55,7 @@ const APPLE_SIMULATOR: [AppleSlice; 2] = [
 ];
 
 /// Writes `dist/android/`; returns each library's size.
-pub fn android(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
+pub fn android(out: &Path) -> Result<Vec<(String, f64)>> {
     let _ = std::fs::remove_dir_all(out);
     let mut sizes = Vec::new();
     for abi in &ANDROID_ABIS {
@@ -69,22 +65,22 @@ pub fn android(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
         sizes.push((format!("android {} static library (unstripped archive)", abi.abi), native::kib(&shipped)));
     }
     match std::env::var_os("ANDROID_NDK_HOME") {
-        Some(ndk) => sizes.extend(aar(out, version, Path::new(&ndk))?),
-        None => log("dist: no ANDROID_NDK_HOME: Android static libraries only (docs/packaging.md says how to build the AAR)"),
+        Some(ndk) => sizes.extend(ndk_libraries(out, Path::new(&ndk))?),
+        None => log("dist: no ANDROID_NDK_HOME: Android static libraries only (docs/packaging.md)"),
     }
     Ok(sizes)
 }
 
-/// With an NDK: `cargo ndk` links `libhmacsig.so` for the four ABIs, and the AAR is assembled
-/// from them, the jar's classes and a manifest.
-fn aar(out: &Path, version: &str, ndk: &Path) -> Result<Vec<(String, f64)>> {
-    crate::util::ensure_program("zip", "zip")?;
+/// With an NDK: `cargo ndk` links `libhmacsig.so` for the four ABIs (client features, 16 KB
+/// pages) into `dist/android/jni/<abi>/`, stripped. No AAR yet: its classes would have to be
+/// Kotlin bindings generated from the client-only library, with the key store's files left out
+/// (as the Swift package does), and the Kotlin build makes only the server-featured ones; an
+/// AAR pairing those with these libraries would fail to load. docs/packaging.md says so.
+fn ndk_libraries(out: &Path, ndk: &Path) -> Result<Vec<(String, f64)>> {
     if !crate::util::have("cargo-ndk") {
         run(Command::new("cargo").args(["install", "--locked", "cargo-ndk@4.1.2"]))?;
     }
-    let work = target_dir().join("dist-work").join("aar");
-    let _ = std::fs::remove_dir_all(&work);
-    let jni = work.join("jni");
+    let jni = out.join("jni");
     let mut ndk_build = Command::new("cargo");
     ndk_build.current_dir(root()).env("ANDROID_NDK_HOME", ndk).arg("ndk");
     for abi in &ANDROID_ABIS {
@@ -109,33 +105,8 @@ fn aar(out: &Path, version: &str, ndk: &Path) -> Result<Vec<(String, f64)>> {
         native::strip(&lib, &lib)?;
         sizes.push((format!("android {} libhmacsig.so (stripped)", abi.abi), native::kib(&lib)));
     }
-    let manifest = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\" package=\"dev.hmacsig\">\n  <uses-sdk android:minSdkVersion=\"{ANDROID_MIN_SDK}\" />\n</manifest>\n"
-    );
-    write(&work.join("AndroidManifest.xml"), &manifest)?;
-    // classes.jar: the Kotlin layer and the generated bindings, without the desktop natives.
-    crate::kotlin::prepare()?;
-    let classes = root().join("bindings").join("kotlin").join("target").join("classes");
-    run(Command::new("jar").arg("--create").arg("--file").arg(work.join("classes.jar")).arg("-C").arg(&classes).arg("dev"))?;
-    let aar = out.join(format!("hmacsig-{version}.aar"));
-    run(Command::new("zip").current_dir(&work).arg("-qr").arg(&aar).args(["AndroidManifest.xml", "classes.jar", "jni"]))?;
-    write(&out.join(format!("hmacsig-{version}.aar.pom")), &aar_pom(version))?;
+    log("dist: Android shared libraries in dist/android/jni/; no AAR yet (client-only Kotlin bindings are not built: docs/packaging.md)");
     Ok(sizes)
-}
-
-/// The AAR's POM: JNA's Android artifact (`libjnidispatch.so` for every ABI) as its one
-/// dependency.
-fn aar_pom(version: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>dev.hmacsig</groupId>\n  <artifactId>hmacsig-android</artifactId>\n  <version>{version}</version>\n  <packaging>aar</packaging>\n  <licenses><license><name>Apache-2.0</name><url>https://www.apache.org/licenses/LICENSE-2.0</url></license></licenses>\n  <dependencies>\n    <dependency><groupId>net.java.dev.jna</groupId><artifactId>jna</artifactId><version>{}</version><type>aar</type></dependency>\n  </dependencies>\n</project>\n",
-        jna_version()
-    )
-}
-
-/// JNA's version, as bindings/kotlin/pom.xml pins it (`<jna.version>`).
-fn jna_version() -> String {
-    let pom = std::fs::read_to_string(root().join("bindings/kotlin/pom.xml")).unwrap_or_default();
-    pom.split("<jna.version>").nth(1).and_then(|v| v.split("</jna.version>").next()).unwrap_or("5.18.1").trim().to_string()
 }
 
 /// The hand-written Swift files that only make sense with the server features (the key

@@ -5,7 +5,7 @@
 //! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7) and Windows
 //!   (x86-64), and its POM;
 //! - `dist/android/`: the core's static libraries for the four Android ABIs (no NDK here),
-//!   or, with `ANDROID_NDK_HOME`, an AAR ([`mobile`]);
+//!   and with `ANDROID_NDK_HOME` its shared libraries ([`mobile`]);
 //! - `dist/apple/`: `HmacSigFFI.xcframework` (static libraries for iOS and macOS) and a Swift
 //!   package that consumes it as a `binaryTarget`.
 //!
@@ -87,7 +87,7 @@ pub fn run_cmd(args: &[String]) -> Result {
             "jvm" => {
                 jvm::build(&out.join("jvm"), &version, &tools)?;
             }
-            "android" => sizes.extend(mobile::android(&out.join("android"), &version)?),
+            "android" => sizes.extend(mobile::android(&out.join("android"))?),
             "apple" => sizes.extend(mobile::apple(&out.join("apple"), &version)?),
             "sizes" => sizes.extend(sizes::measure(&tools)?),
             _ => unreachable!("checked by parts_arg"),
@@ -115,7 +115,7 @@ pub fn for_test() -> Result<Counts> {
     let out = dist_dir();
     native::add_targets(&needed_targets(&parts))?;
     python::build(&out.join("python"), &tools)?;
-    mobile::android(&out.join("android"), &version)?;
+    mobile::android(&out.join("android"))?;
     mobile::apple(&out.join("apple"), &version)?;
     let mut counts = check::installed(&out, &parts, &tools, check::Depth::Ci)?;
     release::versions_agree()?;
