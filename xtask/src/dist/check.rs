@@ -2,13 +2,16 @@
 //! them.
 //!
 //! - x86_64 wheel: a new venv, the wheel and the test dependencies installed by pip, no Rust on
-//!   `PATH`; the Python tests (but the one that builds from source) and the conformance suites
-//!   through that venv's runner, against the Rust runner.
+//!   `PATH`; the Python tests (but [`NOT_FROM_A_WHEEL`]) and the conformance suites through
+//!   that venv's runner, against the Rust runner.
 //! - aarch64 wheel: an arm64 Debian root (`debootstrap --foreign`, each `.deb` unpacked: no
-//!   chroot, no binfmt), the wheel and pytest installed for `manylinux2014_aarch64` with
-//!   `pip --target`, and the Python tests run by the arm64 `python3.11` under `qemu-aarch64`.
+//!   chroot, no binfmt), the wheel and the test dependencies installed for
+//!   `manylinux2014_aarch64` with `pip --target`, and the Python tests run by the arm64
+//!   `python3.11` under `qemu-aarch64` (all of them, or all but [`AARCH64_CI_SKIPS`]).
+//! - the sdist (full depth only): built by pip, installed, one sign and verify.
+//! - the XCFramework's Swift package: type-checked by the Swift chroot's `swiftc`.
 //! - the jar: every native's CPU, from its header; the x86-64 one loaded by JNA from the jar,
-//!   and the aarch64 one by the arm64 root's OpenJDK 17 under qemu.
+//!   and the aarch64 one by the arm64 root's OpenJDK 17 under qemu, with the same results.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
