@@ -224,6 +224,11 @@ fn surefire() -> Result<Counts> {
 /// the dependencies listed in `deps_file`, as a class path.
 fn class_path(deps_file: &Path) -> Result<std::ffi::OsString> {
     let jar = jar().ok_or("no hmacsig jar in bindings/kotlin/target: run prepare first")?;
+    class_path_with(&jar, deps_file)
+}
+
+/// `jar`, the test classes and the dependencies listed in `deps_file`, as a class path.
+fn class_path_with(jar: &Path, deps_file: &Path) -> Result<std::ffi::OsString> {
     let deps = std::fs::read_to_string(deps_file).map_err(|e| format!("reading {}: {e}", deps_file.display()))?;
     let mut cp = std::ffi::OsString::from(jar.as_os_str());
     cp.push(":");
@@ -366,16 +371,11 @@ fn example_on_jar_only() -> Result {
 /// runner's results.
 pub fn load_from_jar(jar: &Path, mut cmd: Command, resource: &str) -> Result<serde_json::Value> {
     prepare()?;
-    let deps = std::fs::read_to_string(classpath_file()).map_err(|e| format!("reading {}: {e}", classpath_file().display()))?;
-    let mut cp = std::ffi::OsString::from(jar.as_os_str());
-    cp.push(":");
-    cp.push(project().join("target").join("test-classes").as_os_str());
-    cp.push(":");
-    cp.push(deps.trim());
     let cases_path = crate::util::root().join("tests").join("conformance").join("smoke-cases.json");
     let cases = std::fs::read(&cases_path).map_err(|e| format!("reading {}: {e}", cases_path.display()))?;
+    let expected: serde_json::Value = serde_json::from_slice(&cases).map_err(|e| format!("{}: {e}", cases_path.display()))?;
     without_cargo_library_path(&mut cmd);
-    cmd.arg("-Djna.debug_load=true").arg("-cp").arg(cp).arg("dev.hmacsig.conformance.RunnerKt");
+    cmd.arg("-Djna.debug_load=true").arg("-cp").arg(class_path_with(jar, &classpath_file())?).arg("dev.hmacsig.conformance.RunnerKt");
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| format!("cannot start java: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
@@ -385,8 +385,6 @@ pub fn load_from_jar(jar: &Path, mut cmd: Command, resource: &str) -> Result<ser
     let stderr = String::from_utf8_lossy(&out.stderr);
     let results: serde_json::Value =
         serde_json::from_slice(&out.stdout).map_err(|e| format!("the runner on {} printed no JSON ({e}):\n{stderr}", jar.display()))?;
-    let expected: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&cases_path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let (got, want) = (results.as_array().map_or(0, Vec::len), expected.as_array().map_or(0, Vec::len));
     if !out.status.success() || got != want || got == 0 {
         return Err(format!("the runner on {} answered {got} of {want} cases ({}):\n{stderr}", jar.display(), out.status));

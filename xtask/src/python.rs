@@ -79,23 +79,35 @@ fn python_ok(code: &str) -> bool {
     Command::new(venv_python()).args(["-c", code]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
-/// Whether the venv has `name` at exactly `version` installed.
-pub(crate) fn venv_has(name: &str, version: &str) -> bool {
-    python_ok(&format!("import importlib.metadata as m, sys; sys.exit(0 if m.version({name:?}) == {version:?} else 1)"))
-}
-
 pub(crate) fn ensure_venv() -> Result {
     if !python_ok("import sys") {
         let python = ["python3", "python3.11", "python"].into_iter().find(|p| have(p)).ok_or("no python3 on PATH")?;
         let _ = std::fs::remove_dir_all(venv());
         run(Command::new(python).args(["-m", "venv"]).arg(venv()))?;
     }
-    let check = TOOLS.iter().map(|(name, version)| format!("m.version({name:?}) == {version:?}")).collect::<Vec<_>>().join(" and ");
+    ensure_pinned(&TOOLS)
+}
+
+/// Installs `pins` into the venv unless every one is there at exactly its version (one check
+/// for all of them).
+pub(crate) fn ensure_pinned(pins: &[(&str, &str)]) -> Result {
+    let check = pins.iter().map(|(name, version)| format!("m.version({name:?}) == {version:?}")).collect::<Vec<_>>().join(" and ");
     if !python_ok(&format!("import importlib.metadata as m, sys; sys.exit(0 if {check} else 1)")) {
-        let pins = TOOLS.iter().map(|(name, version)| format!("{name}=={version}"));
-        run(Command::new(venv_python()).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(pins))?;
+        run(pip_install(&venv_python()).args(requirements(pins)))?;
     }
     Ok(())
+}
+
+/// `name==version` for each pin.
+pub(crate) fn requirements(pins: &[(&str, &str)]) -> Vec<String> {
+    pins.iter().map(|(name, version)| format!("{name}=={version}")).collect()
+}
+
+/// `PYTHON -m pip install --quiet`, for more arguments.
+pub(crate) fn pip_install(python: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]);
+    cmd
 }
 
 /// `maturin build --release` into `target/wheels`; returns the wheel.
@@ -156,13 +168,18 @@ pub fn prepare() -> Result {
 /// loopback HTTP, the examples, `mypy --strict`, and `pip install ./bindings/python` into a
 /// fresh venv (which reuses this target dir's compiled artifacts).
 pub fn test() -> Result<Counts> {
-    // tests/test_replay_redis.py starts a real redis-server on loopback; tests/test_fleet.py
-    // that and a throwaway PostgreSQL cluster (Debian's initdb, not on PATH).
+    test_services()?;
+    pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
+}
+
+/// What the Python tests start or ask beside them: tests/test_replay_redis.py starts a real
+/// redis-server on loopback; tests/test_fleet.py that and a throwaway PostgreSQL cluster
+/// (Debian's initdb, not on PATH); tests/test_differential_hawk.py asks npm hawk (the
+/// reference) through its oracle.
+pub(crate) fn test_services() -> Result {
     crate::util::ensure_program("redis-server", "redis-server")?;
     crate::util::ensure_postgresql()?;
-    // tests/test_differential_hawk.py asks npm hawk (the reference) through its oracle.
-    hawk_oracle()?;
-    pytest(&project(), &[(OsString::from("CARGO_TARGET_DIR"), target_dir().into_os_string())], &[OsStr::new("tests")])
+    hawk_oracle()
 }
 
 /// `npm ci` in tests/conformance/hawk (hawk 9.0.2, pinned by its lock file).
@@ -174,32 +191,31 @@ pub fn hawk_oracle() -> Result {
 
 /// Runs `pytest ARGS` in `dir` with `env` added; the counts come from its closing line.
 fn pytest(dir: &Path, env: &[(OsString, OsString)], args: &[&OsStr]) -> Result<Counts> {
-    let mut cmd = Command::new(venv_python());
-    cmd.current_dir(dir)
+    let mut python = Command::new(venv_python());
+    python.envs(env.iter().map(|(k, v)| (k, v)));
+    pytest_with(python, dir, args)
+}
+
+/// `pytest ARGS` in `dir` by the interpreter `python` (a command, with its environment: the
+/// project venv's, or a wheel's own under `cargo xtask dist --test`); the counts of its
+/// closing line ("3 failed, 67 passed, 1 error in 0.31s": any subset, any order), errors
+/// counted as failures.
+pub(crate) fn pytest_with<A: AsRef<OsStr>>(mut python: Command, dir: &Path, args: &[A]) -> Result<Counts> {
+    python
+        .current_dir(dir)
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .envs(env.iter().map(|(k, v)| (k, v)))
         .args(["-m", "pytest", "-p", "no:cacheprovider", "--color=no", "-q"])
         .args(args);
-    let (ok, out) = run_tee(&mut cmd)?;
-    match pytest_summary(&out) {
+    let (ok, out) = run_tee(&mut python)?;
+    let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
+    let counts = summary.map(|l| Counts {
+        passed: number_before(l, " passed").unwrap_or(0),
+        failed: number_before(l, " failed").unwrap_or(0) + number_before(l, " error").unwrap_or(0),
+    });
+    match counts {
         Some(c) if ok || c.failed > 0 => Ok(c),
         _ => Err(format!("pytest did not run the tests in {}", dir.display())),
     }
-}
-
-/// The counts of pytest's closing line ("3 failed, 67 passed, 1 error in 0.31s": any subset,
-/// any order), errors counted as failures.
-fn pytest_summary(out: &str) -> Option<Counts> {
-    let summary = out.lines().rev().find(|l| l.contains(" in ") && [" passed", " failed", " error"].iter().any(|w| l.contains(w)));
-    summary.map(|l| Counts {
-        passed: number_before(l, " passed").unwrap_or(0),
-        failed: number_before(l, " failed").unwrap_or(0) + number_before(l, " error").unwrap_or(0),
-    })
-}
-
-/// [`pytest_summary`], or nothing passed when pytest printed none.
-pub(crate) fn pytest_counts(out: &str) -> Counts {
-    pytest_summary(out).unwrap_or_default()
 }
 
 fn e2e_dir() -> PathBuf {

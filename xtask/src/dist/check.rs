@@ -19,7 +19,7 @@ use std::process::Command;
 
 use super::native::{self, JAR_NATIVES};
 use super::python::{WHEELS, file_name, files_ending};
-use crate::util::{Counts, Result, cache_dir, log, root, run, run_tee, target_dir};
+use crate::util::{Counts, Result, cache_dir, log, root, run, target_dir};
 
 /// Tests the wheels cannot run where they are installed: building from source needs Rust;
 /// the typing test runs mypy over the source tree.
@@ -88,7 +88,8 @@ fn path_without_rust() -> OsString {
 
 /// The Python packages the tests import, pinned as the project's venv pins them.
 fn test_requirements() -> Vec<String> {
-    crate::python::TOOLS.iter().filter(|(name, _)| *name != "maturin").map(|(name, version)| format!("{name}=={version}")).collect()
+    let pins: Vec<(&str, &str)> = crate::python::TOOLS.into_iter().filter(|(name, _)| *name != "maturin").collect();
+    crate::python::requirements(&pins)
 }
 
 /// A new venv `target/dist-work/NAME` (any old one removed); its python.
@@ -99,18 +100,13 @@ fn new_venv(name: &str) -> Result<PathBuf> {
     Ok(venv.join("bin").join("python"))
 }
 
-/// `python -m pip install --quiet`, for more arguments.
-fn pip_install(python: &Path) -> Command {
-    let mut cmd = Command::new(python);
-    cmd.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]);
-    cmd
-}
-
 fn x86_64_wheel(wheel: &Path) -> Result<Counts> {
     log(format!("dist --test: {} in a new venv, without Rust", file_name(wheel)));
     let python = new_venv("venv-x86_64")?;
-    run(pip_install(&python).arg(wheel).args(test_requirements()))?;
-    let mut counts = pytest(Command::new(&python).env("PATH", path_without_rust()), "x86_64 wheel", &[])?;
+    run(crate::python::pip_install(&python).arg(wheel).args(test_requirements()))?;
+    let mut python_without_rust = Command::new(&python);
+    python_without_rust.env("PATH", path_without_rust());
+    let mut counts = pytest(python_without_rust, "x86_64 wheel", &[])?;
     log(format!("dist --test: x86_64 wheel: {} passed", counts.passed));
     // The conformance suites through this venv's runner, against Rust's.
     crate::prepare("rust")?;
@@ -128,27 +124,17 @@ fn x86_64_wheel(wheel: &Path) -> Result<Counts> {
 }
 
 /// `python -m pytest` over the Python tests but [`NOT_FROM_A_WHEEL`] and `skips`, in
-/// `bindings/python`.
-fn pytest(cmd: &mut Command, what: &str, skips: &[&str]) -> Result<Counts> {
-    crate::util::ensure_program("redis-server", "redis-server")?;
-    crate::util::ensure_postgresql()?;
-    crate::python::hawk_oracle()?;
-    cmd.current_dir(root().join("bindings").join("python")).env("PYTHONDONTWRITEBYTECODE", "1").env_remove("CARGO_TARGET_DIR").args([
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--color=no",
-        "-q",
-        "--durations=10",
-    ]);
-    cmd.arg("tests");
+/// `bindings/python` (no `CARGO_TARGET_DIR`: nothing may come from the workspace's builds);
+/// a failure, or no test run, is an error.
+fn pytest(mut python: Command, what: &str, skips: &[&str]) -> Result<Counts> {
+    crate::python::test_services()?;
+    python.env_remove("CARGO_TARGET_DIR");
+    let mut args = vec!["--durations=10", "tests"];
     for test in NOT_FROM_A_WHEEL.iter().chain(skips) {
-        cmd.args(["--deselect", test]);
+        args.extend(["--deselect", test]);
     }
-    let (ok, out) = run_tee(cmd)?;
-    let counts = crate::python::pytest_counts(&out);
-    if !ok || counts.failed > 0 || counts.passed == 0 {
+    let counts = crate::python::pytest_with(python, &root().join("bindings").join("python"), &args)?;
+    if counts.failed > 0 || counts.passed == 0 {
         return Err(format!("{what}: the Python tests failed ({} passed, {} failed)", counts.passed, counts.failed));
     }
     Ok(counts)
@@ -184,9 +170,9 @@ fn aarch64_wheel(wheel: &Path, tools: &std::ffi::OsStr, depth: Depth) -> Result<
     let root_fs = arm64_root()?;
     let site = target_dir().join("dist-work").join("site-aarch64");
     let _ = std::fs::remove_dir_all(&site);
-    run(Command::new("python3")
+    run(crate::python::pip_install(Path::new("python3"))
         .env("PATH", tools)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+        .arg("--target")
         .arg(&site)
         .args(["--platform", "manylinux2014_aarch64", "--python-version", "3.11", "--only-binary=:all:"])
         .arg(wheel)
@@ -201,7 +187,7 @@ fn aarch64_wheel(wheel: &Path, tools: &std::ffi::OsStr, depth: Depth) -> Result<
     let mut cmd = Command::new(&wrapper);
     cmd.env("PYTHONPATH", &site).env("PATH", path_without_rust());
     let skips: &[&str] = if depth == Depth::Full { &[] } else { &AARCH64_CI_SKIPS };
-    let counts = pytest(&mut cmd, "aarch64 wheel", skips)?;
+    let counts = pytest(cmd, "aarch64 wheel", skips)?;
     log(format!("dist --test: aarch64 wheel under qemu: {} passed", counts.passed));
     Ok(counts)
 }
@@ -212,7 +198,7 @@ fn aarch64_wheel(wheel: &Path, tools: &std::ffi::OsStr, depth: Depth) -> Result<
 fn from_sdist(sdist: &Path) -> Result<Counts> {
     log(format!("dist --test: {} built by pip and installed", file_name(sdist)));
     let python = new_venv("venv-sdist")?;
-    run(pip_install(&python).env("CARGO_TARGET_DIR", target_dir().join("dist-work").join("sdist-target")).arg(sdist))?;
+    run(crate::python::pip_install(&python).env("CARGO_TARGET_DIR", target_dir().join("dist-work").join("sdist-target")).arg(sdist))?;
     let check = "import hmacsig\n\
         s = hmacsig.Scheme.api_auth(digest='sha256')\n\
         with hmacsig.Signer(s, hmacsig.Credentials('1044', 'top-secret')) as signer:\n\

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::native::{self, Machine};
-use crate::util::{Result, log, root, run, target_dir};
+use crate::util::{Result, log, root, run, sync_file, target_dir};
 
 pub struct Abi {
     pub triple: &'static str,
@@ -61,7 +61,7 @@ pub fn android(out: &Path) -> Result<Vec<(String, f64)>> {
     for abi in &ANDROID_ABIS {
         let built = native::build_static(abi.triple)?;
         let shipped = out.join(abi.abi).join("libhmacsig.a");
-        copy(&built, &shipped)?;
+        sync_file(&built, &shipped)?;
         sizes.push((format!("android {} static library (unstripped archive)", abi.abi), native::kib(&shipped)));
     }
     match std::env::var_os("ANDROID_NDK_HOME") {
@@ -153,7 +153,7 @@ pub fn apple(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
         let lib = framework.join(&identifier).join("libhmacsig.a");
         std::fs::create_dir_all(lib.parent().unwrap_or(out)).map_err(|e| e.to_string())?;
         if built.len() == 1 {
-            copy(&built[0], &lib)?;
+            sync_file(&built[0], &lib)?;
         } else {
             let slices: Vec<(Machine, Vec<u8>)> = ours
                 .iter()
@@ -176,8 +176,8 @@ pub fn apple(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
 /// The generated `HmacSigFFI.h`, the hand-written entry's `HmacSigCall.h`, and a module map
 /// naming both (the library is linked by the `binaryTarget`, so no `link` line).
 fn headers(bindings: &Path, dir: &Path) -> Result {
-    copy(&bindings.join("HmacSigFFI.h"), &dir.join("HmacSigFFI.h"))?;
-    copy(&root().join("bindings/swift/Sources/HmacSigFFI/HmacSigCall.h"), &dir.join("HmacSigCall.h"))?;
+    sync_file(&bindings.join("HmacSigFFI.h"), &dir.join("HmacSigFFI.h"))?;
+    sync_file(&root().join("bindings/swift/Sources/HmacSigFFI/HmacSigCall.h"), &dir.join("HmacSigCall.h"))?;
     write(
         &dir.join("module.modulemap"),
         "module HmacSigFFI {\n    header \"HmacSigFFI.h\"\n    header \"HmacSigCall.h\"\n    export *\n}\n",
@@ -208,13 +208,13 @@ fn info_plist(libraries: &[(String, &str, Vec<&str>)]) -> String {
 fn swift_package(bindings: &Path, dir: &Path, version: &str) -> Result {
     let sources = dir.join("Sources").join("HmacSig");
     std::fs::create_dir_all(&sources).map_err(|e| e.to_string())?;
-    copy(&bindings.join("HmacSig.swift"), &sources.join("HmacSig.swift"))?;
+    sync_file(&bindings.join("HmacSig.swift"), &sources.join("HmacSig.swift"))?;
     let layer = root().join("bindings/swift/Sources/HmacSig");
     for entry in std::fs::read_dir(&layer).map_err(|e| format!("reading {}: {e}", layer.display()))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         // The generated file is the host's, with the server features; ours replaces it.
         if name != "HmacSig.swift" && !SERVER_ONLY_SWIFT.contains(&name.as_str()) {
-            copy(&entry.path(), &sources.join(&name))?;
+            sync_file(&entry.path(), &sources.join(&name))?;
         }
     }
     // SwiftPM needs the framework inside the package: a copy, not a path outside it.
@@ -254,13 +254,6 @@ pub fn universal(slices: &[(Machine, Vec<u8>)]) -> Vec<u8> {
         out.extend_from_slice(bytes);
     }
     out
-}
-
-fn copy(from: &Path, to: &Path) -> Result {
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    }
-    std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
 }
 
 fn write(path: &Path, text: &str) -> Result {

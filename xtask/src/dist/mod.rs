@@ -26,7 +26,7 @@ mod sizes;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::util::{Counts, Result, log, root, run};
+use crate::util::{Counts, Result, log, root};
 
 /// What `dist` builds without `--only`. `sizes`: the stripped library with and without the
 /// server features, for BENCHMARKS.md ([`sizes`]).
@@ -43,17 +43,8 @@ pub fn dist_dir() -> PathBuf {
 /// `PATH` with the venv's bin first: maturin, zig (`python -m ziglang`), cargo-zigbuild.
 fn tools_path() -> Result<OsString> {
     crate::python::ensure_venv()?;
+    crate::python::ensure_pinned(&TOOLS)?;
     let venv_bin = crate::python::venv_python().parent().map(PathBuf::from).ok_or("the venv has no bin folder")?;
-    let missing: Vec<String> = TOOLS
-        .iter()
-        .filter(|(name, version)| !crate::python::venv_has(name, version))
-        .map(|(name, version)| format!("{name}=={version}"))
-        .collect();
-    if !missing.is_empty() {
-        run(std::process::Command::new(crate::python::venv_python())
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-            .args(&missing))?;
-    }
     let mut paths = vec![venv_bin];
     paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(paths).map_err(|e| e.to_string())
@@ -74,12 +65,36 @@ fn parts_arg(args: &[String]) -> Result<Vec<String>> {
 
 pub fn run_cmd(args: &[String]) -> Result {
     let parts = parts_arg(args)?;
+    let tools = build(&parts)?;
+    if args.iter().any(|a| a == "--test") {
+        let counts = check::installed(&dist_dir(), &parts, &tools, check::Depth::Full)?;
+        log(format!("dist --test: {} passed, {} failed", counts.passed, counts.failed));
+    }
+    Ok(())
+}
+
+/// `cargo xtask test`'s packaging phase, within CI's time: the wheels built and tested (the
+/// aarch64 one on [`check::Depth::Ci`]'s tests), the Android static libraries (so Android
+/// stays compilable), the XCFramework and its Swift package type-checked, and
+/// `release-check`'s version check.
+pub fn for_test() -> Result<Counts> {
+    let parts: Vec<String> = ["python", "android", "apple"].iter().map(|p| p.to_string()).collect();
+    let tools = build(&parts)?;
+    let mut counts = check::installed(&dist_dir(), &parts, &tools, check::Depth::Ci)?;
+    release::versions_agree()?;
+    counts.passed += 1;
+    Ok(counts)
+}
+
+/// Builds `parts` into `dist/`, installing what they need; returns the `PATH` with the venv's
+/// tools ([`tools_path`]), which the checks use too.
+fn build(parts: &[String]) -> Result<OsString> {
     let version = release::workspace_version()?;
     let tools = tools_path()?;
     let out = dist_dir();
-    native::add_targets(&needed_targets(&parts))?;
+    native::add_targets(&needed_targets(parts))?;
     let mut sizes = Vec::new();
-    for part in &parts {
+    for part in parts {
         match part.as_str() {
             "python" => {
                 python::build(&out.join("python"), &tools)?;
@@ -97,30 +112,7 @@ pub fn run_cmd(args: &[String]) -> Result {
         log(format!("dist: {what}: {kib:.1} KiB"));
     }
     log(format!("dist: hmacsig {version} in {}", out.display()));
-    if args.iter().any(|a| a == "--test") {
-        let counts = check::installed(&out, &parts, &tools, check::Depth::Full)?;
-        log(format!("dist --test: {} passed, {} failed", counts.passed, counts.failed));
-    }
-    Ok(())
-}
-
-/// `cargo xtask test`'s packaging phase, within CI's time: the wheels built and tested (the
-/// aarch64 one on [`check::Depth::Ci`]'s tests), the Android static libraries (so Android
-/// stays compilable), the XCFramework and its Swift package type-checked, and
-/// `release-check`'s version check.
-pub fn for_test() -> Result<Counts> {
-    let parts: Vec<String> = ["python", "android", "apple"].iter().map(|p| p.to_string()).collect();
-    let version = release::workspace_version()?;
-    let tools = tools_path()?;
-    let out = dist_dir();
-    native::add_targets(&needed_targets(&parts))?;
-    python::build(&out.join("python"), &tools)?;
-    mobile::android(&out.join("android"))?;
-    mobile::apple(&out.join("apple"), &version)?;
-    let mut counts = check::installed(&out, &parts, &tools, check::Depth::Ci)?;
-    release::versions_agree()?;
-    counts.passed += 1;
-    Ok(counts)
+    Ok(tools)
 }
 
 /// The Rust targets `parts` build for.
@@ -132,7 +124,7 @@ fn needed_targets(parts: &[String]) -> Vec<&'static str> {
             "jvm" => triples.extend(native::JAR_NATIVES.iter().map(|n| n.triple)),
             "android" => triples.extend(mobile::ANDROID_ABIS.iter().map(|a| a.triple)),
             "apple" => triples.extend(mobile::APPLE_REQUIRED.iter().map(|a| a.triple)),
-            "sizes" => triples.extend(["aarch64-unknown-linux-gnu", "aarch64-apple-darwin", "x86_64-unknown-linux-gnu"]),
+            "sizes" => triples.extend(sizes::MEASURED.iter().map(|m| m.triple)),
             _ => {}
         }
     }

@@ -12,24 +12,45 @@ use std::path::PathBuf;
 use super::native;
 use crate::util::{Result, log, run, target_dir};
 
-/// `(what, zig target, Rust triple, file, client only)`.
-const MEASURED: [(&str, &str, &str, &str, bool); 4] = [
-    (
-        "aarch64 Linux, client features (for Android arm64-v8a)",
-        "aarch64-unknown-linux-gnu.2.17",
-        "aarch64-unknown-linux-gnu",
-        "libhmacsig.so",
-        true,
-    ),
-    ("aarch64 macOS, client features (for iOS arm64)", "aarch64-apple-darwin", "aarch64-apple-darwin", "libhmacsig.dylib", true),
-    ("x86_64 Linux, client features", "x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu", "libhmacsig.so", true),
-    (
-        "x86_64 Linux, with server features (the wheel's and the jar's)",
-        "x86_64-unknown-linux-gnu.2.17",
-        "x86_64-unknown-linux-gnu",
-        "libhmacsig.so",
-        false,
-    ),
+/// One library measured: linked for `zig_target` (Rust's `triple`, file name `file`), with
+/// the client features only or with the server features too.
+pub struct Measured {
+    pub what: &'static str,
+    pub zig_target: &'static str,
+    pub triple: &'static str,
+    pub file: &'static str,
+    pub client: bool,
+}
+
+pub const MEASURED: [Measured; 4] = [
+    Measured {
+        what: "aarch64 Linux, client features (for Android arm64-v8a)",
+        zig_target: "aarch64-unknown-linux-gnu.2.17",
+        triple: "aarch64-unknown-linux-gnu",
+        file: "libhmacsig.so",
+        client: true,
+    },
+    Measured {
+        what: "aarch64 macOS, client features (for iOS arm64)",
+        zig_target: "aarch64-apple-darwin",
+        triple: "aarch64-apple-darwin",
+        file: "libhmacsig.dylib",
+        client: true,
+    },
+    Measured {
+        what: "x86_64 Linux, client features",
+        zig_target: "x86_64-unknown-linux-gnu.2.17",
+        triple: "x86_64-unknown-linux-gnu",
+        file: "libhmacsig.so",
+        client: true,
+    },
+    Measured {
+        what: "x86_64 Linux, with server features (the wheel's and the jar's)",
+        zig_target: "x86_64-unknown-linux-gnu.2.17",
+        triple: "x86_64-unknown-linux-gnu",
+        file: "libhmacsig.so",
+        client: false,
+    },
 ];
 
 /// The aarch64 client library as small as this toolchain makes it, a configuration not
@@ -62,7 +83,7 @@ fn smallest_aarch64_client(tools: &OsStr) -> Result<f64> {
 /// also writes `dist/sizes.json`.
 pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
     let mut out = Vec::new();
-    for (what, zig_target, triple, file, client) in MEASURED {
+    for Measured { what, zig_target, triple, file, client } in MEASURED {
         let dir = target_dir().join("dist-sizes").join(if client { "client" } else { "server" });
         let mut cmd = native::cargo_dist("zigbuild");
         cmd.env("PATH", tools).args(["--target", zig_target]);
