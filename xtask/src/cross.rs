@@ -206,6 +206,14 @@ pub fn test(arch: &Arch) -> Result<Counts> {
         }
     }
     let result = crate::rust::cargo_test(&mut cmd);
+    // Each architecture's build is used once and is most of a GiB: removed, so that the
+    // architectures do not add up on CI's disk. The host's build scripts in `cross/debug` stay.
+    let built = target_dir().join("cross").join(arch.triple);
+    if let Err(e) = std::fs::remove_dir_all(&built)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        log(format!("cross {}: cannot remove {}: {e}", arch.name, built.display()));
+    }
     let secs = started.elapsed().as_secs_f64();
     match &result {
         Ok(c) => log(format!("== cross {}: {} passed, {} failed ({secs:.0} s, build included)", arch.name, c.passed, c.failed)),
