@@ -148,6 +148,7 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
     let mut total = Counts::default();
     let mut broken = Vec::new();
     let mut ready = Vec::new();
+    disk_check();
     // Pure text, no build: first, so that an API change shows at once.
     log("== public API of the hand-written layers against bindings/*/api.txt");
     total += public_api::check(&langs);
@@ -245,6 +246,28 @@ fn test_cmd(args: &[String]) -> Result<Counts> {
         log(format!("FAILED {b}"));
     }
     Ok(total)
+}
+
+/// What a whole `cargo xtask test` writes on a new machine, in GiB, measured (fresh clone of
+/// 80ca9f3): `target/` peaks at 7.4; the caches outside the clone (the Swift chroot, the arm64
+/// root, Maven's repository: /var/cache/hmacsig) take 3.4, rustup's nightly 1.6, and Debian's
+/// packages (PostgreSQL, Redis, Chromium, qemu, the cross compilers) 1.2 without their
+/// dependencies.
+const FRESH_MACHINE_GIB: f64 = 14.0;
+
+/// Says how much disk is free for the run, and warns when it is less than a new machine's run
+/// takes: running out shows up later as a compiler's or pip's I/O error (stop 24's CI).
+fn disk_check() {
+    let target = util::target_dir();
+    let at = if target.exists() { target } else { util::root() };
+    match util::free_gib(&at) {
+        Some(free) if free < FRESH_MACHINE_GIB => log(format!(
+            "WARNING: {free:.1} GiB free on the disk of {}; a whole run on a new machine writes about {FRESH_MACHINE_GIB:.0} GiB (less when its caches exist)",
+            at.display()
+        )),
+        Some(free) => log(format!("disk: {free:.1} GiB free on the disk of {}", at.display())),
+        None => {}
+    }
 }
 
 /// `e2e [--lang L]`: the servers need rust, python, kotlin and js set up, whatever `--lang`.

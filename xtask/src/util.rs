@@ -27,6 +27,14 @@ pub fn cache_dir() -> PathBuf {
     std::env::var_os("HMACSIG_CACHE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/cache/hmacsig"))
 }
 
+/// Free space on the filesystem holding `path`, in GiB (`df`); `None` when `df` cannot tell.
+pub fn free_gib(path: &Path) -> Option<f64> {
+    let out = Command::new("df").arg("-Pk").arg(path).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib: f64 = text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib / (1024.0 * 1024.0))
+}
+
 /// Quiet mode (`cargo xtask demo` without `--verbose`): no `[xtask]` lines, no
 /// command lines, and the output of the commands run is shown only when one
 /// fails, so what a person reads is what the command is for.

@@ -224,10 +224,12 @@ fn write_executable(path: &Path, text: &str) -> Result {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("chmod {}: {e}", path.display()))
 }
 
-/// Every native of the jar for the CPU its folder names, and the jar's x86-64 library loaded
-/// by JNA from the jar itself.
+/// Every native of the jar for the CPU its folder names; the macOS ones loading only what
+/// every macOS has and exporting what the Linux one exports ([`super::darwin::check`]); and the
+/// jar's x86-64 library loaded by JNA from the jar itself.
 fn jar(jar: &Path) -> Result<Counts> {
     let natives = super::jvm::natives_in(jar)?;
+    let unpacked = target_dir().join("dist-work").join("jar-check");
     for lib in &JAR_NATIVES {
         let path = format!("{}/{}", lib.jna_prefix, lib.file);
         let (_, bytes) = natives.iter().find(|(name, _)| *name == path).ok_or(format!("the jar has no {path}"))?;
@@ -235,6 +237,17 @@ fn jar(jar: &Path) -> Result<Counts> {
             return Err(format!("the jar's {path} is not for {}", lib.machine.name()));
         }
         log(format!("dist --test: jar {path}: {}, {:.0} KiB", lib.machine.name(), bytes.len() as f64 / 1024.0));
+        let file = unpacked.join(&path);
+        std::fs::create_dir_all(file.parent().unwrap_or(&unpacked)).map_err(|e| e.to_string())?;
+        std::fs::write(&file, bytes).map_err(|e| format!("writing {}: {e}", file.display()))?;
+    }
+    for lib in JAR_NATIVES.iter().filter(|l| l.triple.ends_with("-apple-darwin")) {
+        let dylib = unpacked.join(lib.jna_prefix).join(lib.file);
+        let compared = super::darwin::check(&dylib, &unpacked.join("linux-x86-64").join("libhmacsig.so"))?;
+        log(format!(
+            "dist --test: jar {}: loads only libSystem, libiconv, libcharset and its two frameworks; exports all {compared} functions of the Linux library (not run: no macOS here)",
+            lib.jna_prefix
+        ));
     }
     let x86_64 = crate::kotlin::load_from_jar(jar, Command::new("java"), "linux-x86-64/libhmacsig.so")?;
     // The aarch64 native, loaded by Debian's arm64 JDK under qemu from the same jar: the same
@@ -246,5 +259,6 @@ fn jar(jar: &Path) -> Result<Counts> {
     if aarch64 != x86_64 {
         return Err("the jar's aarch64 native gave other results than its x86-64 one".into());
     }
-    Ok(Counts { passed: JAR_NATIVES.len() as u64 + 2, failed: 0 })
+    let macos = JAR_NATIVES.iter().filter(|l| l.triple.ends_with("-apple-darwin")).count();
+    Ok(Counts { passed: (JAR_NATIVES.len() + macos) as u64 + 2, failed: 0 })
 }

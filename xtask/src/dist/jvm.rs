@@ -1,6 +1,7 @@
 //! The JVM artifacts of `cargo xtask dist`: one jar carrying the core for every platform in
 //! [`JAR_NATIVES`], each at the classpath folder JNA loads it from (`linux-x86-64/`,
-//! `linux-aarch64/`, `linux-arm/`, `win32-x86-64/`), and its POM.
+//! `linux-aarch64/`, `linux-arm/`, `darwin-aarch64/`, `darwin-x86-64/`, `win32-x86-64/`), and
+//! its POM.
 //!
 //! The jar is the one Maven builds for the tests (the Kotlin layer and the generated
 //! bindings), with the natives replaced by the stripped `dist` builds: `jar --update` writes

@@ -2,8 +2,8 @@
 //! in `dist/` (docs/packaging.md, docs/adr/0010-packages.md).
 //!
 //! - `dist/python/`: `py3-none-manylinux2014` wheels for x86_64 and aarch64, and the sdist;
-//! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7) and Windows
-//!   (x86-64), and its POM;
+//! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7), macOS (arm64,
+//!   x86-64; [`darwin`]) and Windows (x86-64), and its POM;
 //! - `dist/android/`: the core's static libraries for the four Android ABIs (no NDK here),
 //!   and with `ANDROID_NDK_HOME` its shared libraries ([`mobile`]);
 //! - `dist/apple/`: `HmacSigFFI.xcframework` (static libraries for iOS and macOS) and a Swift
@@ -16,6 +16,7 @@
 //! `release-check` ([`release`]) checks that the versions agree and every artifact is there.
 
 mod check;
+mod darwin;
 mod jvm;
 mod mobile;
 mod native;

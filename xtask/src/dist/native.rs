@@ -31,12 +31,10 @@ pub struct Shared {
     pub machine: Machine,
 }
 
-/// The jar's natives, in JNA's names: Linux for glibc 2.17 and newer (zig), and Windows x86-64
-/// (Debian's mingw-w64; the DLL imports only Windows' own DLLs). Not macOS: with the server
-/// features (which the jar carries) the core links Apple's CoreFoundation and
-/// SystemConfiguration frameworks (through `postgres`'s `whoami`), and zig cannot provide them
-/// without an Apple SDK (docs/packaging.md says how to add the macOS natives on a Mac).
-pub const JAR_NATIVES: [Shared; 4] = [
+/// The jar's natives, in JNA's names: Linux for glibc 2.17 and newer and macOS (zig; the macOS
+/// ones against stubs of the two Apple frameworks the server features link, [`super::darwin`]),
+/// and Windows x86-64 (Debian's mingw-w64; the DLL imports only Windows' own DLLs).
+pub const JAR_NATIVES: [Shared; 6] = [
     Shared {
         triple: "x86_64-unknown-linux-gnu",
         zig_target: "x86_64-unknown-linux-gnu.2.17",
@@ -57,6 +55,20 @@ pub const JAR_NATIVES: [Shared; 4] = [
         jna_prefix: "linux-arm",
         file: "libhmacsig.so",
         machine: Machine::Arm,
+    },
+    Shared {
+        triple: "aarch64-apple-darwin",
+        zig_target: "aarch64-apple-darwin",
+        jna_prefix: "darwin-aarch64",
+        file: "libhmacsig.dylib",
+        machine: Machine::Aarch64,
+    },
+    Shared {
+        triple: "x86_64-apple-darwin",
+        zig_target: "x86_64-apple-darwin",
+        jna_prefix: "darwin-x86-64",
+        file: "libhmacsig.dylib",
+        machine: Machine::X86_64,
     },
     Shared { triple: "x86_64-pc-windows-gnu", zig_target: "", jna_prefix: "win32-x86-64", file: "hmacsig.dll", machine: Machine::X86_64 },
 ];
@@ -186,7 +198,14 @@ pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
         crate::util::ensure_program("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")?;
         run(cargo_dist("build").args(["--target", lib.triple]))?;
     } else {
-        run(cargo_dist("zigbuild").env("PATH", tools).args(["--target", lib.zig_target]))?;
+        let mut cmd = cargo_dist("zigbuild");
+        if lib.triple.ends_with("-apple-darwin") {
+            // The Apple frameworks the server features link, as stubs (super::darwin).
+            let stubs = super::darwin::write_stubs()?;
+            let flags = format!("CARGO_TARGET_{}_RUSTFLAGS", lib.triple.to_uppercase().replace('-', "_"));
+            cmd.env(flags, format!("-C link-arg=-F{}", stubs.display()));
+        }
+        run(cmd.env("PATH", tools).args(["--target", lib.zig_target]))?;
     }
     let built = target_dir().join(lib.triple).join("dist").join(lib.file);
     if built.is_file() { Ok(built) } else { Err(format!("cargo zigbuild did not write {}", built.display())) }
@@ -202,18 +221,23 @@ pub fn build_static(triple: &str) -> Result<PathBuf> {
     if built.is_file() { Ok(built) } else { Err(format!("cargo rustc did not write {}", built.display())) }
 }
 
-/// The toolchain's own `rust-objcopy` (LLVM's objcopy, shipped with rustc): it strips ELF,
-/// Mach-O and COFF alike, for any CPU.
-fn sysroot() -> Result<PathBuf> {
+/// The active toolchain's sysroot (its `lib/` holds the libLLVM its tools link).
+pub fn sysroot() -> Result<PathBuf> {
     let out = Command::new("rustc").args(["--print", "sysroot"]).output().map_err(|e| format!("rustc: {e}"))?;
     Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-fn objcopy() -> Result<PathBuf> {
+/// One of the toolchain's own LLVM tools, which read ELF, Mach-O and COFF alike, for any CPU:
+/// `rust-objcopy` comes with rustc; the others (`llvm-nm`) with rustup's `llvm-tools`
+/// component, added when missing.
+pub fn llvm_tool(name: &str) -> Result<PathBuf> {
     let sysroot = sysroot()?;
     let host = Command::new("rustc").args(["--print", "host-tuple"]).output().map_err(|e| format!("rustc: {e}"))?;
-    let tool = sysroot.join("lib").join("rustlib").join(String::from_utf8_lossy(&host.stdout).trim()).join("bin").join("rust-objcopy");
-    if tool.is_file() { Ok(tool) } else { Err(format!("rust-objcopy is not in the toolchain ({})", tool.display())) }
+    let tool = sysroot.join("lib").join("rustlib").join(String::from_utf8_lossy(&host.stdout).trim()).join("bin").join(name);
+    if !tool.is_file() {
+        run(Command::new("rustup").args(["component", "add", "llvm-tools"]))?;
+    }
+    if tool.is_file() { Ok(tool) } else { Err(format!("{name} is not in the toolchain ({})", tool.display())) }
 }
 
 /// Writes `from` stripped of its symbol table and debug sections to `to`. The dynamic symbol
@@ -225,7 +249,7 @@ pub fn strip(from: &Path, to: &Path) -> Result {
     let mach_o = std::fs::read(from).map(|b| b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])).unwrap_or(false);
     // Mach-O: strip local and debug symbols only; the exported ones are the library's API.
     let how = if mach_o { "--strip-debug" } else { "--strip-all" };
-    let mut cmd = Command::new(objcopy()?);
+    let mut cmd = Command::new(llvm_tool("rust-objcopy")?);
     // It links the toolchain's libLLVM, in the sysroot's lib (cargo puts that on the library
     // path of what it runs, but not every caller is run by cargo).
     cmd.env("LD_LIBRARY_PATH", sysroot()?.join("lib")).arg(how);
