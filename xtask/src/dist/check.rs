@@ -243,9 +243,9 @@ fn jar(jar: &Path) -> Result<Counts> {
     }
     for lib in JAR_NATIVES.iter().filter(|l| l.triple.ends_with("-apple-darwin")) {
         let dylib = unpacked.join(lib.jna_prefix).join(lib.file);
-        let compared = super::darwin::check(&dylib, &unpacked.join("linux-x86-64").join("libhmacsig.so"))?;
+        let (compared, bound) = super::darwin::check(&dylib, &unpacked.join("linux-x86-64").join("libhmacsig.so"))?;
         log(format!(
-            "dist --test: jar {}: loads only libSystem, libiconv, libcharset and its two frameworks; exports all {compared} functions of the Linux library (not run: no macOS here)",
+            "dist --test: jar {}: loads only libSystem, libiconv, libcharset and its two frameworks; {bound} framework imports bound to their frameworks; exports all {compared} functions of the Linux library (not run: no macOS here)",
             lib.jna_prefix
         ));
     }

@@ -11,8 +11,9 @@
 //! the real framework, which every macOS has.
 //!
 //! Checked here ([`check`]): the Mach-O CPU, that the library loads nothing but libSystem,
-//! libiconv, libcharset and those two frameworks, that it exports every function the Linux library
-//! exports, and (arm64) that its ad-hoc code signature matches its pages. **Not run here: there
+//! libiconv, libcharset and those two frameworks, that each framework symbol is bound to its
+//! framework, that it exports every function the Linux library exports, and (arm64) that its
+//! ad-hoc code signature matches its pages. **Not run here: there
 //! is no macOS** (docs/packaging.md).
 
 use std::collections::BTreeSet;
@@ -155,6 +156,101 @@ pub fn check_signature(bytes: &[u8]) -> Result<usize> {
     Err("a code signature without a CodeDirectory".into())
 }
 
+/// Each symbol a Mach-O file imports (C name) with the install name of the library it is bound
+/// to, read from `LC_DYLD_INFO`'s bind, weak-bind and lazy-bind opcodes (the format zig's linker
+/// writes; chained fixups are not read here, and give an error).
+pub fn bound_imports(bytes: &[u8]) -> Result<BTreeSet<(String, String)>> {
+    const LC_DYLD_INFO: [u32; 2] = [0x22, 0x8000_0022];
+    let le = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let truncated = || "truncated bind information".to_string();
+    let dylibs = loaded_dylibs(bytes)?;
+    let (mut at, mut streams) = (32, None);
+    for _ in 0..le(16).ok_or_else(truncated)? {
+        if LC_DYLD_INFO.contains(&(le(at).ok_or_else(truncated)? as u32)) {
+            streams = Some([16, 24, 32].map(|field| (le(at + field), le(at + field + 4))));
+        }
+        at += le(at + 4).ok_or_else(truncated)?;
+    }
+    let streams = streams.ok_or("no LC_DYLD_INFO (chained fixups are not read here)")?;
+    let mut out = BTreeSet::new();
+    for (offset, size) in streams {
+        let (offset, size) = (offset.ok_or_else(truncated)?, size.ok_or_else(truncated)?);
+        let stream = bytes.get(offset..offset + size).ok_or_else(truncated)?;
+        let uleb = |i: &mut usize| -> Result<()> {
+            let end = stream[*i..].iter().position(|b| b & 0x80 == 0).ok_or_else(truncated)?;
+            *i += end + 1;
+            Ok(())
+        };
+        let (mut i, mut ordinal, mut symbol) = (0, 0usize, String::new());
+        while i < stream.len() {
+            let (op, imm) = (stream[i] & 0xf0, (stream[i] & 0x0f) as usize);
+            i += 1;
+            match op {
+                0x00 | 0x50 => {}             // DONE (lazy entries follow it), SET_TYPE
+                0x10 => ordinal = imm,        // SET_DYLIB_ORDINAL_IMM
+                0x30 => ordinal = 0,          // SET_DYLIB_SPECIAL_IMM: self or flat lookup
+                0x60..=0x80 => uleb(&mut i)?, // SET_ADDEND, SET_SEGMENT_AND_OFFSET, ADD_ADDR
+                0x20 => {
+                    // SET_DYLIB_ORDINAL_ULEB
+                    let (mut value, mut shift) = (0usize, 0);
+                    loop {
+                        let byte = *stream.get(i).ok_or_else(truncated)?;
+                        i += 1;
+                        value |= ((byte & 0x7f) as usize) << shift;
+                        shift += 7;
+                        if byte & 0x80 == 0 {
+                            break;
+                        }
+                    }
+                    ordinal = value;
+                }
+                0x40 => {
+                    // SET_SYMBOL_TRAILING_FLAGS_IMM
+                    let end = stream[i..].iter().position(|b| *b == 0).ok_or_else(truncated)?;
+                    let name = String::from_utf8_lossy(&stream[i..i + end]);
+                    symbol = name.strip_prefix('_').unwrap_or(&name).to_string();
+                    i += end + 1;
+                }
+                0x90..=0xc0 => {
+                    // DO_BIND and its three address-advancing forms
+                    let library = if ordinal == 0 {
+                        "(self or flat lookup)".to_string()
+                    } else {
+                        dylibs.get(ordinal - 1).cloned().ok_or_else(truncated)?
+                    };
+                    out.insert((symbol.clone(), library));
+                    match op {
+                        0xa0 => uleb(&mut i)?,
+                        0xc0 => {
+                            uleb(&mut i)?;
+                            uleb(&mut i)?
+                        }
+                        _ => {}
+                    }
+                }
+                _ => return Err(format!("bind opcode {op:#x} not known")),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that every symbol of [`FRAMEWORKS`] the library imports is bound to its framework,
+/// and that nothing else is.
+fn check_framework_bindings(bytes: &[u8]) -> Result<usize> {
+    let mut bound = 0;
+    for (symbol, library) in bound_imports(bytes)? {
+        let owner = FRAMEWORKS.iter().find(|f| f.symbols.contains(&symbol.as_str()));
+        let framework = FRAMEWORKS.iter().find(|f| install_name(f.name) == library);
+        match (owner, framework) {
+            (Some(o), Some(f)) if o.name == f.name => bound += 1,
+            (None, None) => {}
+            _ => return Err(format!("{symbol} is bound to {library}")),
+        }
+    }
+    Ok(bound)
+}
+
 /// The names of the functions a library exports, as `llvm-nm` lists its defined external
 /// symbols (`-D`: ELF's dynamic table; Mach-O's leading underscore removed).
 fn exported(path: &Path) -> Result<BTreeSet<String>> {
@@ -173,16 +269,18 @@ fn exported(path: &Path) -> Result<BTreeSet<String>> {
 }
 
 /// Checks a shipped macOS native against the Linux one built from the same code: it loads only
-/// [`allowed_dylibs`], an arm64 one is validly signed ([`check_signature`]), and it exports
-/// every `hmacsig` function (UniFFI's and the plain C entry) that `linux` exports. Returns how
-/// many it compared.
-pub fn check(dylib: &Path, linux: &Path) -> Result<usize> {
+/// [`allowed_dylibs`], binds each framework symbol to its framework
+/// ([`check_framework_bindings`]), an arm64 one is validly signed ([`check_signature`]), and it
+/// exports every `hmacsig` function (UniFFI's and the plain C entry) that `linux` exports.
+/// Returns how many functions it compared and how many framework imports it found bound.
+pub fn check(dylib: &Path, linux: &Path) -> Result<(usize, usize)> {
     let bytes = std::fs::read(dylib).map_err(|e| format!("reading {}: {e}", dylib.display()))?;
     let allowed = allowed_dylibs();
     let strays: Vec<String> = loaded_dylibs(&bytes)?.into_iter().filter(|d| !allowed.contains(d)).collect();
     if !strays.is_empty() {
         return Err(format!("{} loads {} (not on every macOS)", dylib.display(), strays.join(", ")));
     }
+    let bound = check_framework_bindings(&bytes).map_err(|e| format!("{}: {e}", dylib.display()))?;
     if super::native::machine(&bytes) == Some(super::native::Machine::Aarch64) {
         check_signature(&bytes).map_err(|e| format!("{}: {e}", dylib.display()))?;
     }
@@ -193,7 +291,7 @@ pub fn check(dylib: &Path, linux: &Path) -> Result<usize> {
     if want.is_empty() || !missing.is_empty() {
         return Err(format!("{} lacks {} of the Linux library's {} functions: {:?}", dylib.display(), missing.len(), want.len(), missing));
     }
-    Ok(want.len())
+    Ok((want.len(), bound))
 }
 
 #[cfg(test)]
@@ -271,6 +369,58 @@ mod tests {
         unsigned[32] = 0x19;
         assert!(check_signature(&unsigned).unwrap_err().contains("no LC_CODE_SIGNATURE"));
         assert!(check_signature(&file[..file.len() - 8]).is_err());
+    }
+
+    /// A Mach-O file loading two libraries, whose bind opcodes bind `_CFRelease` to the second
+    /// (CoreFoundation) and `_malloc` to the first (libSystem).
+    fn mach_o_binding(second: &str) -> Vec<u8> {
+        let dylib = |name: &str| {
+            let mut path = name.as_bytes().to_vec();
+            path.resize((24 + path.len() + 1).next_multiple_of(8) - 24, 0);
+            let mut command = Vec::new();
+            for value in [0xcu32, (24 + path.len()) as u32, 24, 0, 0, 0] {
+                command.extend(value.to_le_bytes());
+            }
+            command.extend(path);
+            command
+        };
+        let commands = [dylib("/usr/lib/libSystem.B.dylib"), dylib(second)].concat();
+        let info_at = 32 + commands.len();
+        let stream_at = info_at + 48;
+        let mut stream = vec![0x12, 0x40];
+        stream.extend(b"_CFRelease\0");
+        stream.extend([0x51, 0x72, 0x08, 0x90, 0x11, 0x40]);
+        stream.extend(b"_malloc\0");
+        stream.extend([0xc0, 0x02, 0x08, 0x00]);
+        let mut file = vec![0xcf, 0xfa, 0xed, 0xfe];
+        file.extend(0x0100_000cu32.to_le_bytes());
+        file.extend([0u8; 8]);
+        file.extend(3u32.to_le_bytes());
+        file.extend([0u8; 12]);
+        file.extend(commands);
+        for value in [0x8000_0022u32, 48, 0, 0, stream_at as u32, stream.len() as u32, 0, 0, 0, 0, 0, 0] {
+            file.extend(value.to_le_bytes());
+        }
+        file.extend(stream);
+        file
+    }
+
+    #[test]
+    fn reads_which_library_each_import_is_bound_to() {
+        let core_foundation = install_name("CoreFoundation");
+        let file = mach_o_binding(&core_foundation);
+        let imports = bound_imports(&file).unwrap();
+        let want: BTreeSet<(String, String)> =
+            [("CFRelease".to_string(), core_foundation.clone()), ("malloc".to_string(), "/usr/lib/libSystem.B.dylib".to_string())].into();
+        assert_eq!(imports, want);
+        assert_eq!(check_framework_bindings(&file).unwrap(), 1);
+        let elsewhere = mach_o_binding(&install_name("SystemConfiguration"));
+        assert!(
+            check_framework_bindings(&elsewhere)
+                .unwrap_err()
+                .contains("CFRelease is bound to /System/Library/Frameworks/SystemConfiguration")
+        );
+        assert!(bound_imports(&mach_o_loading("/usr/lib/libSystem.B.dylib")).unwrap_err().contains("no LC_DYLD_INFO"));
     }
 
     #[test]
