@@ -22,7 +22,7 @@ use crate::bindings::{cdylib, generate, generated_dir};
 use crate::util::{Counts, Result, cache_dir, log, number_after, number_before, root, run, run_tee, sync_file, target_dir};
 
 /// The Maven project.
-fn project() -> PathBuf {
+pub fn project() -> PathBuf {
     root().join("bindings").join("kotlin")
 }
 
@@ -73,7 +73,7 @@ fn without_cargo_library_path(cmd: &mut Command) -> &mut Command {
 }
 
 /// `mvn -B` in the project, with Maven's repository in the shared cache.
-fn mvn() -> Command {
+pub fn mvn() -> Command {
     let mut cmd = Command::new("mvn");
     without_cargo_library_path(&mut cmd);
     cmd.current_dir(project()).args(["-B", "--no-transfer-progress", "-Dstyle.color=never"]);
@@ -369,7 +369,21 @@ fn example_on_jar_only() -> Result {
 /// library it loaded as the jar's own resource `resource` (`linux-x86-64/libhmacsig.so`).
 /// `java`: the command that starts the JVM (`java`, or an arm64 JDK under qemu). Returns the
 /// runner's results.
-pub fn load_from_jar(jar: &Path, mut cmd: Command, resource: &str) -> Result<serde_json::Value> {
+pub fn load_from_jar(jar: &Path, cmd: Command, resource: &str) -> Result<serde_json::Value> {
+    smoke_on(jar, cmd, &format!("{}!/{resource}", jar.display()))
+}
+
+/// Maven's jar of the main classes (with the host's core as a resource), built by [`prepare`].
+pub fn maven_jar() -> Result<PathBuf> {
+    prepare()?;
+    jar().ok_or_else(|| format!("Maven built no jar in {}", project().join("target").display()))
+}
+
+/// The conformance runner on `classes` (a jar of the main classes), the test classes and their
+/// dependencies, with the smoke cases, under `-Djna.debug_load=true`: every case answered, and
+/// JNA's "Found library" line ends with `loaded_from` (a jar's resource or a file). Returns the
+/// runner's results.
+pub fn smoke_on(jar: &Path, mut cmd: Command, loaded_from: &str) -> Result<serde_json::Value> {
     prepare()?;
     let cases_path = crate::util::root().join("tests").join("conformance").join("smoke-cases.json");
     let cases = std::fs::read(&cases_path).map_err(|e| format!("reading {}: {e}", cases_path.display()))?;
@@ -389,13 +403,16 @@ pub fn load_from_jar(jar: &Path, mut cmd: Command, resource: &str) -> Result<ser
     if !out.status.success() || got != want || got == 0 {
         return Err(format!("the runner on {} answered {got} of {want} cases ({}):\n{stderr}", jar.display(), out.status));
     }
-    let resource = format!("{}!/{resource}", jar.display());
-    match stderr.lines().find(|l| l.contains("Found library resource at") && l.contains("libhmacsig")) {
-        Some(found) if found.ends_with(&resource) => {
-            log(format!("dist --test: the jar's runner answered {got} cases; JNA: {}", found.trim_start_matches("INFO: ")));
+    match stderr.lines().find(|l| l.contains("Found library") && l.contains("libhmacsig")) {
+        Some(found) if found.ends_with(loaded_from) => {
+            log(format!(
+                "dist --test: the runner on {} answered {got} cases; JNA: {}",
+                jar.file_name().unwrap_or_default().to_string_lossy(),
+                found.trim_start_matches("INFO: ")
+            ));
             Ok(results)
         }
-        other => Err(format!("JNA did not load the library from {resource}: {other:?}")),
+        other => Err(format!("JNA did not load the library from {loaded_from}: {other:?}")),
     }
 }
 

@@ -9,6 +9,8 @@
 //!   `manylinux2014_aarch64` with `pip --target`, and the Python tests run by the arm64
 //!   `python3.11` under `qemu-aarch64` (all of them, or all but [`AARCH64_CI_SKIPS`]).
 //! - the sdist (full depth only): built by pip, installed, one sign and verify.
+//! - Android's Kotlin classes: on this JVM over the client-only core, the same answers as the
+//!   jar's ([`super::android_kotlin::check`]).
 //! - the XCFramework's Swift package: type-checked by the Swift chroot's `swiftc`.
 //! - the jar: every native's CPU, from its header; the x86-64 one loaded by JNA from the jar,
 //!   and the aarch64 one by the arm64 root's OpenJDK 17 under qemu, with the same results.
@@ -63,6 +65,9 @@ pub fn installed(dist: &Path, parts: &[String], tools: &std::ffi::OsStr, depth: 
             let sdist = files_ending(&dist.join("python"), ".tar.gz").into_iter().next().ok_or("no sdist in dist/python")?;
             counts += from_sdist(&sdist)?;
         }
+    }
+    if parts.iter().any(|p| p == "android") {
+        counts += super::android_kotlin::check(&dist.join("android").join("classes.jar"))?;
     }
     if parts.iter().any(|p| p == "apple") {
         // The Swift package over the XCFramework: its sources against the framework's

@@ -3,9 +3,10 @@
 //! Redis or `aes-gcm`), so no C code is compiled.
 //!
 //! - Android (`cargo xtask android`, or the `android` part of `dist`): the static library for
-//!   each of the four ABIs in `dist/android/<abi>/`. With `ANDROID_NDK_HOME` set it also links
-//!   the shared libraries with `cargo ndk` (16 KB pages); that path cannot run here, and the
-//!   AAR is not assembled yet ([`ndk_libraries`], `docs/packaging.md`).
+//!   each of the four ABIs in `dist/android/<abi>/`, and the Kotlin classes for them,
+//!   `dist/android/classes.jar` ([`super::android_kotlin`]). With `ANDROID_NDK_HOME` set it
+//!   also links the shared libraries with `cargo ndk` (16 KB pages) and assembles the AAR; that
+//!   path cannot run here ([`ndk_libraries`], `docs/packaging.md`).
 //! - Apple (`cargo xtask xcframework`, or the `apple` part): `HmacSigFFI.xcframework` with a
 //!   static library for iOS devices and one for macOS (arm64 and x86_64 in one universal
 //!   file, [`universal`]),
@@ -55,27 +56,30 @@ const APPLE_SIMULATOR: [AppleSlice; 2] = [
 ];
 
 /// Writes `dist/android/`; returns each library's size.
-pub fn android(out: &Path) -> Result<Vec<(String, f64)>> {
+pub fn android(out: &Path, version: &str) -> Result<Vec<(String, f64)>> {
     let _ = std::fs::remove_dir_all(out);
     let mut sizes = Vec::new();
+    let mut arm64 = None;
     for abi in &ANDROID_ABIS {
         let built = native::build_static(abi.triple)?;
         let shipped = out.join(abi.abi).join("libhmacsig.a");
         sync_file(&built, &shipped)?;
         sizes.push((format!("android {} static library (unstripped archive)", abi.abi), native::kib(&shipped)));
+        arm64 = arm64.or(Some(built));
     }
+    let classes = super::android_kotlin::classes(&arm64.ok_or("no Android ABI")?, out)?;
     match std::env::var_os("ANDROID_NDK_HOME") {
-        Some(ndk) => sizes.extend(ndk_libraries(out, Path::new(&ndk))?),
-        None => log("dist: no ANDROID_NDK_HOME: Android static libraries only (docs/packaging.md)"),
+        Some(ndk) => {
+            sizes.extend(ndk_libraries(out, Path::new(&ndk))?);
+            super::android_kotlin::aar(&classes, &out.join("jni"), out, version)?;
+        }
+        None => log("dist: no ANDROID_NDK_HOME: Android static libraries and classes.jar, no AAR (docs/packaging.md)"),
     }
     Ok(sizes)
 }
 
 /// With an NDK: `cargo ndk` links `libhmacsig.so` for the four ABIs (client features, 16 KB
-/// pages) into `dist/android/jni/<abi>/`, stripped. No AAR yet: its classes would have to be
-/// Kotlin bindings generated from the client-only library, with the key store's files left out
-/// (as the Swift package does), and the Kotlin build makes only the server-featured ones; an
-/// AAR pairing those with these libraries would fail to load. docs/packaging.md says so.
+/// pages) into `dist/android/jni/<abi>/`, stripped, for the AAR ([`super::android_kotlin::aar`]).
 fn ndk_libraries(out: &Path, ndk: &Path) -> Result<Vec<(String, f64)>> {
     if !crate::util::have("cargo-ndk") {
         run(Command::new("cargo").args(["install", "--locked", "cargo-ndk@4.1.2"]))?;
@@ -105,7 +109,7 @@ fn ndk_libraries(out: &Path, ndk: &Path) -> Result<Vec<(String, f64)>> {
         native::strip(&lib, &lib)?;
         sizes.push((format!("android {} libhmacsig.so (stripped)", abi.abi), native::kib(&lib)));
     }
-    log("dist: Android shared libraries in dist/android/jni/; no AAR yet (client-only Kotlin bindings are not built: docs/packaging.md)");
+    log("dist: Android shared libraries in dist/android/jni/");
     Ok(sizes)
 }
 

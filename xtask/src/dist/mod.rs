@@ -5,7 +5,8 @@
 //! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7), macOS (arm64,
 //!   x86-64; [`darwin`]) and Windows (x86-64), and its POM;
 //! - `dist/android/`: the core's static libraries for the four Android ABIs (no NDK here),
-//!   and with `ANDROID_NDK_HOME` its shared libraries ([`mobile`]);
+//!   their Kotlin classes (`classes.jar`, [`android_kotlin`]), and with `ANDROID_NDK_HOME` the
+//!   shared libraries ([`mobile`]);
 //! - `dist/apple/`: `HmacSigFFI.xcframework` (static libraries for iOS and macOS) and a Swift
 //!   package that consumes it as a `binaryTarget`.
 //!
@@ -15,6 +16,7 @@
 //! native's CPU.
 //! `release-check` ([`release`]) checks that the versions agree and every artifact is there.
 
+mod android_kotlin;
 mod check;
 mod darwin;
 mod jvm;
@@ -103,7 +105,7 @@ fn build(parts: &[String]) -> Result<OsString> {
             "jvm" => {
                 jvm::build(&out.join("jvm"), &version, &tools)?;
             }
-            "android" => sizes.extend(mobile::android(&out.join("android"))?),
+            "android" => sizes.extend(mobile::android(&out.join("android"), &version)?),
             "apple" => sizes.extend(mobile::apple(&out.join("apple"), &version)?),
             "sizes" => sizes.extend(sizes::measure(&tools)?),
             _ => unreachable!("checked by parts_arg"),

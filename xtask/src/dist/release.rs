@@ -62,6 +62,7 @@ fn expected_artifacts(version: &str) -> Vec<String> {
     files.push(format!("jvm/hmacsig-{version}.jar"));
     files.push(format!("jvm/hmacsig-{version}.pom"));
     files.extend(super::mobile::ANDROID_ABIS.iter().map(|a| format!("android/{}/libhmacsig.a", a.abi)));
+    files.push("android/classes.jar".to_string());
     files.push("apple/HmacSigFFI.xcframework/Info.plist".to_string());
     files.push("apple/HmacSig/Package.swift".to_string());
     files

@@ -4,6 +4,7 @@ import dev.hmacsig.ffi.KeyInfo as FfiKeyInfo
 import dev.hmacsig.ffi.KeyState as FfiKeyState
 import dev.hmacsig.ffi.KeyStore as FfiKeyStore
 import dev.hmacsig.ffi.KeyStoreException as FfiKeyStoreException
+import dev.hmacsig.ffi.Verifier as FfiVerifier
 
 /*
  * A key store for servers (docs/server.md): client secrets kept encrypted at rest, rotated
@@ -175,3 +176,18 @@ class KeyStore private constructor(inner: FfiKeyStore) : AutoCloseable {
         fun open(url: String, masterKey: String? = null): KeyStore = KeyStore(storeTranslated { FfiKeyStore.open(url, masterKey) })
     }
 }
+
+/**
+ * A verifier whose secrets are in [store]: for each request, the secrets of its key id that are
+ * valid at the verification's `now` (a rotation in progress has two; both verify), decrypted
+ * and kept for at most 30 seconds. A key id the store does not have, or whose secrets are all
+ * revoked or expired, is [ErrorKind.UNKNOWN_KEY]; a store that fails is
+ * [ErrorKind.KEY_LOOKUP_FAILED]. The verifier keeps its own reference to the store: closing
+ * [store] does not stop it. (An extension here, not a member of [Verifier]: the key store is a
+ * server feature, and this file is left out of Android's client-only classes.)
+ */
+@JvmOverloads
+fun Verifier.Companion.withStore(scheme: Scheme, store: KeyStore, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
+    store.owned.with { k ->
+        build(scheme, policy, replayGuard, "key store", null) { s, p, g -> FfiVerifier.withStore(s, k, p, g) }
+    }

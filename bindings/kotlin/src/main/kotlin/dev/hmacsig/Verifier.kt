@@ -161,22 +161,10 @@ class Verifier private constructor(
         fun withLookup(scheme: Scheme, lookup: KeyLookup, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
             build(scheme, policy, replayGuard, "key lookup", lookup) { s, p, g -> FfiVerifier.withCallerSecrets(s, p, g) }
 
-        /**
-         * A verifier whose secrets are in [store]: for each request, the secrets of its key id
-         * that are valid at the verification's `now` (a rotation in progress has two; both
-         * verify), decrypted and kept for at most 30 seconds. A key id the store does not have,
-         * or whose secrets are all revoked or expired, is [ErrorKind.UNKNOWN_KEY]; a store that
-         * fails is [ErrorKind.KEY_LOOKUP_FAILED]. The verifier keeps its own reference to the
-         * store: closing [store] does not stop it.
-         */
-        @JvmStatic
-        @JvmOverloads
-        fun withStore(scheme: Scheme, store: KeyStore, policy: Policy? = null, replayGuard: ReplayGuard? = null): Verifier =
-            store.owned.with { k ->
-                build(scheme, policy, replayGuard, "key store", null) { s, p, g -> FfiVerifier.withStore(s, k, p, g) }
-            }
+        // withStore (KeyStore.kt) is a server feature: it lives with the key store, in a file
+        // that Android's client-only classes leave out (docs/packaging.md).
 
-        private fun build(
+        internal fun build(
             scheme: Scheme,
             policy: Policy?,
             replayGuard: ReplayGuard?,
@@ -202,7 +190,7 @@ class Verifier private constructor(
  * (path-body-hex). Both 0..4294967295; a capacity of 0 is [ErrorKind.UNSUPPORTED].
  * Thread-safe. Close it (or `use {}` it) when done; a Verifier keeps its own reference.
  */
-class ReplayGuard private constructor(guard: FfiReplayGuard) : AutoCloseable {
+class ReplayGuard internal constructor(guard: FfiReplayGuard) : AutoCloseable {
     @JvmOverloads
     constructor(capacity: Long = 100_000, defaultTtl: Long = 900) : this(memory(capacity, defaultTtl))
 
@@ -214,19 +202,8 @@ class ReplayGuard private constructor(guard: FfiReplayGuard) : AutoCloseable {
             return translated { FfiReplayGuard(capacity.toUInt(), defaultTtl.toUInt()) }
         }
 
-        /**
-         * A guard in Redis at [url] (`redis://host:port/db`), shared by every server that uses
-         * the same Redis and [namespace]: a request accepted by one is refused as replayed by
-         * all. When Redis cannot be reached it refuses with [ErrorKind.KEY_LOOKUP_FAILED] (503)
-         * unless [failOpen]. [defaultTtl] as for the in-memory guard.
-         */
-        @JvmStatic
-        @JvmOverloads
-        fun redis(url: String, namespace: String = "hmacsig", failOpen: Boolean = false, defaultTtl: Long = 900): ReplayGuard {
-            val max = UInt.MAX_VALUE.toLong()
-            require(defaultTtl in 0..max) { "defaultTtl must be 0..$max seconds, not $defaultTtl" }
-            return ReplayGuard(translated { FfiReplayGuard.redis(url, namespace, failOpen, defaultTtl.toUInt()) })
-        }
+        // redis (RedisReplayGuard.kt) is a server feature, in a file of its own for the same
+        // reason as Verifier.withStore.
     }
 
     internal val owned = Owned(guard, "ReplayGuard")

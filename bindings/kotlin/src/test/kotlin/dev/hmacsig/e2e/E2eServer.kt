@@ -11,7 +11,9 @@ import dev.hmacsig.ReplayGuard
 import dev.hmacsig.Scheme
 import dev.hmacsig.Verifier
 import dev.hmacsig.httpStatus
+import dev.hmacsig.redis
 import dev.hmacsig.refusalBody
+import dev.hmacsig.withStore
 import org.json.JSONObject
 import java.net.InetSocketAddress
 import java.security.MessageDigest
