@@ -13,13 +13,13 @@
 //! Maven's `android` profile (bindings/kotlin/pom.xml) compiles them into
 //! `bindings/kotlin/target/android/`. Its animal-sniffer execution checks them against
 //! Android API 24 there, as it checks the main build. [`check`] runs them on this JVM over the
-//! client-only core.
+//! client-only core in the mobile size configuration.
 
 use std::path::{Path, PathBuf};
 
 use std::process::Command;
 
-use crate::util::{Counts, Result, log, root, run, sync_file, target_dir};
+use crate::util::{Counts, Result, log, run, sync_file, target_dir};
 
 /// The hand-written Kotlin files that only serve the server features: left out of Android's
 /// classes, as `SERVER_ONLY_SWIFT` is out of the Swift package.
@@ -48,20 +48,22 @@ pub fn classes(library: &Path, out: &Path) -> Result<PathBuf> {
     Ok(jar)
 }
 
-/// Android's classes on this JVM over the client-only core built for this machine (what an app
-/// pairs them with, for its own CPU): the conformance runner must answer the smoke cases as it
+/// Android's classes on this JVM over the core an Android app gets, built for this machine:
+/// client features, the `dist` profile and the mobile size configuration
+/// ([`super::native::mobile_size`]). The conformance runner must answer the smoke cases as it
 /// does on Maven's jar, whose classes and core carry the server features too. UniFFI's
 /// load-time checks (contract version, every function's checksum) pass on the way, so the
 /// client-only bindings and the client-only core agree.
 pub fn check(classes: &Path) -> Result<Counts> {
+    const HOST: &str = "x86_64-unknown-linux-gnu";
+    let mut build = super::native::cargo_dist("build");
+    build.args(["--no-default-features", "--features", "ffi", "--target", HOST]);
+    super::native::mobile_size(&mut build, "")?;
     let host = target_dir().join("android-host");
-    run(Command::new("cargo")
-        .current_dir(root())
-        .args(["build", "--quiet", "-p", "hmacsig", "--lib", "--no-default-features", "--features", "ffi", "--target-dir"])
-        .arg(&host))?;
-    let library = host.join("debug").join("libhmacsig.so");
+    run(build.env("CARGO_TARGET_DIR", &host))?;
+    let library = host.join(HOST).join("dist").join("libhmacsig.so");
     let mut java = Command::new("java");
-    java.arg(format!("-Djna.library.path={}", host.join("debug").display()));
+    java.arg(format!("-Djna.library.path={}", library.parent().unwrap_or(&host).display()));
     let android = crate::kotlin::smoke_on(classes, java, &library.display().to_string())?;
     let server = crate::kotlin::load_from_jar(&crate::kotlin::maven_jar()?, Command::new("java"), "linux-x86-64/libhmacsig.so")?;
     if android != server {

@@ -90,8 +90,7 @@ fn ndk_libraries(out: &Path, ndk: &Path) -> Result<Vec<(String, f64)>> {
     for abi in &ANDROID_ABIS {
         ndk_build.args(["-t", abi.abi]);
     }
-    // 16 KB pages: required of apps targeting Android 15 on such devices.
-    ndk_build.env("RUSTFLAGS", "-C link-arg=-Wl,-z,max-page-size=16384").arg("-o").arg(&jni).args([
+    ndk_build.arg("-o").arg(&jni).args([
         "build",
         "--profile",
         "dist",
@@ -102,6 +101,9 @@ fn ndk_libraries(out: &Path, ndk: &Path) -> Result<Vec<(String, f64)>> {
         "--features",
         "ffi",
     ]);
+    // The static libraries' size configuration, and 16 KB pages: required of apps targeting
+    // Android 15 on such devices.
+    native::mobile_size(&mut ndk_build, "-C link-arg=-Wl,-z,max-page-size=16384")?;
     run(&mut ndk_build)?;
     let mut sizes = Vec::new();
     for abi in &ANDROID_ABIS {

@@ -211,13 +211,50 @@ pub fn build_shared(lib: &Shared, tools: &std::ffi::OsStr) -> Result<PathBuf> {
     if built.is_file() { Ok(built) } else { Err(format!("cargo zigbuild did not write {}", built.display())) }
 }
 
+/// The size configuration of the mobile builds (Android, iOS, the XCFramework's macOS slices;
+/// ADR 0013), added to a `cargo_dist` command, which then builds into `target/mobile/`:
+/// - the standard library rebuilt (`-Z build-std`) with its `optimize_for_size` feature and
+///   without `backtrace` (the default panic hook's symbolizer, ~150 KiB). The toolchain stays
+///   the pinned stable one; `RUSTC_BOOTSTRAP=1` lets it take those `-Z` flags;
+/// - `opt-level = "z"`, with SHA-1, SHA-2 and HMAC at 3 (`--config`: cargo reads no
+///   per-package profile from the environment);
+/// - no file and line in panic messages (`-Z location-detail=none`). A panic is still caught
+///   at the foreign boundary and returned as a typed error.
+///
+/// `rustflags` is added to `RUSTFLAGS` (the NDK build's page size).
+pub fn mobile_size(cmd: &mut Command, rustflags: &str) -> Result {
+    ensure_rust_src()?;
+    cmd.env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", format!("-Z location-detail=none {rustflags}").trim_end())
+        .args(["-Z", "build-std=std,panic_unwind", "-Z", "build-std-features=optimize_for_size"])
+        .args(["--config", "profile.dist.opt-level=\"z\""]);
+    for hash in ["sha1", "sha2", "hmac"] {
+        cmd.args(["--config", &format!("profile.dist.package.{hash}.opt-level=3")]);
+    }
+    // Apart from the other builds of the same targets (the jar's macOS natives), which the
+    // flags above would otherwise rebuild each time; an environment variable, which cargo-ndk
+    // reads too.
+    cmd.env("CARGO_TARGET_DIR", target_dir().join("mobile"));
+    Ok(())
+}
+
+/// The standard library's source (rustup's `rust-src` component), which `-Z build-std` builds.
+fn ensure_rust_src() -> Result {
+    let source = sysroot()?.join("lib").join("rustlib").join("src").join("rust").join("library");
+    if source.is_dir() { Ok(()) } else { run(Command::new("rustup").args(["component", "add", "rust-src"])) }
+}
+
 /// `cargo rustc --crate-type staticlib` of the core for `triple`, client features only (the
-/// UniFFI interface, no key store, database drivers or Redis), in the `dist` profile; the
-/// library (`libhmacsig.a`). No C code is compiled, so no SDK or NDK is needed.
+/// UniFFI interface, no key store, database drivers or Redis), in the `dist` profile with the
+/// mobile size configuration ([`mobile_size`]); the library (`libhmacsig.a`). No C code is
+/// compiled, so no SDK or NDK is needed.
 pub fn build_static(triple: &str) -> Result<PathBuf> {
-    log(format!("dist: the core's static library for {triple} (client features)"));
-    run(cargo_dist("rustc").args(["--crate-type", "staticlib", "--no-default-features", "--features", "ffi", "--target", triple]))?;
-    let built = target_dir().join(triple).join("dist").join("libhmacsig.a");
+    log(format!("dist: the core's static library for {triple} (client features, mobile size configuration)"));
+    let mut cmd = cargo_dist("rustc");
+    cmd.args(["--crate-type", "staticlib", "--no-default-features", "--features", "ffi", "--target", triple]);
+    mobile_size(&mut cmd, "")?;
+    run(&mut cmd)?;
+    let built = target_dir().join("mobile").join(triple).join("dist").join("libhmacsig.a");
     if built.is_file() { Ok(built) } else { Err(format!("cargo rustc did not write {}", built.display())) }
 }
 

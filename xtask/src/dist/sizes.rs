@@ -4,7 +4,9 @@
 //! Android and iOS libraries cannot be linked here (no NDK, no Apple SDK). The client library
 //! (no server features) is linked instead for the same CPU on the nearest platform zig links
 //! for: aarch64 Linux (glibc) for Android's arm64-v8a, and aarch64 macOS for iOS's arm64.
-//! Same Rust code and CPU; the C library differs, and the core calls little of it.
+//! Same Rust code and CPU; the C library differs, and the core calls little of it. Each in the
+//! `dist` profile alone, and the two mobile stand-ins also in the mobile size configuration the
+//! Android and Apple builds ship ([`native::mobile_size`], ADR 0013).
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -53,33 +55,22 @@ pub const MEASURED: [Measured; 4] = [
     },
 ];
 
-/// The aarch64 client library as small as this toolchain makes it, a configuration not
-/// shipped yet (BENCHMARKS.md): nightly's `-Z build-std` with std's `backtrace` feature off
-/// (the default panic hook's symbolizer, ~150 KiB), `opt-level = "z"` but for the hashes, and
-/// `-Z location-detail=none` (no file and line in panic messages).
-fn smallest_aarch64_client(tools: &OsStr) -> Result<f64> {
-    crate::fuzz::ensure_nightly(&["rust-src"])?;
-    let dir = target_dir().join("dist-sizes").join("smallest");
-    // `+nightly` must come right after `cargo`, so not `native::cargo_dist`.
-    let mut cmd = std::process::Command::new("cargo");
-    cmd.current_dir(crate::util::root())
-        .env("PATH", tools)
-        .env("CARGO_PROFILE_DIST_OPT_LEVEL", "z")
-        .env("CARGO_PROFILE_DIST_PACKAGE_SHA2_OPT_LEVEL", "3")
-        .env("CARGO_PROFILE_DIST_PACKAGE_SHA1_OPT_LEVEL", "3")
-        .env("RUSTFLAGS", "-Zlocation-detail=none")
-        .args(["+nightly", "zigbuild", "--quiet", "-Z", "build-std=std,panic_unwind", "-Z", "build-std-features="])
-        .args(["--profile", "dist", "-p", "hmacsig", "--lib", "--no-default-features", "--features", "ffi"])
-        .args(["--target", "aarch64-unknown-linux-gnu.2.17", "--target-dir"])
-        .arg(&dir);
-    run(&mut cmd)?;
-    let stripped = dir.join("libhmacsig.so.stripped");
-    native::strip(&dir.join("aarch64-unknown-linux-gnu").join("dist").join("libhmacsig.so"), &stripped)?;
+/// The client library in the mobile size configuration the Android and Apple builds ship
+/// ([`native::mobile_size`]), linked by zig for `zig_target` (aarch64 Linux for Android, aarch64
+/// macOS for iOS); its stripped size in KiB.
+fn mobile_client(tools: &OsStr, zig_target: &str, triple: &str, file: &str) -> Result<f64> {
+    let dir = target_dir().join("dist-sizes").join("mobile");
+    let mut cmd = native::cargo_dist("zigbuild");
+    cmd.env("PATH", tools).args(["--no-default-features", "--features", "ffi", "--target", zig_target]);
+    native::mobile_size(&mut cmd, "")?;
+    run(cmd.env("CARGO_TARGET_DIR", &dir))?;
+    let stripped = dir.join(format!("{triple}-{file}.stripped"));
+    native::strip(&dir.join(triple).join("dist").join(file), &stripped)?;
     Ok(native::kib(&stripped))
 }
 
 /// Links each of [`MEASURED`] in the `dist` profile (in `target/dist-sizes/`, apart from the
-/// shipped builds), strips it, and returns `(what, KiB)`, then [`smallest_aarch64_client`];
+/// shipped builds), strips it, and returns `(what, KiB)`, then the two [`mobile_client`]s;
 /// also writes `dist/sizes.json`.
 pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
     let mut out = Vec::new();
@@ -98,10 +89,25 @@ pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
         log(format!("dist: {what}: {kib:.1} KiB stripped"));
         out.push((what.to_string(), kib));
     }
-    let what = "aarch64 Linux, client features, nightly build-std without backtrace, opt-level z, no panic locations (not shipped yet)";
-    let kib = smallest_aarch64_client(tools)?;
-    log(format!("dist: {what}: {kib:.1} KiB stripped"));
-    out.push((what.to_string(), kib));
+    // What the mobile builds ship: the same two stand-ins in the mobile size configuration.
+    for (what, zig_target, triple, file) in [
+        (
+            "aarch64 Linux, client features, mobile size configuration (shipped for Android arm64-v8a)",
+            "aarch64-unknown-linux-gnu.2.17",
+            "aarch64-unknown-linux-gnu",
+            "libhmacsig.so",
+        ),
+        (
+            "aarch64 macOS, client features, mobile size configuration (shipped for iOS arm64)",
+            "aarch64-apple-darwin",
+            "aarch64-apple-darwin",
+            "libhmacsig.dylib",
+        ),
+    ] {
+        let kib = mobile_client(tools, zig_target, triple, file)?;
+        log(format!("dist: {what}: {kib:.1} KiB stripped"));
+        out.push((what.to_string(), kib));
+    }
     let json: Vec<serde_json::Value> =
         out.iter().map(|(what, kib)| serde_json::json!({"what": what, "stripped_kib": (kib * 10.0).round() / 10.0})).collect();
     let path = super::dist_dir().join("sizes.json");
