@@ -8,8 +8,10 @@
 //! `dist` profile alone, and the two mobile stand-ins also in the mobile size configuration the
 //! Android and Apple builds ship ([`native::mobile_size`], ADR 0013).
 
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::path::PathBuf;
+use std::process::Command;
 
 use super::native;
 use crate::util::{Result, log, run, target_dir};
@@ -69,6 +71,62 @@ fn mobile_client(tools: &OsStr, zig_target: &str, triple: &str, file: &str) -> R
     Ok(native::kib(&stripped))
 }
 
+/// What the client static library in the mobile size configuration adds to an app: the measure
+/// for iOS, whose apps link the XCFramework's static library. zig links a small arm64 macOS
+/// executable that takes the address of every C function of the library (all that the Swift
+/// bindings may call), with `-dead_strip` as an app's release link does, and the same executable
+/// without the library; both are stripped, and the difference is returned in KiB, with the
+/// number of functions. The dylib stand-in cannot show this: zig's Mach-O linker exports every
+/// global symbol of a dylib, and so keeps what an app's link would strip (BENCHMARKS.md).
+fn added_to_an_app() -> Result<(f64, usize)> {
+    let library = native::build_static("aarch64-apple-darwin")?;
+    let sysroot_lib = native::sysroot()?.join("lib");
+    let listing = Command::new(native::llvm_tool("llvm-nm")?)
+        .env("LD_LIBRARY_PATH", &sysroot_lib)
+        .args(["--defined-only", "--extern-only", "--just-symbol-name"])
+        .arg(&library)
+        .output()
+        .map_err(|e| format!("llvm-nm: {e}"))?;
+    let functions: BTreeSet<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix('_'))
+        .filter(|name| name.starts_with("uniffi_hmacsig_") || name.starts_with("ffi_hmacsig_") || name.starts_with("hmacsig_"))
+        .map(str::to_string)
+        .collect();
+    if functions.is_empty() {
+        return Err(format!("no hmacsig functions in {}", library.display()));
+    }
+    let dir = target_dir().join("dist-sizes").join("app");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let declarations: String = functions.iter().map(|f| format!("extern void {f}(void);\n")).collect();
+    let addresses: String = functions.iter().map(|f| format!("    (void *)&{f},\n")).collect();
+    let app = format!(
+        "#include <stdio.h>\n{declarations}void *volatile used[] = {{\n{addresses}}};\nint main(void) {{ printf(\"%p\\n\", used[0]); return 0; }}\n"
+    );
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).map_err(|e| format!("writing {name}: {e}"));
+    write("app.c", &app)?;
+    write("empty.c", "#include <stdio.h>\nint main(void) { printf(\"%p\\n\", (void *)0); return 0; }\n")?;
+    let mut sizes = Vec::new();
+    for (name, with_library) in [("app", true), ("empty", false)] {
+        let mut zig = Command::new(crate::python::venv_python());
+        zig.args(["-m", "ziglang", "cc", "-target", "aarch64-macos", "-O2", "-Wl,-dead_strip", "-o"])
+            .arg(dir.join(name))
+            .arg(dir.join(format!("{name}.c")));
+        if with_library {
+            zig.arg(&library);
+        }
+        run(&mut zig)?;
+        let stripped = dir.join(format!("{name}.stripped"));
+        run(Command::new(native::llvm_tool("rust-objcopy")?)
+            .env("LD_LIBRARY_PATH", &sysroot_lib)
+            .arg("--strip-all")
+            .arg(dir.join(name))
+            .arg(&stripped))?;
+        sizes.push(native::kib(&stripped));
+    }
+    Ok((sizes[0] - sizes[1], functions.len()))
+}
+
 /// Links each of [`MEASURED`] in the `dist` profile (in `target/dist-sizes/`, apart from the
 /// shipped builds), strips it, and returns `(what, KiB)`, then the two [`mobile_client`]s;
 /// also writes `dist/sizes.json`.
@@ -108,6 +166,12 @@ pub fn measure(tools: &OsStr) -> Result<Vec<(String, f64)>> {
         log(format!("dist: {what}: {kib:.1} KiB stripped"));
         out.push((what.to_string(), kib));
     }
+    let (kib, functions) = added_to_an_app()?;
+    let what = format!(
+        "aarch64 macOS executable taking all {functions} C functions of the client static library, mobile size configuration, dead-stripped: what the library adds (stands for an iOS app)"
+    );
+    log(format!("dist: {what}: {kib:.1} KiB stripped"));
+    out.push((what, kib));
     let json: Vec<serde_json::Value> =
         out.iter().map(|(what, kib)| serde_json::json!({"what": what, "stripped_kib": (kib * 10.0).round() / 10.0})).collect();
     let path = super::dist_dir().join("sizes.json");
