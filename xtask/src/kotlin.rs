@@ -101,7 +101,7 @@ fn walk(dir: &Path, dirs: bool) -> Vec<PathBuf> {
     out
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     walk(dir, false)
 }
 

@@ -16,7 +16,6 @@
 //! client-only core in the mobile size configuration.
 
 use std::path::{Path, PathBuf};
-
 use std::process::Command;
 
 use crate::util::{Counts, Result, log, run, sync_file, target_dir};
@@ -43,7 +42,7 @@ pub fn classes(library: &Path, out: &Path) -> Result<PathBuf> {
     let jar = out.join("classes.jar");
     let _ = std::fs::remove_file(&jar);
     // Only the classes: the build's resources hold the host's library, which is no Android's.
-    run(std::process::Command::new("jar").arg("--create").arg("--file").arg(&jar).arg("-C").arg(&classes).arg("dev"))?;
+    run(Command::new("jar").arg("--create").arg("--file").arg(&jar).arg("-C").arg(&classes).arg("dev"))?;
     log(format!("dist: {} ({:.0} KiB)", jar.display(), super::native::kib(&jar)));
     Ok(jar)
 }
@@ -145,22 +144,17 @@ pub fn aar(classes: &Path, jni: &Path, out: &Path, version: &str) -> Result<Path
 /// Copies every `.kt` file under `from` to the same place under `to`, but those named in
 /// `leave_out`.
 fn copy_sources(from: &Path, to: &Path, leave_out: &[&str]) -> Result {
-    let mut stack = vec![from.to_path_buf()];
-    let mut copied = 0;
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() {
-                stack.push(path);
-            } else if name.ends_with(".kt") && !leave_out.contains(&name.as_str()) {
-                let relative = path.strip_prefix(from).map_err(|e| e.to_string())?;
-                sync_file(&path, &to.join(relative))?;
-                copied += 1;
-            }
-        }
+    let kotlin: Vec<PathBuf> = crate::kotlin::files_under(from)
+        .into_iter()
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".kt") && !leave_out.contains(&n)))
+        .collect();
+    if kotlin.is_empty() {
+        return Err(format!("no Kotlin sources under {}", from.display()));
     }
-    if copied == 0 { Err(format!("no Kotlin sources under {}", from.display())) } else { Ok(()) }
+    for path in kotlin {
+        sync_file(&path, &to.join(path.strip_prefix(from).map_err(|e| e.to_string())?))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,7 +18,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use sha2::Digest as _;
 
@@ -255,8 +254,8 @@ fn check_framework_bindings(bytes: &[u8]) -> Result<usize> {
 /// symbols (`-D`: ELF's dynamic table; Mach-O's leading underscore removed).
 fn exported(path: &Path) -> Result<BTreeSet<String>> {
     let mach_o = std::fs::read(path).map(|b| b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])).unwrap_or(false);
-    let mut nm = Command::new(super::native::llvm_tool("llvm-nm")?);
-    nm.env("LD_LIBRARY_PATH", super::native::sysroot()?.join("lib")).args(["--defined-only", "--extern-only", "--just-symbol-name"]);
+    let mut nm = super::native::llvm_tool("llvm-nm")?;
+    nm.args(["--defined-only", "--extern-only", "--just-symbol-name"]);
     if !mach_o {
         nm.arg("--dynamic");
     }

@@ -264,17 +264,24 @@ pub fn sysroot() -> Result<PathBuf> {
     Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-/// One of the toolchain's own LLVM tools, which read ELF, Mach-O and COFF alike, for any CPU:
-/// `rust-objcopy` comes with rustc; the others (`llvm-nm`) with rustup's `llvm-tools`
-/// component, added when missing.
-pub fn llvm_tool(name: &str) -> Result<PathBuf> {
+/// A command running one of the toolchain's own LLVM tools, which read ELF, Mach-O and COFF
+/// alike, for any CPU: `rust-objcopy` comes with rustc; the others (`llvm-nm`) with rustup's
+/// `llvm-tools` component, added when missing. The tools link the toolchain's libLLVM, in the
+/// sysroot's lib: it is put on the library path (cargo does that for what it runs, but not
+/// every caller is run by cargo).
+pub fn llvm_tool(name: &str) -> Result<Command> {
     let sysroot = sysroot()?;
     let host = Command::new("rustc").args(["--print", "host-tuple"]).output().map_err(|e| format!("rustc: {e}"))?;
     let tool = sysroot.join("lib").join("rustlib").join(String::from_utf8_lossy(&host.stdout).trim()).join("bin").join(name);
     if !tool.is_file() {
         run(Command::new("rustup").args(["component", "add", "llvm-tools"]))?;
     }
-    if tool.is_file() { Ok(tool) } else { Err(format!("{name} is not in the toolchain ({})", tool.display())) }
+    if !tool.is_file() {
+        return Err(format!("{name} is not in the toolchain ({})", tool.display()));
+    }
+    let mut cmd = Command::new(tool);
+    cmd.env("LD_LIBRARY_PATH", sysroot.join("lib"));
+    Ok(cmd)
 }
 
 /// Writes `from` stripped of its symbol table and debug sections to `to`. The dynamic symbol
@@ -286,10 +293,8 @@ pub fn strip(from: &Path, to: &Path) -> Result {
     let mach_o = std::fs::read(from).map(|b| b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])).unwrap_or(false);
     // Mach-O: strip local and debug symbols only; the exported ones are the library's API.
     let how = if mach_o { "--strip-debug" } else { "--strip-all" };
-    let mut cmd = Command::new(llvm_tool("rust-objcopy")?);
-    // It links the toolchain's libLLVM, in the sysroot's lib (cargo puts that on the library
-    // path of what it runs, but not every caller is run by cargo).
-    cmd.env("LD_LIBRARY_PATH", sysroot()?.join("lib")).arg(how);
+    let mut cmd = llvm_tool("rust-objcopy")?;
+    cmd.arg(how);
     if mach_o {
         cmd.arg("--discard-all");
     }

@@ -80,9 +80,7 @@ fn mobile_client(tools: &OsStr, zig_target: &str, triple: &str, file: &str) -> R
 /// global symbol of a dylib, and so keeps what an app's link would strip (BENCHMARKS.md).
 fn added_to_an_app() -> Result<(f64, usize)> {
     let library = native::build_static("aarch64-apple-darwin")?;
-    let sysroot_lib = native::sysroot()?.join("lib");
-    let listing = Command::new(native::llvm_tool("llvm-nm")?)
-        .env("LD_LIBRARY_PATH", &sysroot_lib)
+    let listing = native::llvm_tool("llvm-nm")?
         .args(["--defined-only", "--extern-only", "--just-symbol-name"])
         .arg(&library)
         .output()
@@ -117,11 +115,7 @@ fn added_to_an_app() -> Result<(f64, usize)> {
         }
         run(&mut zig)?;
         let stripped = dir.join(format!("{name}.stripped"));
-        run(Command::new(native::llvm_tool("rust-objcopy")?)
-            .env("LD_LIBRARY_PATH", &sysroot_lib)
-            .arg("--strip-all")
-            .arg(dir.join(name))
-            .arg(&stripped))?;
+        run(native::llvm_tool("rust-objcopy")?.arg("--strip-all").arg(dir.join(name)).arg(&stripped))?;
         sizes.push(native::kib(&stripped));
     }
     Ok((sizes[0] - sizes[1], functions.len()))
