@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import socket
 from types import SimpleNamespace
 
@@ -287,6 +288,46 @@ def test_headers_as_any_asgi_pairs_verify(shape):
     scope = {"type": "http", "method": "POST", "path": "/x", "raw_path": b"/x", "query_string": b"a=1", "headers": shape(shape(p) for p in pairs)}
     asyncio.run(HmacSigMiddleware(app, verifier_for("api-auth"))(scope, receive, send))
     assert sent == [KEY_ID]
+
+
+def run_in_process(headers: list, messages: list) -> tuple:
+    """The middleware on one request, no server: what the app saw (key id, body) and what was sent."""
+    seen, sent, queue = [], [], list(messages)
+
+    async def app(scope, receive, send):
+        seen.append((scope["hmacsig.key_id"], (await receive())["body"]))
+
+    async def receive():
+        return queue.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/x", "raw_path": b"/x", "query_string": b"a=1", "headers": headers}
+    asyncio.run(HmacSigMiddleware(app, verifier_for("api-auth"), max_body_bytes=64)(scope, receive, send))
+    return seen, sent
+
+
+def signed_pairs(extra: int = 0) -> list:
+    with signer_for("api-auth") as signer:
+        signed_request = signer.sign("POST", "/x?a=1", {"Content-Type": "text/plain"}, b"body")
+    pairs = [(b"content-type", b"text/plain")] + [(h.name.lower().encode(), h.value.encode()) for h in signed_request.headers]
+    return pairs + [(b"x-extra-%d" % i, b"v") for i in range(extra)]
+
+
+def test_long_header_lists_and_bodies_in_parts_verify():
+    # Up to 64 pairs are flattened one way, more another (asgi's cost, ADR 0014): both verify.
+    for extra in (0, 60, 100):
+        part = {"type": "http.request", "body": b"bo", "more_body": True}
+        seen, sent = run_in_process(signed_pairs(extra), [part, {"type": "http.request", "body": b"dy"}])
+        assert (seen, sent) == ([(KEY_ID, b"body")], []), extra
+    too_large = [{"type": "http.request", "body": b"x" * 40, "more_body": True}, {"type": "http.request", "body": b"x" * 40}]
+    seen, sent = run_in_process(signed_pairs(), too_large)
+    assert (seen, sent[0]["status"]) == ([], 413)
+    seen, sent = run_in_process(signed_pairs(), [{"type": "http.request", "body": b"bo", "more_body": True}, {"type": "http.disconnect"}])
+    assert (seen, sent) == ([], []), "the client left: nothing verified, nothing answered"
+    with pytest.raises(TypeError, match=re.escape("ASGI headers must be (bytes, bytes) pairs")):
+        run_in_process(signed_pairs() + [(b"x-a", b"a", b"b")], [{"type": "http.request", "body": b"body"}])
 
 
 def websocket_headers(target: str, secret: str = SECRET) -> dict:

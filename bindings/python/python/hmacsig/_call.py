@@ -53,10 +53,10 @@ _BAD_CALL = -2
 SYSTEM_CLOCK = -(2**63)
 """``now`` meaning "the system clock"."""
 
-_u64, _i64, _data = ctypes.c_uint64, ctypes.c_int64, ctypes.c_char_p
+_u64, _i64 = ctypes.c_uint64, ctypes.c_int64
 
 
-def _declare(name: str, argtypes: Tuple[Any, ...], restype: Any) -> Any:
+def _declare(name: str, argtypes: Optional[Tuple[Any, ...]], restype: Any) -> Any:
     # Indexing gives a function object of our own: the CDLL's cached attribute keeps its default
     # argument types for anyone else.
     entry = _UniffiLib[name]
@@ -65,11 +65,12 @@ def _declare(name: str, argtypes: Tuple[Any, ...], restype: Any) -> Any:
     return entry
 
 
-_call = _declare(
-    "hmacsig_call",
-    (ctypes.c_uint32, _u64, _u64, _data, _u64, _data, _u64, _data, _u64, _i64, ctypes.c_void_p, _u64),
-    _i64,
-)
+# The packed form of the entry (docs/adr/0014-packed-call-for-python.md): the scalars in one
+# 64-byte head, and no argtypes. Converting each argument through fixed argtypes cost more than
+# the core's whole verify; untyped, ctypes passes ``bytes``, ``None`` and a ctypes array by
+# pointer with no conversion call.
+_call = _declare("hmacsig_call_packed", None, _i64)
+_head = struct.Struct("=IIQQQQQqQ").pack  # op, 0, object, counts, text_len, body_len, secret_len, now, out_cap
 _call_result = _declare("hmacsig_call_result", (ctypes.c_void_p, _u64), _i64)
 _ids = {
     "Signer": _declare("hmacsig_signer_id", (_u64,), _u64),
@@ -125,16 +126,29 @@ def received_request_text(method: str, target: bytes, headers: Sequence[Tuple[by
     if type(headers) is not list:
         headers = list(headers)
     try:
-        received = b"\0".join(chain((target,), chain.from_iterable(headers)))
-    except TypeError:
-        raise TypeError("ASGI headers must be (bytes, bytes) pairs") from None
-    if not received.isascii():
-        received = received.decode("latin-1").encode()
-    try:
-        lead = method.encode()
+        lead = (method.encode(), target)
     except (AttributeError, UnicodeEncodeError):
         raise HmacSigError.InvalidRequest("the method is not valid UTF-8 text") from None
-    return lead + b"\0" + received, 2 + 2 * len(headers)
+    try:
+        try:
+            # Adding up the pairs is the cheapest flattening of the usual dozen headers (ADR 0014);
+            # it copies quadratically, so a long list, or pairs that are lists, take the chain.
+            fields = lead + sum(headers, ()) if len(headers) <= _SUMMED_HEADERS else ()
+        except TypeError:
+            fields = ()
+        if not fields:
+            fields = (*lead, *chain.from_iterable(headers))
+        received = b"\0".join(fields)
+    except TypeError:
+        raise TypeError("ASGI headers must be (bytes, bytes) pairs") from None
+    if len(fields) != 2 + 2 * len(headers):
+        raise TypeError("ASGI headers must be (bytes, bytes) pairs")
+    if not received.isascii():
+        received = received.decode("latin-1").encode()
+    return received, len(fields)
+
+
+_SUMMED_HEADERS = 64
 
 
 def response_text(status: object, headers: Any, request: Optional[Tuple[object, object, Any]]) -> Tuple[bytes, int]:
@@ -163,9 +177,10 @@ def clock(now: Optional[int]) -> int:
 
 # --- The call ------------------------------------------------------------------------------
 
-# An output buffer: a writable view (which pins the memory: a bytearray or mapping with an
-# exported view cannot be resized or closed), its address, its capacity.
-_Out = Tuple[memoryview, int, int]
+# An output buffer: a view to read it, a ctypes array over the same memory to pass it (either
+# pins it: a bytearray or mapping with an exported buffer cannot be resized or closed), its
+# capacity.
+_Out = Tuple[memoryview, Any, int]
 
 _FIRST_CAPACITY = 4096  # a small request's result is ~300 bytes (api-auth), ~500 (aws-sigv4)
 _POOLED_CAPACITY = 1 << 16  # larger buffers are used once
@@ -186,8 +201,7 @@ def _buffer(size: int) -> _Out:
         # costs memory only for the pages written, so it is cheap when the body does not.
         capacity = size
         data = mmap.mmap(-1, capacity)
-    view = memoryview(data)
-    return view, ctypes.addressof(ctypes.c_char.from_buffer(view)), capacity
+    return memoryview(data), (ctypes.c_char * capacity).from_buffer(data), capacity
 
 
 def call(op: int, ident: int, counts: int, text: bytes, body: bytes, secret: Optional[bytes], now: int, owner: str) -> Any:
@@ -202,11 +216,12 @@ def call(op: int, ident: int, counts: int, text: bytes, body: bytes, secret: Opt
         out = _buffer(need)
     if out[2] < need:
         out = _buffer(need)
-    view, pointer, capacity = out
-    n: int = _call(op, ident, counts, text, len(text), body, len(body), secret, len(secret or b""), now, pointer, capacity)
+    view, array, capacity = out
+    head = _head(op, 0, ident, counts, len(text), len(body), len(secret) if secret else 0, now, capacity)
+    n: int = _call(head, text, body, secret, array)
     if n > capacity:  # nothing written: the core kept the n-byte result
-        view, pointer, capacity = out = _buffer(n)
-        n = _call_result(pointer, capacity)
+        view, array, capacity = out = _buffer(n)
+        n = _call_result(array, capacity)
     result = view[:n].tobytes() if n >= 0 else b""
     if capacity <= _POOLED_CAPACITY:
         _free.append(out)

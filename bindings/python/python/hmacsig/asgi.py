@@ -44,7 +44,7 @@ FastAPI injects the request into it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Collection, List, MutableMapping, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Collection, List, MutableMapping, Optional, Tuple
 from urllib.parse import quote
 
 from . import HmacSigError, Verifier
@@ -107,61 +107,69 @@ class HmacSigMiddleware:
         self.expose_string_to_sign = _check_flag("expose_string_to_sign", expose_string_to_sign)
 
     async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        # Every step of an HTTP request runs on the server's one event loop, so this path is kept
+        # short: one coroutine, the headers as the bytes the server gave (no text per header), the
+        # common one-message body taken as it is (ADR 0014 measures each step).
         kind = scope["type"]
         if kind not in ("http", "websocket") or (self.pass_paths and _route_path(scope) in self.pass_paths):
             await self.app(scope, receive, send)
-        elif kind == "http":
-            await self._http(scope, receive, send)
-        else:
+            return
+        if kind == "websocket":
             await self._websocket(scope, receive, send)
-
-    def _target(self, scope: _Scope, headers: Any) -> bytes:
-        target = _received_target(scope)
-        return _absolute_target(scope, headers, target) if self.verifier._signs_absolute_url else target
-
-    async def _http(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
-        # Every step here runs on every request, on the server's one event loop: headers stay
-        # the bytes the server gave (no text per header), the common one-message body is taken
-        # as it is.
-        headers = scope.get("headers", [])
+            return
+        headers = scope["headers"]
         if type(headers) is not list:
             headers = list(headers)
-        declared = dict(headers).get(b"content-length", b"")
+        declared = b""
+        try:
+            for name, value in headers:
+                if name == b"content-length":
+                    declared = value
+                    break
+        except (TypeError, ValueError):
+            raise TypeError("ASGI headers must be (bytes, bytes) pairs") from None
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await _answer(send, 413, _body_too_large(self.max_body_bytes))
             return
-        chunks: List[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client left before sending its body
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body"):
+            body = message.get("body", b"")
+            if len(body) > self.max_body_bytes:
                 await _answer(send, 413, _body_too_large(self.max_body_bytes))
                 return
-            if not message.get("more_body", False):
-                body = b"".join([*chunks, chunk]) if chunks else chunk
-                break
-            chunks.append(chunk)
+        else:
+            body = await self._rest_of_body(message, receive, send)
+            if body is None:
+                return
         try:
             key_id = self.verifier._verify_received(scope["method"], self._target(scope, headers), headers, body)
         except HmacSigError as e:
             await _answer(send, *_refusal(e, self.expose_string_to_sign))
             return
         _set_key_id(scope, key_id)
+        await self.app(scope, _Replay(body, receive), send)
 
-        replayed = False
+    def _target(self, scope: _Scope, headers: Any) -> bytes:
+        target = _received_target(scope)
+        return _absolute_target(scope, headers, target) if self.verifier._signs_absolute_url else target
 
-        async def replay() -> _Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # then http.disconnect, when the client leaves
-
-        await self.app(scope, replay, send)
+    async def _rest_of_body(self, message: _Message, receive: _Receive, send: _Send) -> Optional[bytes]:
+        """The body from ``message`` on, when it comes in more than one message; ``None`` when
+        the client left or the body is too large (answered ``413``)."""
+        chunks: List[bytes] = []
+        size = 0
+        while True:
+            if message["type"] == "http.disconnect":
+                return None  # the client left before sending its body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await _answer(send, 413, _body_too_large(self.max_body_bytes))
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+            message = await receive()
 
     async def _websocket(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
         try:
@@ -183,6 +191,24 @@ class HmacSigMiddleware:
             return
         _set_key_id(scope, key_id)
         await self.app(scope, receive, send)
+
+
+class _Replay:
+    """The application's ``receive``: the body read for verifying, once, then the server's
+    (``http.disconnect``, when the client leaves)."""
+
+    __slots__ = ("body", "receive")
+
+    def __init__(self, body: bytes, receive: _Receive) -> None:
+        self.body: Optional[bytes] = body
+        self.receive = receive
+
+    async def __call__(self) -> _Message:
+        body = self.body
+        if body is None:
+            return await self.receive()
+        self.body = None
+        return {"type": "http.request", "body": body, "more_body": False}
 
 
 def verified_key_id(request: HTTPConnection) -> str:
@@ -235,7 +261,10 @@ def _route_path(scope: _Scope) -> str:
 def _set_key_id(scope: _Scope, key_id: str) -> None:
     scope[KEY_ID] = key_id
     # Starlette's request.state reads (and creates) this dict; the server copies it per request.
-    scope.setdefault("state", {})[_STATE_KEY] = key_id
+    state = scope.get("state")
+    if state is None:
+        scope["state"] = state = {}
+    state[_STATE_KEY] = key_id
 
 
 def _text_headers(data: bytes) -> List[Tuple[bytes, bytes]]:
