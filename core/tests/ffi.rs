@@ -36,7 +36,6 @@ unsafe extern "C" {
         out_cap: u64,
     ) -> i64;
     fn hmacsig_call_result(out: *mut u8, out_cap: u64) -> i64;
-    fn hmacsig_call_packed(head: *const u8, text: *const u8, body: *const u8, secret: *const u8, out: *mut u8) -> i64;
 }
 
 const OP_SIGN: u32 = 1;
@@ -153,17 +152,6 @@ fn response_text(response: &Response, request: Option<&Request>) -> (String, u64
     (text, count | (request_count << 32))
 }
 
-thread_local! {
-    static PACKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// `hmacsig_call_packed`'s head: op, the reserved word, then object, counts, text_len, body_len, secret_len, now, out_cap.
-fn packed_head(op: u32, reserved: u32, words: [u64; 7]) -> Vec<u8> {
-    let mut head = [op.to_ne_bytes(), reserved.to_ne_bytes()].concat();
-    head.extend(words.iter().flat_map(|w| w.to_ne_bytes()));
-    head
-}
-
 struct Call<'a> {
     op: u32,
     object: u64,
@@ -177,12 +165,6 @@ impl Call<'_> {
     fn raw(&self, out: &mut [u8]) -> i64 {
         let (text, counts) = &self.text;
         let (secret, secret_len) = self.secret.map_or((std::ptr::null(), 0), |s| (s.as_ptr(), s.len() as u64));
-        // Every other call takes the packed form of the entry (Python's), so every test here covers both.
-        if PACKED.with(|p| p.replace(!p.get())) {
-            let [text_len, body_len, out_cap] = [text.len(), self.body.len(), out.len()].map(|n| n as u64);
-            let head = packed_head(self.op, 0, [self.object, *counts, text_len, body_len, secret_len, self.now as u64, out_cap]);
-            return unsafe { hmacsig_call_packed(head.as_ptr(), text.as_ptr(), self.body.as_ptr(), secret, out.as_mut_ptr()) };
-        }
         unsafe {
             hmacsig_call(
                 self.op,
@@ -460,11 +442,6 @@ fn closed_objects_wrong_kinds_and_malformed_calls() {
     assert_eq!(raw(null, 5), BAD_CALL);
     // NUL inside a header value: refused, typed, never mis-split.
     let signer = Arc::new(Signer::new(schemes()[0].clone(), creds()));
-    let packed = |head: Vec<u8>| unsafe { hmacsig_call_packed(head.as_ptr(), b"GET\0/".as_ptr(), null, null, out.as_ptr() as *mut u8) };
-    let words = [signer_id(&signer), 2, 5, 0, 0, NOW as u64, 16];
-    assert!(packed(packed_head(OP_SIGN, 0, words)) > 0, "a result, kept: larger than 16 bytes");
-    assert_eq!(packed(packed_head(OP_SIGN, 1, words)), BAD_CALL, "the reserved word");
-    assert_eq!(unsafe { hmacsig_call_packed(null, null, null, null, out.as_ptr() as *mut u8) }, BAD_CALL);
     let nul = Call { op: OP_SIGN, object: signer_id(&signer), text: ("GET\0/\0X-A\0a\0b\0c".into(), 4), body: b"", secret: None, now: NOW };
     let Ok(Decoded::Error { kind, fields }) = nul.run() else { panic!() };
     assert_eq!(

@@ -15,6 +15,8 @@
 
 mod codec;
 mod handles;
+#[cfg(feature = "python")]
+mod python;
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -116,33 +118,6 @@ pub unsafe extern "C" fn hmacsig_call(
         let error = HmacSigError::unsupported("the core failed unexpectedly (a bug; please report it)");
         deliver(&Outcome::Error(&error), out)
     })
-}
-
-/// The length of [`hmacsig_call_packed`]'s head.
-pub const PACKED_HEAD_LEN: usize = 64;
-
-/// [`hmacsig_call`] with its scalars in a 64-byte head, in native byte order:
-/// `u32 op, u32 0, u64 object, u64 counts, u64 text_len, u64 body_len,
-/// u64 secret_len, i64 now, u64 out_cap`. The same call, for a foreign
-/// interface whose cost grows with the number of arguments: Python's ctypes
-/// converts each one (docs/adr/0014-packed-call-for-python.md). A head with
-/// a nonzero reserved word is [`BAD_CALL`].
-///
-/// # Safety
-/// `head` is readable for [`PACKED_HEAD_LEN`] bytes; the rest as
-/// [`hmacsig_call`] with the head's lengths.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn hmacsig_call_packed(head: *const u8, text: *const u8, body: *const u8, secret: *const u8, out: *mut u8) -> i64 {
-    // SAFETY: the caller's contract.
-    let Some(head) = (unsafe { slice(head, PACKED_HEAD_LEN as u64) }) else { return BAD_CALL };
-    let word = |i: usize| u64::from_ne_bytes(head[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let (op, reserved) = (u32::from_ne_bytes(head[..4].try_into().expect("4 bytes")), u32::from_ne_bytes(head[4..8].try_into().expect("4 bytes")));
-    if reserved != 0 {
-        return BAD_CALL;
-    }
-    let now = i64::from_ne_bytes(word(6).to_ne_bytes());
-    // SAFETY: the caller's contract, with the head's lengths.
-    unsafe { hmacsig_call(op, word(1), word(2), text, word(3), body, word(4), secret, word(5), now, out, word(7)) }
 }
 
 /// Copies the result [`hmacsig_call`] kept on this thread into `out`: returns

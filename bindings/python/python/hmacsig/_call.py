@@ -1,11 +1,14 @@
 """The one call path into the core: every sign, verify and key id read goes through the C entry
-``hmacsig_call`` (docs/ffi.md, docs/adr/0007-one-call-path.md), through ctypes, on the library
-the generated module already loaded.
+``hmacsig_call`` (docs/ffi.md, docs/adr/0007-one-call-path.md), reached through the core's own
+CPython entry, ``hmacsig._ffi._native``, in the library the generated module already loaded
+(docs/adr/0014-python-native-entry.md).
 
 UniFFI still builds the objects; a generated method call would cost tens of microseconds in
-UniFFI's own machinery (a buffer per argument, a cloned handle, a returned buffer to free). The
-entry takes integers and pointers (``bytes`` pass by pointer, without a copy, under fixed
-``argtypes``), writes into a buffer we own, and returns typed errors in that same buffer.
+UniFFI's own machinery (a buffer per argument, a cloned handle, a returned buffer to free), and a
+ctypes call to the entry more than the core's whole verify in converting its arguments. The
+native entry reads ``bytes`` in place and answers with one object: the key id as a ``str``,
+any other result (a signed request, or a typed error) as its encoded ``bytes``, or a negative
+``int`` (a closed object, a malformed call).
 
 Lifetime, the one rule: the core names objects by ids from ``object_id`` (got once per object,
 from a cloned UniFFI handle), never by address. Its table holds weak references, so a call keeps
@@ -16,10 +19,11 @@ raises ``ValueError`` ("this Signer is closed").
 from __future__ import annotations
 
 import ctypes
-import mmap
+import importlib.machinery
+import importlib.util
 import struct
 from itertools import chain
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, List, NoReturn, Optional, Sequence, Tuple
 
 from ._errors import HmacSigError
 from ._ffi import Header, InternalError, SignedRequest
@@ -39,6 +43,7 @@ __all__ = [
     "object_id",
     "request_text",
     "response_text",
+    "verify_received",
 ]
 
 OP_SIGN = 1
@@ -53,10 +58,10 @@ _BAD_CALL = -2
 SYSTEM_CLOCK = -(2**63)
 """``now`` meaning "the system clock"."""
 
-_u64, _i64 = ctypes.c_uint64, ctypes.c_int64
+_u64 = ctypes.c_uint64
 
 
-def _declare(name: str, argtypes: Optional[Tuple[Any, ...]], restype: Any) -> Any:
+def _declare(name: str, argtypes: Tuple[Any, ...], restype: Any) -> Any:
     # Indexing gives a function object of our own: the CDLL's cached attribute keeps its default
     # argument types for anyone else.
     entry = _UniffiLib[name]
@@ -65,17 +70,26 @@ def _declare(name: str, argtypes: Optional[Tuple[Any, ...]], restype: Any) -> An
     return entry
 
 
-# The packed form of the entry (docs/adr/0014-packed-call-for-python.md): the scalars in one
-# 64-byte head, and no argtypes. Converting each argument through fixed argtypes cost more than
-# the core's whole verify; untyped, ctypes passes ``bytes``, ``None`` and a ctypes array by
-# pointer with no conversion call.
-_call = _declare("hmacsig_call_packed", None, _i64)
-_head = struct.Struct("=IIQQQQQqQ").pack  # op, 0, object, counts, text_len, body_len, secret_len, now, out_cap
-_call_result = _declare("hmacsig_call_result", (ctypes.c_void_p, _u64), _i64)
 _ids = {
     "Signer": _declare("hmacsig_signer_id", (_u64,), _u64),
     "Verifier": _declare("hmacsig_verifier_id", (_u64,), _u64),
 }
+
+
+def _load_native() -> Any:
+    # The same file, opened again by the import machinery, is the same library: ids stay valid.
+    loader = importlib.machinery.ExtensionFileLoader("hmacsig._ffi._native", _UniffiLib._name)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    return importlib.util.module_from_spec(spec)
+
+
+_native = _load_native()
+_call = _native.call
+_verify_received = _native.verify_received
+
+# The native entry's codes for an argument of the wrong type (core/src/ffi/python.rs).
+_METHOD_NOT_TEXT, _HEADERS_NOT_PAIRS, _NOT_BYTES = -10, -11, -12
 
 
 def object_id(inner: Any) -> int:
@@ -177,59 +191,41 @@ def clock(now: Optional[int]) -> int:
 
 # --- The call ------------------------------------------------------------------------------
 
-# An output buffer: a view to read it, a ctypes array over the same memory to pass it (either
-# pins it: a bytearray or mapping with an exported buffer cannot be resized or closed), its
-# capacity.
-_Out = Tuple[memoryview, Any, int]
-
-_FIRST_CAPACITY = 4096  # a small request's result is ~300 bytes (api-auth), ~500 (aws-sigv4)
-_POOLED_CAPACITY = 1 << 16  # larger buffers are used once
-_ROOM = 2048  # beyond the inputs' sizes: the signature headers and the string to sign's own text
-
-# Buffers not in use. list.pop and list.append are atomic, so each buffer has one user at a time:
-# concurrent threads (the entry runs without the GIL) and a signal handler that calls in the
-# middle of a call each take their own. The list holds at most as many as ever ran at once.
-_free: List[_Out] = []
-
-
-def _buffer(size: int) -> _Out:
-    if size <= _POOLED_CAPACITY:
-        capacity = max(_FIRST_CAPACITY, 1 << (size - 1).bit_length())
-        data: Union[bytearray, mmap.mmap] = bytearray(capacity)
-    else:
-        # Sized for a large body that may come back in the string to sign: an anonymous mapping
-        # costs memory only for the pages written, so it is cheap when the body does not.
-        capacity = size
-        data = mmap.mmap(-1, capacity)
-    return memoryview(data), (ctypes.c_char * capacity).from_buffer(data), capacity
-
 
 def call(op: int, ident: int, counts: int, text: bytes, body: bytes, secret: Optional[bytes], now: int, owner: str) -> Any:
     """One op: a ``SignedRequest`` or a key id, or its typed ``HmacSigError`` raised. ``owner``
     names the object for the error a closed one raises."""
-    # path-body-hex and timestamped return the body in the string to sign: a buffer with room
-    # for it takes one call instead of two.
-    need = len(text) + len(body) + _ROOM
-    try:
-        out = _free.pop()
-    except IndexError:
-        out = _buffer(need)
-    if out[2] < need:
-        out = _buffer(need)
-    view, array, capacity = out
-    head = _head(op, 0, ident, counts, len(text), len(body), len(secret) if secret else 0, now, capacity)
-    n: int = _call(head, text, body, secret, array)
-    if n > capacity:  # nothing written: the core kept the n-byte result
-        view, array, capacity = out = _buffer(n)
-        n = _call_result(array, capacity)
-    result = view[:n].tobytes() if n >= 0 else b""
-    if capacity <= _POOLED_CAPACITY:
-        _free.append(out)
-    if n < 0:
-        if n == _CLOSED:
-            raise ValueError(f"this {owner} is closed")
-        raise InternalError(f"the core refused a malformed call ({n}): a bug in hmacsig")
-    return decode(result)
+    answer = _call(op, ident, counts, text, body, secret, now)
+    if type(answer) is str:
+        return answer
+    if type(answer) is bytes:
+        return decode(answer)
+    _refused(answer, owner)
+
+
+def verify_received(ident: int, method: str, target: bytes, headers: List[Tuple[bytes, bytes]], body: bytes) -> str:
+    """Verifies a request in the form an ASGI server gives it (``received_request_text``'s
+    input, ``headers`` a list), in one call: the core builds the text. The verified key id, or
+    the typed error raised."""
+    answer = _verify_received(ident, method, target, headers, body)
+    if type(answer) is str:
+        return answer
+    if type(answer) is bytes:
+        key_id: str = decode(answer)  # raises the typed error it holds
+        return key_id
+    _refused(answer, "Verifier")
+
+
+def _refused(code: int, owner: str) -> NoReturn:
+    if code == _CLOSED:
+        raise ValueError(f"this {owner} is closed")
+    if code == _METHOD_NOT_TEXT:
+        raise HmacSigError.InvalidRequest("the method is not valid UTF-8 text")
+    if code == _HEADERS_NOT_PAIRS:
+        raise TypeError("ASGI headers must be (bytes, bytes) pairs")
+    if code == _NOT_BYTES:
+        raise TypeError("the text, target, body and secret must be bytes")
+    raise InternalError(f"the core refused a malformed call ({code}): a bug in hmacsig")
 
 
 def decode(result: bytes) -> Any:

@@ -9,7 +9,7 @@ import abc
 from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _call, _ffi
-from ._call import OP_KEY_ID, OP_RESPONSE_KEY_ID, OP_VERIFY, OP_VERIFY_RESPONSE, SYSTEM_CLOCK, call, clock, received_request_text, request_text, response_text
+from ._call import OP_KEY_ID, OP_RESPONSE_KEY_ID, OP_VERIFY, OP_VERIFY_RESPONSE, SYSTEM_CLOCK, call, clock, received_request_text, request_text, response_text, verify_received
 from ._errors import HmacSigError, KeyLookupError
 from ._ffi import Policy, Request, Response, Scheme
 from ._objects import BytesLike, Closeable, Headers, Secret, as_bytes, as_secret, plain_headers
@@ -235,11 +235,9 @@ class Verifier(Closeable[_ffi.Verifier]):
     def _verify_received(self, method: str, target: bytes, headers: Sequence[Tuple[bytes, bytes]], body: bytes) -> str:
         # For hmacsig.asgi: ``verify`` on what an ASGI server hands over (the target and headers
         # as bytes, which ``verify`` would see decoded as latin-1), now, without a text per header.
-        message, counts = received_request_text(method, target, headers)
-        if self._lookup is None:  # keys held by the core: one call, and no step between
-            key_id: str = call(OP_VERIFY, self._id, counts, message, body, None, SYSTEM_CLOCK, "Verifier")
-            return key_id
-        return self._verdict((OP_KEY_ID, OP_VERIFY), (message, counts), body, None)
+        if self._lookup is None:  # keys held by the core: one call, which builds the text too
+            return verify_received(self._id, method, target, headers if type(headers) is list else list(headers), body)
+        return self._verdict((OP_KEY_ID, OP_VERIFY), received_request_text(method, target, headers), body, None)
 
     def verify_request(self, request: Request, now: Optional[int] = None) -> str:
         """Verifies a ``Request`` record; returns the verified key id."""
