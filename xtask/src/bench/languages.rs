@@ -35,7 +35,7 @@ const PYTHON_BATCH_MS: u32 = 20;
 /// `asgi_throughput_vs_bare`: rounds per server (interleaved, ABBA), seconds per round,
 /// client processes (one keep-alive connection each). The host's slow spells last seconds:
 /// many short rounds give the medians more of them to outvote.
-const ASGI_ROUNDS: u32 = 27;
+const ASGI_ROUNDS: u32 = 61;
 const ASGI_ROUND_S: f64 = 0.5;
 const ASGI_CLIENTS: u32 = 4;
 

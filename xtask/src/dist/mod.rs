@@ -1,7 +1,7 @@
 //! `cargo xtask dist [--test] [--only python,jvm,android,apple,sizes]`: the packages users install,
 //! in `dist/` (docs/packaging.md, docs/adr/0010-packages.md).
 //!
-//! - `dist/python/`: `py3-none-manylinux2014` wheels for x86_64 and aarch64, and the sdist;
+//! - `dist/python/`: `cp39-abi3-manylinux2014` wheels for x86_64 and aarch64, and the sdist;
 //! - `dist/jvm/`: one jar with the core for Linux (x86-64, aarch64, armv7), macOS (arm64,
 //!   x86-64; [`darwin`]) and Windows (x86-64), and its POM;
 //! - `dist/android/`: the core's static libraries for the four Android ABIs (no NDK here),

@@ -4,8 +4,10 @@
 //! maturin builds each wheel with zig as the linker (`--zig --compatibility manylinux2014`) in
 //! the `dist` profile and generates the UniFFI module from that unstripped library. The wheel
 //! is then unpacked, its library stripped, and packed again (`wheel pack` writes a new
-//! `RECORD`). `py3-none`: the package loads the library with ctypes, so one wheel serves every
-//! Python 3.
+//! `RECORD`). Tagged `cp39-abi3` instead of maturin's `py3-none`: the library is also a
+//! CPython extension (`hmacsig._ffi._native`, ADR 0014) that uses only functions of CPython's
+//! stable ABI, looked up at import, so one wheel serves every CPython from 3.9, and pip offers
+//! it to no other interpreter.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,6 +22,9 @@ pub struct Wheel {
     pub tag: &'static str,
     pub machine: Machine,
 }
+
+/// The Python and ABI tags of every wheel (the platform tag is [`Wheel::tag`]).
+pub const PYTHON_TAGS: &str = "cp39-abi3";
 
 pub const WHEELS: [Wheel; 2] = [
     Wheel { triple: "x86_64-unknown-linux-gnu", tag: "manylinux2014_x86_64", machine: Machine::X86_64 },
@@ -60,17 +65,38 @@ fn build_wheel(wheel: &Wheel, out: &Path, tools: &std::ffi::OsStr) -> Result<Pat
     let lib = tree.join("hmacsig").join("_ffi").join("libhmacsig.so");
     native::strip(&lib, &lib)?;
     native::check_machine(&lib, wheel.machine)?;
+    retag(&tree, wheel.tag)?;
     for old in files_ending(out, &format!("{}.whl", wheel.tag)) {
         let _ = std::fs::remove_file(old);
     }
     run(Command::new("python3").env("PATH", tools).args(["-m", "wheel", "pack", "--dest-dir"]).arg(out).arg(&tree))?;
     let shipped = files_ending(out, ".whl").into_iter().find(|w| file_name(w).contains(wheel.tag));
     let shipped = shipped.ok_or_else(|| format!("no {} wheel in {}", wheel.tag, out.display()))?;
-    if !file_name(&shipped).contains("-py3-none-") {
-        return Err(format!("{} is not tagged py3-none", shipped.display()));
+    if !file_name(&shipped).contains(&format!("-{PYTHON_TAGS}-")) {
+        return Err(format!("{} is not tagged {PYTHON_TAGS}", shipped.display()));
     }
     log(format!("dist: {} ({:.0} KiB)", shipped.display(), native::kib(&shipped)));
     Ok(shipped)
+}
+
+/// Rewrites the unpacked wheel's `Tag` (maturin writes `py3-none-PLATFORM` for a UniFFI
+/// package) as [`PYTHON_TAGS`]`-PLATFORM`; `wheel pack` names the wheel after it.
+fn retag(tree: &Path, platform: &str) -> Result {
+    let dist_info = std::fs::read_dir(tree)
+        .map_err(|e| format!("reading {}: {e}", tree.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| file_name(p).ends_with(".dist-info"))
+        .ok_or_else(|| format!("no .dist-info in {}", tree.display()))?;
+    let path = dist_info.join("WHEEL");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let (from, to) = (format!("Tag: py3-none-{platform}"), format!("Tag: {PYTHON_TAGS}-{platform}"));
+    let tags: Vec<&str> = text.lines().filter(|line| line.starts_with("Tag: ")).collect();
+    if tags != [from.as_str()] {
+        return Err(format!("{} does not hold the one tag {from:?}: {text}", path.display()));
+    }
+    let lines: Vec<&str> = text.lines().map(|line| if line == from { to.as_str() } else { line }).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// `maturin sdist`: the Python sources with the core's crate (what pip builds from where no
@@ -107,5 +133,27 @@ fn only_entry(dir: &Path) -> Result<PathBuf> {
     match entries.as_slice() {
         [one] => Ok(one.clone()),
         _ => Err(format!("expected one folder in {}", dir.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retag_rewrites_the_one_tag_and_refuses_anything_else() {
+        let tree = std::env::temp_dir().join(format!("hmacsig-retag-{}", std::process::id()));
+        let info = tree.join("hmacsig-0.1.0.dist-info");
+        std::fs::create_dir_all(&info).unwrap();
+        // maturin writes no newline after the last line.
+        let maturin = "Wheel-Version: 1.0\nGenerator: maturin (1.16.0)\nRoot-Is-Purelib: false\nTag: py3-none-manylinux2014_x86_64";
+        std::fs::write(info.join("WHEEL"), maturin).unwrap();
+        retag(&tree, "manylinux2014_x86_64").unwrap();
+        let text = std::fs::read_to_string(info.join("WHEEL")).unwrap();
+        assert_eq!(text, "Wheel-Version: 1.0\nGenerator: maturin (1.16.0)\nRoot-Is-Purelib: false\nTag: cp39-abi3-manylinux2014_x86_64\n");
+        assert!(retag(&tree, "manylinux2014_x86_64").is_err(), "already retagged");
+        std::fs::write(info.join("WHEEL"), format!("{maturin}\nTag: py3-none-manylinux2014_aarch64")).unwrap();
+        assert!(retag(&tree, "manylinux2014_x86_64").is_err(), "two tags");
+        std::fs::remove_dir_all(&tree).unwrap();
     }
 }

@@ -57,7 +57,7 @@ fn stated_versions() -> Result<Vec<(String, String)>> {
 
 /// The artifacts `dist/` must hold for `version`.
 fn expected_artifacts(version: &str) -> Vec<String> {
-    let mut files: Vec<String> = WHEELS.iter().map(|w| format!("python/hmacsig-{version}-py3-none-{}.whl", w.tag)).collect();
+    let mut files: Vec<String> = WHEELS.iter().map(|w| format!("python/hmacsig-{version}-{}-{}.whl", super::python::PYTHON_TAGS, w.tag)).collect();
     files.push(format!("python/hmacsig-{version}.tar.gz"));
     files.push(format!("jvm/hmacsig-{version}.jar"));
     files.push(format!("jvm/hmacsig-{version}.pom"));

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import importlib.machinery
 import importlib.util
+import platform
 import struct
 from itertools import chain
 from typing import Any, List, NoReturn, Optional, Sequence, Tuple
@@ -81,7 +82,11 @@ def _load_native() -> Any:
     loader = importlib.machinery.ExtensionFileLoader("hmacsig._ffi._native", _UniffiLib._name)
     spec = importlib.util.spec_from_loader(loader.name, loader)
     assert spec is not None
-    return importlib.util.module_from_spec(spec)
+    try:
+        return importlib.util.module_from_spec(spec)
+    except (ImportError, SystemError) as e:
+        # The entry looks up CPython's own functions; another interpreter has none of them.
+        raise ImportError(f"hmacsig needs CPython 3.9 or later ({platform.python_implementation()} cannot load its core's entry: {e})") from None
 
 
 _native = _load_native()
