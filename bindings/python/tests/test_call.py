@@ -217,6 +217,31 @@ def test_the_native_entry_answers_a_wrong_argument_with_the_layers_error():
         verifier._verify_received("POST", target, pairs, b"body")
 
 
+def test_a_header_pair_that_calls_in_again_gets_its_answer():
+    # Any sequence is a pair; its __getitem__ runs while the native entry builds its text, and
+    # may verify on the same thread: that inner call builds a text of its own.
+    verifier = hmacsig.Verifier.with_keys(SCHEMES["api-auth sha256"](), {"k": "s"})
+    with hmacsig.Signer(SCHEMES["api-auth sha256"](), hmacsig.Credentials("k", "s")) as signer:
+        signed = signer.sign("POST", "/x", [("Content-Type", "text/plain")], b"body")
+    pairs = [(b"content-type", b"text/plain")] + [(h.name.encode(), h.value.encode()) for h in signed.headers]
+    inner = []
+
+    class Pair:
+        def __init__(self, name: bytes, value: bytes) -> None:
+            self.fields = (name, value)
+
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, i: int) -> bytes:
+            inner.append(verifier._verify_received("POST", b"/x", pairs, b"body"))
+            return self.fields[i]
+
+    assert verifier._verify_received("POST", b"/x", [Pair(*p) for p in pairs], b"body") == "k"
+    assert inner == ["k"] * (2 * len(pairs))
+    verifier.close()
+
+
 @pytest.mark.parametrize("what", ["Signer", "Verifier"])
 def test_closing_under_running_calls_never_crashes(what):
     # Each call holds its object in the core for as long as it runs (docs/ffi.md); a 16 MiB body

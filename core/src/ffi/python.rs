@@ -289,7 +289,7 @@ unsafe extern "C" fn call(_module: *mut Object, args: *const *mut Object, nargs:
             None => return api.int(NOT_BYTES),
         },
     };
-    OUT.with_borrow_mut(|out| run(api, out, Call { op, object, counts, text, body, secret, now }))
+    with_out(|out| run(api, out, Call { op, object, counts, text, body, secret, now }))
 }
 
 /// `verify_received(object, method, target, headers, body)`.
@@ -312,21 +312,37 @@ unsafe extern "C" fn verify_received(_module: *mut Object, args: *const *mut Obj
     let (Some(target), Some(body)) = (unsafe { api.bytes(args[2]) }, unsafe { api.bytes(args[4]) }) else {
         return api.int(NOT_BYTES);
     };
-    TEXT.with_borrow_mut(|text| {
-        text.clear();
-        text.extend_from_slice(method);
-        text.push(0);
-        push_latin1(text, target);
-        // SAFETY: the GIL is held; the list and its items are alive for the call.
-        let Some(pairs) = (unsafe { push_headers(api, text, args[3]) }) else {
-            return api.int(HEADERS_NOT_PAIRS);
-        };
-        let call = Call { op: OP_VERIFY, object, counts: 2 + 2 * pairs as u64, text, body, secret: None, now: SYSTEM_CLOCK };
-        let answer = OUT.with_borrow_mut(|out| run(api, out, call));
-        if text.capacity() > KEPT_CAPACITY {
-            *text = Vec::new();
-        }
-        answer
+    // A header pair may be any sequence, whose `__getitem__` may call in again on this thread
+    // while the kept text is in use: that call takes a text of its own.
+    TEXT.with(|kept| match kept.try_borrow_mut() {
+        Ok(mut text) => verify_text(api, &mut text, args[3], object, method, target, body),
+        Err(_) => verify_text(api, &mut Vec::new(), args[3], object, method, target, body),
+    })
+}
+
+/// `verify_received`'s text built in `text`, then the call.
+fn verify_text(api: &Api, text: &mut Vec<u8>, headers: *mut Object, object: u64, method: &[u8], target: &[u8], body: &[u8]) -> *mut Object {
+    text.clear();
+    text.extend_from_slice(method);
+    text.push(0);
+    push_latin1(text, target);
+    // SAFETY: the GIL is held; the list and its items are alive for the call.
+    let Some(pairs) = (unsafe { push_headers(api, text, headers) }) else {
+        return api.int(HEADERS_NOT_PAIRS);
+    };
+    let call = Call { op: OP_VERIFY, object, counts: 2 + 2 * pairs as u64, text, body, secret: None, now: SYSTEM_CLOCK };
+    let answer = with_out(|out| run(api, out, call));
+    if text.capacity() > KEPT_CAPACITY {
+        *text = Vec::new();
+    }
+    answer
+}
+
+/// `f` on this thread's kept result buffer, or on a new one while that is in use.
+fn with_out(f: impl FnOnce(&mut Vec<u8>) -> *mut Object) -> *mut Object {
+    OUT.with(|kept| match kept.try_borrow_mut() {
+        Ok(mut out) => f(&mut out),
+        Err(_) => f(&mut Vec::new()),
     })
 }
 
