@@ -97,27 +97,7 @@ pub unsafe extern "C" fn hmacsig_call(
         },
     };
     let Some(out) = (unsafe { slice_mut(out, out_cap) }) else { return BAD_CALL };
-    if u32::try_from(text.len()).is_err() {
-        return BAD_CALL;
-    }
-    let call = Call { op, object, counts: Counts::from_packed(counts), text, body, secret, now: (now != SYSTEM_CLOCK).then_some(now) };
-    catch_unwind(AssertUnwindSafe(|| {
-        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut kept) => {
-                let n = call.run(&mut kept, out);
-                kept.trim();
-                n
-            }
-            // Only a call made while this thread's is running (none can be:
-            // the core calls no foreign code here) would find it taken.
-            Err(_) => call.run(&mut Scratch::default(), out),
-        })
-    }))
-    .unwrap_or_else(|_| {
-        // A bug in the core: still a typed error for the caller.
-        let error = HmacSigError::unsupported("the core failed unexpectedly (a bug; please report it)");
-        deliver(&Outcome::Error(&error), out)
-    })
+    Call { op, object, counts: Counts::from_packed(counts), text, body, secret, now: (now != SYSTEM_CLOCK).then_some(now) }.answer(out)
 }
 
 /// Copies the result [`hmacsig_call`] kept on this thread into `out`: returns
@@ -193,6 +173,31 @@ enum Produced {
 }
 
 impl Call<'_> {
+    /// The call on this thread's scratch: [`hmacsig_call`]'s answer, a panic
+    /// in the core answered as a typed error.
+    fn answer(&self, out: &mut [u8]) -> i64 {
+        if u32::try_from(self.text.len()).is_err() {
+            return BAD_CALL;
+        }
+        catch_unwind(AssertUnwindSafe(|| {
+            SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+                Ok(mut kept) => {
+                    let n = self.run(&mut kept, out);
+                    kept.trim();
+                    n
+                }
+                // Only a call made while this thread's is running (none can be:
+                // the core calls no foreign code here) would find it taken.
+                Err(_) => self.run(&mut Scratch::default(), out),
+            })
+        }))
+        .unwrap_or_else(|_| {
+            // A bug in the core: still a typed error for the caller.
+            let error = HmacSigError::unsupported("the core failed unexpectedly (a bug; please report it)");
+            deliver(&Outcome::Error(&error), out)
+        })
+    }
+
     fn run(&self, scratch: &mut Scratch, out: &mut [u8]) -> i64 {
         let produced = self.produce(scratch);
         let outcome = match &produced {

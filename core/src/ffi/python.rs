@@ -2,8 +2,8 @@
 //! extension entry in the same library (docs/adr/0014-python-native-entry.md).
 //!
 //! - `call(op, object, counts, text, body, secret, now)` is [`super::hmacsig_call`]
-//!   with Python objects: `bytes` read in place, the result returned as one
-//!   object.
+//!   with Python objects (the same `Call::answer` underneath): `bytes` read in
+//!   place, the result returned as one object.
 //! - `verify_received(object, method, target, headers, body)` is the same
 //!   call, [`super::OP_VERIFY`], for the request form an ASGI server gives on
 //!   every request: the method a `str`, the target `bytes`, the headers a
@@ -28,7 +28,8 @@ use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr::{null, null_mut};
 use std::sync::OnceLock;
 
-use super::{BAD_CALL, OP_VERIFY, SYSTEM_CLOCK};
+use super::codec::Counts;
+use super::{BAD_CALL, Call, OP_VERIFY, SYSTEM_CLOCK};
 
 /// A CPython object, never looked into.
 type Object = c_void;
@@ -289,7 +290,8 @@ unsafe extern "C" fn call(_module: *mut Object, args: *const *mut Object, nargs:
             None => return api.int(NOT_BYTES),
         },
     };
-    with_out(|out| run(api, out, Call { op, object, counts, text, body, secret, now }))
+    let now = (now != SYSTEM_CLOCK).then_some(now);
+    with_out(|out| run(api, out, Call { op, object, counts: Counts::from_packed(counts), text, body, secret, now }))
 }
 
 /// `verify_received(object, method, target, headers, body)`.
@@ -330,7 +332,7 @@ fn verify_text(api: &Api, text: &mut Vec<u8>, headers: *mut Object, object: u64,
     let Some(pairs) = (unsafe { push_headers(api, text, headers) }) else {
         return api.int(HEADERS_NOT_PAIRS);
     };
-    let call = Call { op: OP_VERIFY, object, counts: 2 + 2 * pairs as u64, text, body, secret: None, now: SYSTEM_CLOCK };
+    let call = Call { op: OP_VERIFY, object, counts: Counts::from_packed(2 + 2 * pairs as u64), text, body, secret: None, now: None };
     let answer = with_out(|out| run(api, out, call));
     if text.capacity() > KEPT_CAPACITY {
         *text = Vec::new();
@@ -382,17 +384,6 @@ unsafe fn push_headers(api: &Api, text: &mut Vec<u8>, headers: *mut Object) -> O
     Some(count as usize)
 }
 
-/// One [`super::hmacsig_call`]'s arguments.
-struct Call<'a> {
-    op: u32,
-    object: u64,
-    counts: u64,
-    text: &'a [u8],
-    body: &'a [u8],
-    secret: Option<&'a [u8]>,
-    now: i64,
-}
-
 /// The call, without the GIL; its answer as a Python object.
 fn run(api: &Api, out: &mut Vec<u8>, call: Call<'_>) -> *mut Object {
     // path-body-hex and timestamped return the body in the string to sign: room for a body up to
@@ -402,29 +393,13 @@ fn run(api: &Api, out: &mut Vec<u8>, call: Call<'_>) -> *mut Object {
     if out.len() < need {
         out.resize(need, 0);
     }
-    let (secret, secret_len) = call.secret.map_or((null(), 0), |s| (s.as_ptr(), s.len() as u64));
     // SAFETY: the GIL is released around a call that touches no Python object
     // (the inputs are immutable bytes the caller holds), and taken back.
     let state = unsafe { (api.save_thread)() };
-    // SAFETY: every pointer is valid for its length; `out` overlaps no input.
-    let mut n = unsafe {
-        super::hmacsig_call(
-            call.op,
-            call.object,
-            call.counts,
-            call.text.as_ptr(),
-            call.text.len() as u64,
-            call.body.as_ptr(),
-            call.body.len() as u64,
-            secret,
-            secret_len,
-            call.now,
-            out.as_mut_ptr(),
-            out.len() as u64,
-        )
-    };
+    let mut n = call.answer(out);
     if n > out.len() as i64 {
         out.resize(n as usize, 0);
+        // SAFETY: `out` is writable for its length.
         n = unsafe { super::hmacsig_call_result(out.as_mut_ptr(), out.len() as u64) };
     }
     unsafe { (api.restore_thread)(state) };
