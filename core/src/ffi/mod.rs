@@ -15,7 +15,8 @@
 
 mod codec;
 mod handles;
-#[cfg(feature = "python")]
+// Unix only: it looks CPython up with dlsym (the wheels are Linux's).
+#[cfg(all(feature = "python", unix))]
 mod python;
 
 use std::cell::RefCell;

@@ -79,8 +79,9 @@ fn build_wheel(wheel: &Wheel, out: &Path, tools: &std::ffi::OsStr) -> Result<Pat
     Ok(shipped)
 }
 
-/// Rewrites the unpacked wheel's `Tag` (maturin writes `py3-none-PLATFORM` for a UniFFI
-/// package) as [`PYTHON_TAGS`]`-PLATFORM`; `wheel pack` names the wheel after it.
+/// Rewrites the unpacked wheel's tags (maturin writes `py3-none-PLATFORM` for a UniFFI
+/// package, once per platform alias: `manylinux2014_x86_64` and `manylinux_2_17_x86_64`) as
+/// [`PYTHON_TAGS`]`-PLATFORM`; `wheel pack` names the wheel after them.
 fn retag(tree: &Path, platform: &str) -> Result {
     let dist_info = std::fs::read_dir(tree)
         .map_err(|e| format!("reading {}: {e}", tree.display()))?
@@ -90,12 +91,17 @@ fn retag(tree: &Path, platform: &str) -> Result {
         .ok_or_else(|| format!("no .dist-info in {}", tree.display()))?;
     let path = dist_info.join("WHEEL");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    let (from, to) = (format!("Tag: py3-none-{platform}"), format!("Tag: {PYTHON_TAGS}-{platform}"));
-    let tags: Vec<&str> = text.lines().filter(|line| line.starts_with("Tag: ")).collect();
-    if tags != [from.as_str()] {
-        return Err(format!("{} does not hold the one tag {from:?}: {text}", path.display()));
+    let tags: Vec<&str> = text.lines().filter_map(|line| line.strip_prefix("Tag: ")).collect();
+    if !tags.contains(&format!("py3-none-{platform}").as_str()) || !tags.iter().all(|tag| tag.starts_with("py3-none-")) {
+        return Err(format!("{} should hold py3-none tags, one for {platform}: {text}", path.display()));
     }
-    let lines: Vec<&str> = text.lines().map(|line| if line == from { to.as_str() } else { line }).collect();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_prefix("Tag: py3-none-") {
+            Some(platform) => format!("Tag: {PYTHON_TAGS}-{platform}"),
+            None => line.to_string(),
+        })
+        .collect();
     std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
@@ -141,19 +147,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retag_rewrites_the_one_tag_and_refuses_anything_else() {
+    fn retag_rewrites_every_tag_and_refuses_anything_else() {
         let tree = std::env::temp_dir().join(format!("hmacsig-retag-{}", std::process::id()));
         let info = tree.join("hmacsig-0.1.0.dist-info");
         std::fs::create_dir_all(&info).unwrap();
-        // maturin writes no newline after the last line.
-        let maturin = "Wheel-Version: 1.0\nGenerator: maturin (1.16.0)\nRoot-Is-Purelib: false\nTag: py3-none-manylinux2014_x86_64";
-        std::fs::write(info.join("WHEEL"), maturin).unwrap();
+        // As maturin writes it: both names of the platform, no newline after the last line.
+        let head = "Wheel-Version: 1.0\nGenerator: maturin (1.16.0)\nRoot-Is-Purelib: false\n";
+        let maturin = format!("{head}Tag: py3-none-manylinux2014_x86_64\nTag: py3-none-manylinux_2_17_x86_64");
+        std::fs::write(info.join("WHEEL"), &maturin).unwrap();
         retag(&tree, "manylinux2014_x86_64").unwrap();
         let text = std::fs::read_to_string(info.join("WHEEL")).unwrap();
-        assert_eq!(text, "Wheel-Version: 1.0\nGenerator: maturin (1.16.0)\nRoot-Is-Purelib: false\nTag: cp39-abi3-manylinux2014_x86_64\n");
+        assert_eq!(text, format!("{head}Tag: cp39-abi3-manylinux2014_x86_64\nTag: cp39-abi3-manylinux_2_17_x86_64\n"));
         assert!(retag(&tree, "manylinux2014_x86_64").is_err(), "already retagged");
-        std::fs::write(info.join("WHEEL"), format!("{maturin}\nTag: py3-none-manylinux2014_aarch64")).unwrap();
-        assert!(retag(&tree, "manylinux2014_x86_64").is_err(), "two tags");
+        std::fs::write(info.join("WHEEL"), &maturin).unwrap();
+        assert!(retag(&tree, "manylinux2014_aarch64").is_err(), "another platform");
+        std::fs::write(info.join("WHEEL"), format!("{maturin}\nTag: cp311-cp311-manylinux2014_x86_64")).unwrap();
+        assert!(retag(&tree, "manylinux2014_x86_64").is_err(), "a tag that is not py3-none");
         std::fs::remove_dir_all(&tree).unwrap();
     }
 }
