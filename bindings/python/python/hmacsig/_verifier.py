@@ -9,7 +9,7 @@ import abc
 from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _call, _ffi
-from ._call import OP_KEY_ID, OP_RESPONSE_KEY_ID, OP_VERIFY, OP_VERIFY_RESPONSE, SYSTEM_CLOCK, call, clock, received_request_text, request_text, response_text, verify_received
+from ._call import OP_KEY_ID, OP_RESPONSE_KEY_ID, OP_VERIFY, OP_VERIFY_RESPONSE, call, clock, received_request_text, request_text, response_text, verify_received
 from ._errors import HmacSigError, KeyLookupError
 from ._ffi import Policy, Request, Response, Scheme
 from ._objects import BytesLike, Closeable, Headers, Secret, as_bytes, as_secret, plain_headers

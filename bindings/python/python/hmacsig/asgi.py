@@ -117,7 +117,7 @@ class HmacSigMiddleware:
         if kind == "websocket":
             await self._websocket(scope, receive, send)
             return
-        headers = scope["headers"]
+        headers = scope.get("headers", [])
         if type(headers) is not list:
             headers = list(headers)
         declared = b""
